@@ -1,0 +1,53 @@
+"""The ``fusion-study`` command line.
+
+Each subcommand lives in its own module under :mod:`fusion_study.commands`
+with ``register(subparsers)``; add a module name to :data:`COMMANDS` to add one.
+Errors a user can act on are printed as one clear message (exit code 2), never
+as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+
+COMMANDS = ["validate", "codebook", "demo"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fusion-study",
+        description="Measure party-business integration (党业融合) and test what moves customer satisfaction.",
+    )
+    parser.add_argument("--version", action="version", version=f"fusion-study {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"fusion_study.commands.{name.replace('-', '_')}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 1
+    from .readers import TableReadError
+    from .study import StudyFolderError
+    from .validation import StudyValidationError
+
+    try:
+        return int(args.func(args) or 0)
+    except StudyValidationError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except (StudyFolderError, TableReadError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
