@@ -95,10 +95,10 @@ def standard_codebook() -> pd.DataFrame:
     >>> cb = standard_codebook()
     >>> cb.groupby("instrument").size().to_dict()
     {'customer_survey': 16, 'staff_survey': 12}
-    >>> cb.set_index("item_id").loc["sat1", ["min", "max", "source_column"]].tolist()
-    [1, 10, '5']
-    >>> cb.set_index("item_id").loc["qual4", ["reverse", "source_column"]].tolist()
-    [True, '3(敷衍应付)']
+    >>> [str(v) for v in cb.set_index("item_id").loc["sat1", ["min", "max", "source_column"]]]
+    ['1', '10', '5']
+    >>> [str(v) for v in cb.set_index("item_id").loc["qual4", ["reverse", "source_column"]]]
+    ['True', '3(敷衍应付)']
     """
     rows = []
     for item_id, scale, points, reverse, q, sub, zh, en in _ITEMS:
