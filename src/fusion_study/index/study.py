@@ -1,0 +1,224 @@
+"""The domain layer: a study's integration index, coupling and two-skins test in one call.
+
+Indicators per branch (党支部) and survey wave:
+
+* the staff survey's four fusion scales (目标/成效/能力/服务融合): each respondent's
+  mean over the scale's items after reverse-coding the reverse items (codebook),
+  then the mean over the branch's respondents in that wave
+  (``staff_survey.unit_id`` is the branch);
+* KPIs from the ``kpis`` table for the same branch and period (``period ==
+  wave``); if KPIs are kept for a higher unit (e.g. the county), the branch takes
+  its nearest ancestor's values.
+
+:data:`DEFAULT_INDICATORS` is the default indicator set; see its comment for why
+each KPI is in or out.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from ..codebook import reverse_code, scales
+from ..instruments import STAFF_SCALES, standard_codebook
+from ._validate import IndexInputError
+from .alignment import AssessmentAlignment, assessment_alignment
+from .composite import IntegrationIndex
+from .coupling import coupling_coordination
+
+__all__ = [
+    "DEFAULT_INDICATORS",
+    "DEFAULT_DIRECTION",
+    "study_indicators",
+    "study_index",
+    "study_coupling",
+    "study_alignment",
+]
+
+logger = logging.getLogger(__name__)
+
+FUSION_SCALES = tuple(STAFF_SCALES)  # goal, outcome, capability, service
+
+#: Default dimensions -> indicators. The four fusion dimensions come from the
+#: staff survey; KPIs enter as a fifth "business" dimension.
+DEFAULT_INDICATORS: dict[str, list[str]] = {
+    "goal": ["goal"],
+    "outcome": ["outcome"],
+    "capability": ["capability"],
+    "service": ["service"],
+    "business": ["non_tobacco_revenue", "complaints"],
+}
+#: Cost-type indicators among the defaults.
+DEFAULT_DIRECTION = ["complaints"]
+
+
+def _codebook(study) -> pd.DataFrame:
+    cb = getattr(study, "codebook", None)
+    if cb is None or not (cb["instrument"] == "staff_survey").any():
+        return standard_codebook()
+    return cb
+
+
+def _fusion_scores(study) -> pd.DataFrame:
+    if "staff_survey" not in study:
+        raise IndexInputError("this study has no staff_survey table (员工党业融合调查); the four-fusion "
+                              "indicators come from it")
+    survey = study.staff_survey
+    cb = _codebook(study)
+    sc = scales(cb, "staff_survey")
+    missing_scales = [s for s in FUSION_SCALES if not any(i in survey.columns for i in sc.get(s, []))]
+    if missing_scales:
+        raise IndexInputError(f"staff_survey has no items of the fusion scale(s) {missing_scales}; "
+                              f"expected items {[sc.get(s, []) for s in missing_scales]}")
+    rc = reverse_code(survey, cb)
+    per = rc[["unit_id", "wave"]].copy()
+    for s in FUSION_SCALES:
+        items = [i for i in sc[s] if i in rc.columns]
+        per[s] = rc[items].apply(pd.to_numeric, errors="coerce").mean(axis=1)
+    per = per.rename(columns={"wave": "period"})
+    per["unit_id"] = per["unit_id"].astype(str)
+    per["period"] = per["period"].astype(str)
+    out = per.groupby(["unit_id", "period"], sort=True)[list(FUSION_SCALES)].mean()
+    out["n_staff"] = per.groupby(["unit_id", "period"], sort=True).size()
+    return out.reset_index()
+
+
+def _ancestors(units: pd.DataFrame | None) -> dict[str, list[str]]:
+    if units is None:
+        return {}
+    parent = dict(zip(units["unit_id"].astype(str), units["parent_id"]))
+    out = {}
+    for u in parent:
+        chain, p = [], parent.get(u)
+        while isinstance(p, str) and p and p not in chain:
+            chain.append(p)
+            p = parent.get(p)
+        out[u] = chain
+    return out
+
+
+def _kpi_wide(study, branches: pd.DataFrame, metrics) -> pd.DataFrame:
+    if "kpis" not in study or not len(metrics):
+        return branches[["unit_id", "period"]].copy()
+    k = study.kpis.copy()
+    k["unit_id"] = k["unit_id"].astype(str)
+    k["period"] = k["period"].astype(str)
+    absent = [m for m in metrics if not (k["metric"] == m).any()]
+    if absent:
+        raise IndexInputError(f"KPI metric(s) {absent} not in the kpis table (考核指标); metrics present: "
+                              f"{sorted(k['metric'].astype(str).unique())}")
+    k = k[k["metric"].isin(metrics)]
+    wide = k.pivot_table(index=["unit_id", "period"], columns="metric", values="value", aggfunc="mean")
+    out = branches[["unit_id", "period"]].copy()
+    anc = _ancestors(study.units if "units" in study else None)
+    have = set(wide.index.get_level_values(0))
+    source = []
+    for u in out["unit_id"]:
+        if u in have:
+            source.append(u)
+        else:
+            up = next((a for a in anc.get(u, []) if a in have), u)
+            source.append(up)
+    n_up = sum(s != u for s, u in zip(source, out["unit_id"]))
+    if n_up:
+        logger.info("KPIs for %d branch-periods taken from a parent unit", n_up)
+    key = pd.MultiIndex.from_arrays([source, out["period"]])
+    vals = wide.reindex(key)
+    for m in metrics:
+        out[m] = vals[m].to_numpy() if m in vals.columns else np.nan
+    return out
+
+
+def study_indicators(study, *, kpi_metrics=None) -> pd.DataFrame:
+    """One row per branch and wave: four-fusion scale means, staff count and KPIs.
+
+    Returns
+    -------
+    DataFrame
+        ``unit_id, period, goal, outcome, capability, service, n_staff`` and one
+        column per KPI metric in ``kpi_metrics`` (default: every KPI used by
+        :data:`DEFAULT_INDICATORS`).
+    """
+    if kpi_metrics is None:
+        kpi_metrics = [c for cols in DEFAULT_INDICATORS.values() for c in cols if c not in FUSION_SCALES]
+    fusion = _fusion_scores(study)
+    kp = _kpi_wide(study, fusion, list(kpi_metrics))
+    return fusion.merge(kp, on=["unit_id", "period"], how="left")
+
+
+def study_index(study, *, indicators=None, normalise: str = "minmax", weights="entropy", aggregate: str = "linear",
+                direction=None) -> IntegrationIndex:
+    """The study's integration index per branch and wave, fitted.
+
+    Parameters
+    ----------
+    study : Study
+        Needs ``staff_survey`` (and ``kpis`` for KPI indicators).
+    indicators : mapping, optional
+        Dimensions -> indicator columns of :func:`study_indicators`
+        (default :data:`DEFAULT_INDICATORS`).
+    normalise, weights, aggregate : as :class:`IntegrationIndex`
+    direction : list or mapping, optional
+        Cost-type indicators (default :data:`DEFAULT_DIRECTION` where present).
+
+    Returns
+    -------
+    IntegrationIndex
+        Fitted on the branch x wave table; branch-waves with missing indicators
+        are excluded and listed in ``ledger_``.
+    """
+    indicators = DEFAULT_INDICATORS if indicators is None else indicators
+    cols = [c for v in indicators.values() for c in ([v] if isinstance(v, str) else v)]
+    kpis = [c for c in cols if c not in FUSION_SCALES]
+    data = study_indicators(study, kpi_metrics=kpis)
+    if direction is None:
+        direction = [c for c in DEFAULT_DIRECTION if c in cols]
+    idx = IntegrationIndex(indicators, normalise=normalise, weights=weights, aggregate=aggregate,
+                           direction=direction, missing="exclude")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*excluded from the index", category=UserWarning)
+        idx.fit(data)
+    idx.data_ = data
+    return idx
+
+
+def study_coupling(study, *, party=None, business=None, alpha: float = 0.5, weights="entropy") -> pd.DataFrame:
+    """Coupling coordination of the party subsystem and the business subsystem per branch and wave.
+
+    Each subsystem is a min-max, linearly aggregated sub-index (in [0, 1]) of its
+    indicators: by default the four fusion scales (party) and the default KPIs
+    (business).
+
+    Returns
+    -------
+    DataFrame
+        ``unit_id, period, u1, u2, C, T, D, level, level_zh, level_en``.
+    """
+    party = list(FUSION_SCALES) if party is None else list(party)
+    if business is None:
+        business = [c for c in DEFAULT_INDICATORS["business"]]
+    idx = study_index(study, indicators={"party": party, "business": business}, weights=weights)
+    s = idx.scores_
+    cc = coupling_coordination(s["party"].to_numpy(), s["business"].to_numpy(), alpha=alpha)
+    return pd.concat([s[["unit_id", "period"]].reset_index(drop=True), cc.reset_index(drop=True)], axis=1)
+
+
+def study_alignment(study, *, by=("unit_id",), cut="median", n_boot: int = 2000, seed=None) -> AssessmentAlignment:
+    """The two-skins test on the study's ``kpis``: party_assessment vs business_assessment per branch.
+
+    Only branch-level units are used when the ``units`` table marks levels.
+    """
+    if "kpis" not in study:
+        raise IndexInputError("this study has no kpis table (考核指标); the two-skins test needs "
+                              "party_assessment and business_assessment KPIs")
+    k = study.kpis
+    if "units" in study and "level" in study.units.columns:
+        branches = set(study.units.loc[study.units["level"] == "branch", "unit_id"].astype(str))
+        sub = k[k["unit_id"].astype(str).isin(branches)]
+        if len(sub):
+            k = sub
+    return assessment_alignment(k, by=by, cut=cut, n_boot=n_boot, seed=seed)
