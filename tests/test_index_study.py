@@ -101,3 +101,18 @@ def test_clear_errors():
     del study.tables["staff_survey"]
     with pytest.raises(ValueError, match="no staff_survey table"):
         study_index(study)
+
+
+def test_report_section_registers_and_builds():
+    import matplotlib.pyplot as plt
+
+    from fusion_study.reporting.sections import Figure, ReportContext, Table, discover_sections
+
+    sec = {s.key: s for s in discover_sections()}["index"]
+    assert sec.order == 40 and sec.title_zh == "党业融合指数"
+    study, _ = small_study()
+    blocks = list(sec.build(study, ReportContext(lang="en", quick=True)))
+    names = [b.name for b in blocks if isinstance(b, (Table, Figure))]
+    assert names == ["index_scores", "index_weights", "index_sensitivity", "index_rank_intervals",
+                     "index_coupling_levels", "index_alignment", "index_quadrants", "index_alignment_scatter"]
+    plt.close("all")
