@@ -22,6 +22,10 @@ def small_study(seed=0, n_branches=8, waves=("2024Q2", "2024Q4")):
         "branch_kind": [None, None] + ["marketing"] * n_branches,
     })
     fusion = dict(zip(branches, np.linspace(-1, 1, n_branches)))
+    n_ret = {b: 3 + (i % 3) for i, b in enumerate(branches)}  # branch size varies, unrelated to fusion
+    cust = [(f"R{b}{j}", b) for b in branches for j in range(n_ret[b])]
+    customers = pd.DataFrame({"customer_id": [c for c, _ in cust], "county_id": "K", "branch_id": [b for _, b in cust],
+                              "segment": "urban", "size_tier": "small"})
     items = [i for s in STAFF_SCALES.values() for i in s]
     rows, kpis = [], []
     for w in waves:
@@ -33,13 +37,13 @@ def small_study(seed=0, n_branches=8, waves=("2024Q2", "2024Q4")):
                     r[it] = 6 - v if it == "capa3" else v  # reverse item answered reversed
                 rows.append(r)
             f = fusion[b]
-            for m, v in {"non_tobacco_revenue": 10 + 3 * f + rng.normal(scale=0.3),
-                         "complaints": 5 - 2 * f + rng.normal(scale=0.3),
+            for m, v in {"non_tobacco_revenue": n_ret[b] * (10 + 3 * f + rng.normal(scale=0.3)),
+                         "complaints": n_ret[b] * (5 - 2 * f + rng.normal(scale=0.3)),
                          "sales": 100 + rng.normal(scale=5),
                          "party_assessment": 85 + 5 * f + rng.normal(),
                          "business_assessment": 80 + 4 * f + rng.normal()}.items():
                 kpis.append({"unit_id": b, "period": w, "metric": m, "value": v})
-    tables = {"units": units, "staff_survey": pd.DataFrame(rows), "kpis": pd.DataFrame(kpis)}
+    tables = {"units": units, "customers": customers, "staff_survey": pd.DataFrame(rows), "kpis": pd.DataFrame(kpis)}
     return Study(tables, standard_codebook(), name="small"), fusion
 
 
@@ -55,8 +59,11 @@ def test_indicators_reverse_code_and_average_by_branch_wave():
     assert got["capability"] == pytest.approx(capa, abs=1e-12)
     assert got["n_staff"] == 4
     k = study.kpis
-    assert got["complaints"] == pytest.approx(
-        k[(k.unit_id == "B3") & (k.period == "2024Q2") & (k.metric == "complaints")]["value"].iloc[0])
+    total = k[(k.unit_id == "B3") & (k.period == "2024Q2") & (k.metric == "complaints")]["value"].iloc[0]
+    assert got["complaints_per_retailer"] == pytest.approx(total / 3)  # B3 serves 3 retailers
+    assert "complaints" not in ind.columns
+    raw = study_indicators(study, kpi_metrics=["complaints", "complaints_per_retailer"])
+    assert raw.set_index(["unit_id", "period"]).loc[("B3", "2024Q2"), "complaints"] == pytest.approx(total)
 
 
 def test_index_tracks_true_fusion():
@@ -72,7 +79,7 @@ def test_kpis_kept_at_county_level_are_inherited_by_branches():
     k = study.kpis
     county = k[k["unit_id"] == "B0"].assign(unit_id="K")
     study.tables["kpis"] = pd.concat([k[k["unit_id"] != "B0"], county])
-    ind = study_indicators(study).set_index(["unit_id", "period"])
+    ind = study_indicators(study, kpi_metrics=["complaints"]).set_index(["unit_id", "period"])
     assert ind.loc[("B0", "2024Q2"), "complaints"] == pytest.approx(
         county[(county.period == "2024Q2") & (county.metric == "complaints")]["value"].iloc[0])
 
@@ -91,7 +98,9 @@ def test_coupling_and_alignment():
     cc = study_coupling(study)
     assert {"C", "T", "D", "level_zh"} <= set(cc.columns) and cc["C"].between(0, 1).all()
     al = study_alignment(study, n_boot=200, seed=1)
-    assert al.correlations_.loc[0, "estimate"] > 0.5 and al.correlations_.loc[0, "n"] == 8
+    assert al.correlations_.loc[0, "estimate"] > 0.5 and al.correlations_.loc[0, "n"] == 16
+    assert al.correlations_.loc[0, "n_clusters"] == 8
+    assert study_alignment(study, by="unit_id", n_boot=200, seed=1).correlations_.loc[0, "n"] == 8
 
 
 def test_clear_errors():

@@ -8,10 +8,26 @@ Indicators per branch (党支部) and survey wave:
   (``staff_survey.unit_id`` is the branch);
 * KPIs from the ``kpis`` table for the same branch and period (``period ==
   wave``); if KPIs are kept for a higher unit (e.g. the county), the branch takes
-  its nearest ancestor's values.
+  its nearest ancestor's values. ``<metric>_per_retailer`` is the KPI divided by
+  the number of retailers the branch serves (``customers.branch_id``), which
+  removes branch size from totals such as complaints or revenue.
 
-:data:`DEFAULT_INDICATORS` is the default indicator set; see its comment for why
-each KPI is in or out.
+:data:`DEFAULT_INDICATORS` is the default indicator set. Why each KPI is in or
+out (checked on the simulated ``p_city`` example against the simulator's true
+fusion level; Spearman correlation of branch means, entropy weights):
+
+* four fusion scales only: 0.95;
+* + ``complaints_per_retailer`` (cost) + ``non_tobacco_revenue_per_retailer``: 0.94 —
+  the default: integration should show in service outcomes, and both are
+  size-free;
+* raw totals ``non_tobacco_revenue`` / ``sales`` instead: 0.66 / 0.62 — totals
+  measure branch *size* (number of retailers), which entropy weighting rewards
+  for its spread, so they dilute the index; ``sales`` per retailer also adds
+  little (0.92) because tobacco sales follow retailer size mix and season, not
+  integration;
+* ``party_assessment`` / ``business_assessment`` are left out: they are the two
+  sides of the "two skins" test (:func:`study_alignment`), and using them in the
+  index would make that test circular.
 """
 
 from __future__ import annotations
@@ -48,10 +64,11 @@ DEFAULT_INDICATORS: dict[str, list[str]] = {
     "outcome": ["outcome"],
     "capability": ["capability"],
     "service": ["service"],
-    "business": ["non_tobacco_revenue", "complaints"],
+    "business": ["complaints_per_retailer", "non_tobacco_revenue_per_retailer"],
 }
-#: Cost-type indicators among the defaults.
-DEFAULT_DIRECTION = ["complaints"]
+#: Cost-type indicators (used when present among the indicators).
+DEFAULT_DIRECTION = ["complaints", "complaints_per_retailer"]
+_PER_RETAILER = "_per_retailer"
 
 
 def _codebook(study) -> pd.DataFrame:
@@ -143,9 +160,24 @@ def study_indicators(study, *, kpi_metrics=None) -> pd.DataFrame:
     """
     if kpi_metrics is None:
         kpi_metrics = [c for cols in DEFAULT_INDICATORS.values() for c in cols if c not in FUSION_SCALES]
+    kpi_metrics = list(kpi_metrics)
+    base = list(dict.fromkeys(m[: -len(_PER_RETAILER)] if m.endswith(_PER_RETAILER) else m for m in kpi_metrics))
     fusion = _fusion_scores(study)
-    kp = _kpi_wide(study, fusion, list(kpi_metrics))
-    return fusion.merge(kp, on=["unit_id", "period"], how="left")
+    kp = _kpi_wide(study, fusion, base)
+    out = fusion.merge(kp, on=["unit_id", "period"], how="left")
+    per = [m for m in kpi_metrics if m.endswith(_PER_RETAILER)]
+    if per:
+        if "customers" not in study:
+            raise IndexInputError(f"{per} need the customers table (零售客户) to count each branch's retailers")
+        n_ret = study.customers.groupby(study.customers["branch_id"].astype(str)).size()
+        n = out["unit_id"].map(n_ret)
+        if n.isna().any():
+            lacking = sorted(out.loc[n.isna(), "unit_id"].unique())
+            logger.warning("branches %s serve no retailers in the customers table; per-retailer KPIs missing", lacking)
+        for m in per:
+            out[m] = out[m[: -len(_PER_RETAILER)]] / n
+        out = out.drop(columns=[b for b in base if b not in kpi_metrics])
+    return out
 
 
 def study_index(study, *, indicators=None, normalise: str = "minmax", weights="entropy", aggregate: str = "linear",
@@ -171,7 +203,7 @@ def study_index(study, *, indicators=None, normalise: str = "minmax", weights="e
     """
     indicators = DEFAULT_INDICATORS if indicators is None else indicators
     cols = [c for v in indicators.values() for c in ([v] if isinstance(v, str) else v)]
-    kpis = [c for c in cols if c not in FUSION_SCALES]
+    kpis = [c for c in cols if c not in FUSION_SCALES and c != "n_staff"]
     data = study_indicators(study, kpi_metrics=kpis)
     if direction is None:
         direction = [c for c in DEFAULT_DIRECTION if c in cols]
@@ -207,10 +239,16 @@ def study_coupling(study, *, party=None, business=None, alpha: float = 0.5, weig
     return pd.concat([s[["unit_id", "period"]].reset_index(drop=True), cc.reset_index(drop=True)], axis=1)
 
 
-def study_alignment(study, *, by=("unit_id",), cut="median", n_boot: int = 2000, seed=None) -> AssessmentAlignment:
-    """The two-skins test on the study's ``kpis``: party_assessment vs business_assessment per branch.
+def study_alignment(study, *, by=("unit_id", "period"), cut="median", n_boot: int = 2000,
+                    seed=None) -> AssessmentAlignment:
+    """The two-skins test on the study's ``kpis``: party_assessment vs business_assessment.
 
-    Only branch-level units are used when the ``units`` table marks levels.
+    By default each branch x quarter assessment round is a point (the two
+    assessments of the same round compared) and the bootstrap resamples
+    branches, keeping a branch's quarters together; ``by=("unit_id",)`` compares
+    branch averages instead (a different, typically larger correlation, since
+    averaging removes round-to-round noise). Only branch-level units are used
+    when the ``units`` table marks levels.
     """
     if "kpis" not in study:
         raise IndexInputError("this study has no kpis table (考核指标); the two-skins test needs "
