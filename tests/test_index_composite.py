@@ -128,3 +128,17 @@ def test_plot_labels():
     ax = idx.plot(lang="zh", period="2024Q1")
     assert ax.get_xlabel() == "党业融合指数" and len(ax.patches) == 6
     plt.close("all")
+
+
+def test_weights_figure_labels():
+    import matplotlib.pyplot as plt
+
+    from fusion_study.index import plot_weights
+
+    w = pd.DataFrame({"equal": [0.5, 0.5], "entropy": [0.7, 0.3]}, index=["goal", "complaints_per_retailer"])
+    ax = plot_weights(w, lang="en")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["goal fusion", "complaints per retailer"]
+    assert len(ax.patches) == 4 and ax.get_ylabel() == "weight"
+    ax = plot_weights(w, lang="zh")
+    assert ax.get_xticklabels()[0].get_text() == "目标融合"
+    plt.close("all")

@@ -36,11 +36,23 @@ _DIM_LABELS = {
     "party": ("党建工作成效", "party-work effectiveness"),
     "business": ("业务促进", "business promotion"),
     "index": ("党业融合指数", "integration index"),
+    "complaints": ("投诉量", "complaints"),
+    "complaints_per_retailer": ("户均投诉", "complaints per retailer"),
+    "non_tobacco_revenue": ("非烟收入", "non-tobacco revenue"),
+    "non_tobacco_revenue_per_retailer": ("户均非烟收入", "non-tobacco revenue per retailer"),
+    "sales": ("卷烟销量", "tobacco sales"),
+    "sales_per_retailer": ("户均卷烟销量", "tobacco sales per retailer"),
+    "party_assessment": ("党建考核", "party-building assessment"),
+    "business_assessment": ("业务考核", "business assessment"),
 }
 
 
 def dimension_label(name: str, lang: str = "zh") -> str:
-    """Display label of a dimension (falls back to the name itself)."""
+    """Display label of a dimension or known indicator (falls back to the name itself).
+
+    >>> dimension_label("goal"), dimension_label("complaints_per_retailer", "en")
+    ('目标融合', 'complaints per retailer')
+    """
     zh, en = _DIM_LABELS.get(name, (name, name))
     return zh if lang == "zh" else en
 

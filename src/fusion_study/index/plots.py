@@ -78,17 +78,19 @@ def plot_rank_intervals(ranks: pd.DataFrame, *, period=None, lang: str = "zh", a
 
 def plot_weights(weights: pd.DataFrame, *, lang: str = "zh", ax=None):
     """Grouped bars: indicators (rows) x weighting methods (columns of ``weights``)."""
+    from .composite import dimension_label
+
     _check_lang(lang)
-    ax = _ax(ax, (8, 4.5))
+    ax = _ax(ax, (9, 4.5))
     n, k = weights.shape
     x = np.arange(n)
     width = 0.8 / k
     for i, col in enumerate(weights.columns):
         ax.bar(x + (i - (k - 1) / 2) * width, weights[col].to_numpy(), width, label=str(col))
-    ax.set_xticks(x, [str(i) for i in weights.index], rotation=30, ha="right")
+    ax.set_xticks(x, [dimension_label(str(i), lang) for i in weights.index], rotation=20, ha="right")
     ax.set_ylabel("权重" if lang == "zh" else "weight")
     ax.set_title("不同赋权方法的指标权重" if lang == "zh" else "Indicator weights by method")
-    ax.legend(fontsize=8, ncol=min(k, 3))
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="方法" if lang == "zh" else "method")
     return ax
 
 
