@@ -49,6 +49,9 @@ from fusion_study.index.plots import plot_coupling
 from fusion_study.index.study import study_alignment, study_coupling, study_index, study_indicators
 from fusion_study.paths import example_study_path
 
+# Chinese figure fonts come from the house style (notebook_setup); this keeps the stored outputs identical
+# on a machine where no CJK font is installed yet.
+warnings.filterwarnings("ignore", message="Glyph .* missing from font")
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     study = load_study(example_study_path())
@@ -128,7 +131,7 @@ ax = plot_weights(weights, lang="zh")
 
 # %%
 unc = index_uncertainty(idx, idx.data_, n_draws=2000, seed=rng)
-unc.ranks_[unc.ranks_["period"] == last].sort_values("median_rank").head(10)
+unc.ranks_[unc.ranks_["period"] == last].sort_values("median_rank").head(10).round(3)
 
 # %% [markdown]
 # Which choice moves the ranks most? The first-order sensitivity index is the share of rank variance each
