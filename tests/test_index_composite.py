@@ -142,3 +142,16 @@ def test_weights_figure_labels():
     ax = plot_weights(w, lang="zh")
     assert ax.get_xticklabels()[0].get_text() == "目标融合"
     plt.close("all")
+
+
+def test_distance_to_explicit_target():
+    df = pd.DataFrame({"unit_id": list("abcd"), "sales": [80.0, 100.0, 120.0, 140.0], "trust": [1.0, 2.0, 3.0, 4.0]})
+    idx = IntegrationIndex(["sales", "trust"], normalise=("target", {"sales": 100.0}), weights="equal",
+                           id_columns="unit_id").fit(df)
+    # sales: 1 - |x - 100| / 40; trust: best observed (4) as the reference
+    np.testing.assert_allclose(idx.normalised_["sales"], [0.5, 1.0, 0.5, 0.0])
+    np.testing.assert_allclose(idx.normalised_["trust"], [0.0, 1 / 3, 2 / 3, 1.0])
+    with pytest.raises(IndexInputError, match="targets name"):
+        IntegrationIndex(["sales"], normalise=("target", {"x": 1}), id_columns="unit_id").fit(df)
+    with pytest.raises(ValueError, match="tuple"):
+        IntegrationIndex(["sales"], normalise=("minmax", {}), id_columns="unit_id").fit(df)

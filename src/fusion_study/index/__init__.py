@@ -19,6 +19,7 @@ from .composite import IntegrationIndex
 from .coupling import coupling_coordination, coupling_degree
 from .normalise import NORMALISATIONS, normalise
 from .plots import plot_rank_intervals, plot_weights
+from .study import study_alignment, study_coupling, study_index, study_indicators
 from .uncertainty import IndexUncertainty, index_uncertainty
 from .weights import (
     WEIGHT_METHODS,
@@ -44,4 +45,5 @@ __all__ = [
     "coupling_coordination", "coupling_degree",
     "index_uncertainty", "IndexUncertainty", "plot_rank_intervals", "plot_weights",
     "assessment_alignment", "AssessmentAlignment",
+    "study_indicators", "study_index", "study_coupling", "study_alignment",
 ]

@@ -65,7 +65,10 @@ class IntegrationIndex:
     indicators : mapping or list
         ``{dimension: [indicator columns]}``; a plain list means one dimension
         called ``"index"``. An indicator may appear in one dimension only.
-    normalise : {"minmax", "zscore", "rank", "target"}
+    normalise : {"minmax", "zscore", "rank", "target"} or ("target", {indicator: value})
+        ``"target"`` alone measures the distance to the best observed value;
+        the tuple form gives explicit targets/references (e.g. plan values),
+        other indicators still using their best observed value.
     weights : str, mapping, AHPResult or CombinedWeights
         ``"equal"``, ``"entropy"``, ``"critic"``, ``"cv"``, ``"pca"`` (computed
         from the normalised data); explicit ``{indicator: weight}``; the result
@@ -132,7 +135,8 @@ class IntegrationIndex:
 
     def __repr__(self) -> str:
         w = self.weights if isinstance(self.weights, str) else type(self.weights).__name__
-        return (f"IntegrationIndex(dimensions={list(self.dimensions)}, normalise={self.normalise!r}, "
+        n = self.normalise if isinstance(self.normalise, str) else "target"
+        return (f"IntegrationIndex(dimensions={list(self.dimensions)}, normalise={n!r}, "
                 f"weights={w!r}, aggregate={self.aggregate!r})")
 
     # -- configuration -----------------------------------------------------------
@@ -157,17 +161,29 @@ class IntegrationIndex:
     def columns(self) -> list[str]:
         return [c for cols in self.dimensions.values() for c in cols]
 
+    def _normalise_spec(self) -> tuple[str, dict | None]:
+        spec = self.normalise
+        if isinstance(spec, tuple):
+            if len(spec) != 2 or spec[0] != "target" or not isinstance(spec[1], Mapping):
+                raise ValueError("normalise as a tuple must be ('target', {indicator: target value})")
+            unknown = sorted(set(spec[1]) - set(self.columns))
+            if unknown:
+                raise IndexInputError(f"targets name {unknown}, which are not indicators; indicators: {self.columns}")
+            return "target", dict(spec[1])
+        return spec, None
+
     def _check_options(self) -> None:
-        check_option("normalise", self.normalise, NORMALISATIONS)
+        norm, _ = self._normalise_spec()
+        check_option("normalise", norm, NORMALISATIONS)
         check_option("aggregate", self.aggregate, AGGREGATIONS)
         check_option("missing", self.missing, ("error", "exclude"))
         if isinstance(self.weights, str):
             check_option("weights", self.weights, WEIGHT_METHODS)
-        if self.aggregate == "geometric" and self.normalise == "zscore":
+        if self.aggregate == "geometric" and norm == "zscore":
             raise ValueError("geometric aggregation needs non-negative normalised values; "
                              "use normalise='minmax', 'rank' or 'target' with aggregate='geometric'")
         method = self.weights.objective if isinstance(self.weights, CombinedWeights) else self.weights
-        if method in ("entropy", "cv") and self.normalise == "zscore":
+        if method in ("entropy", "cv") and norm == "zscore":
             raise ValueError(f"{method} weights are undefined on z-scores (they need non-negative values with a "
                              f"non-zero mean); use normalise='minmax', 'rank' or 'target' with weights={method!r}")
 
@@ -238,7 +254,9 @@ class IntegrationIndex:
         ids_df, X, ledger, ids = self._prepare(data)
         cols = self.columns
         cost = cost_mask(cols, self.direction)
-        Z = normalise_matrix(X, method=self.normalise, cost=cost, names=cols, stacklevel=2)
+        norm, targets = self._normalise_spec()
+        tvec = None if targets is None else np.array([targets.get(c, np.nan) for c in cols], dtype=float)
+        Z = normalise_matrix(X, method=norm, cost=cost, target=tvec, names=cols, stacklevel=2)
         w = self._resolve_weights(Z)
         wv = w.to_numpy()
         scores = ids_df.copy()
