@@ -187,6 +187,10 @@ def test_combined_weights():
         combine_weights(s, o, rule="average")
 
 
+def test_pca_matches_r(z):
+    np.testing.assert_allclose(pca_weights(z).to_numpy(), REF["pca"], atol=TOL)
+
+
 def test_pca_weights_sum_to_one_and_are_sign_invariant(z):
     w1 = pca_weights(z)
     w2 = pca_weights(-z + 1)

@@ -54,6 +54,17 @@ topsis_c <- function(X, w, is_cost) {
   dm / (dp + dm)
 }
 
+# PCA weights: Kaiser-retained components of the correlation matrix, |eigenvector| weighted by
+# the retained variance shares (sign-free), normalised to sum one.
+pca_w <- function(Z) {
+  e <- eigen(cor(Z), symmetric = TRUE)
+  keep <- e$values >= 1
+  keep[1] <- TRUE
+  share <- e$values[keep] / sum(e$values[keep])
+  w <- abs(e$vectors[, keep, drop = FALSE]) %*% share
+  as.vector(w / sum(w))
+}
+
 # AHP: principal eigenvector of a 4x4 judgement matrix
 A <- matrix(c(1, 3, 5, 7,
               1/3, 1, 3, 5,
@@ -76,6 +87,7 @@ out <- list(
   entropy_raw = unname(entropy_w(X[, c("sales", "revenue", "party_score", "trust")])),
   critic = unname(critic_w(Z)),
   cv_raw = unname(cv_w(X)),
+  pca = pca_w(Z),
   topsis_raw_entropy = unname(topsis_c(X, w_ent, cost)),
   topsis_raw_equal = unname(topsis_c(X, rep(0.2, 5), cost)),
   ahp_matrix = A,
