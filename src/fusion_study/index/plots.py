@@ -90,7 +90,9 @@ def plot_weights(weights: pd.DataFrame, *, lang: str = "zh", ax=None):
     ax.set_xticks(x, [dimension_label(str(i), lang) for i in weights.index], rotation=20, ha="right")
     ax.set_ylabel("权重" if lang == "zh" else "weight")
     ax.set_title("不同赋权方法的指标权重" if lang == "zh" else "Indicator weights by method")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="方法" if lang == "zh" else "method")
+    top = float(np.nanmax(weights.to_numpy())) if weights.size else 1.0
+    ax.set_ylim(0, top * 1.35)  # head-room for the legend inside the axes
+    ax.legend(fontsize=8, loc="upper center", ncol=min(k, 4))
     return ax
 
 
