@@ -125,3 +125,15 @@ def test_report_section_registers_and_builds():
     assert names == ["index_scores", "index_weights", "index_sensitivity", "index_rank_intervals",
                      "index_coupling_levels", "index_alignment", "index_quadrants", "index_alignment_scatter"]
     plt.close("all")
+
+
+def test_cli_index(tmp_path, capsys):
+    from fusion_study.cli import main
+
+    study, _ = small_study()
+    folder = study.save(tmp_path / "s")
+    out = tmp_path / "scores.csv"
+    assert main(["index", str(folder), "--weights", "critic", "--draws", "50", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "2024Q4:" in text and "median_rank" in text
+    assert len(pd.read_csv(out)) == 16
