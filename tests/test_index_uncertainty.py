@@ -107,3 +107,13 @@ def test_bad_options():
         index_uncertainty(IDX, data(), n_draws=10, normalisations=("zscore",), weightings=("entropy",))
     with pytest.raises(ValueError, match="n_draws"):
         index_uncertainty(IDX, data(), n_draws=0)
+
+
+def test_unbalanced_panel_ranks_within_available_units():
+    df = data()
+    df = df[~((df["unit_id"] == "B03") & (df["period"] == "2024Q2"))]
+    res = index_uncertainty(IDX, df, n_draws=200, seed=4)
+    r = res.ranks_
+    q2 = r[r["period"] == "2024Q2"]
+    assert len(q2) == 14 and (q2["n_units"] == 14).all() and q2["rank_p95"].max() <= 14
+    assert (r[r["period"] == "2024Q1"]["n_units"] == 15).all()
