@@ -59,7 +59,7 @@ def option_lookup(options) -> dict[str, int]:
 
 
 def code_column(
-    values: pd.Series, *, options=None, min_value=None, flavour: str = "code"
+    values: pd.Series, *, options=None, min_value=None, flavour: str = "code", chosen_text: str | None = None
 ) -> tuple[pd.Series, pd.Series]:
     """Codes of one item column; return ``(codes, unknown)``.
 
@@ -81,6 +81,8 @@ def code_column(
             num[num < 0] = np.nan
         return pd.Series(num, index=index), pd.Series(np.zeros(len(values), bool), index=index)
     lookup = option_lookup(options) if flavour == "text" else {}
+    if flavour == "text" and chosen_text is not None:
+        lookup.setdefault(_norm(chosen_text), 1)
     codes, uniques = _factorize(values)
     per = np.full(len(uniques), np.nan)
     unknown = np.zeros(len(uniques), bool)

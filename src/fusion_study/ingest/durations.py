@@ -38,6 +38,14 @@ def _one(text: str) -> float:
     return h * 3600 + mi * 60 + s
 
 
+def _spread_bool(codes: np.ndarray, per_unique: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(codes), bool)
+    ok = codes >= 0
+    if per_unique.size:
+        out[ok] = per_unique[codes[ok]]
+    return out
+
+
 def parse_durations(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Durations in seconds; return ``(seconds, bad)``.
 
@@ -53,9 +61,11 @@ def parse_durations(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         out = values.astype("float64")
         return out, pd.Series(False, index=values.index)
     obj = values.astype("object")
-    present = obj.notna().to_numpy()
+    present = obj.notna().to_numpy().copy()
     codes, uniques = pd.factorize(obj)
     parsed = np.array([_one(str(u)) for u in uniques], dtype="float64")
+    blank = np.array([not str(u).strip() for u in uniques], dtype=bool)
+    present &= ~_spread_bool(codes, blank)
     seconds = np.full(len(obj), np.nan)
     seconds[codes >= 0] = parsed[codes[codes >= 0]]
     out = pd.Series(seconds, index=values.index, dtype="float64")

@@ -46,12 +46,17 @@ def _suffix(path: Path) -> str:
     return suffix
 
 
-def _decode(path: Path) -> tuple[str, str]:
+def _decode(path: Path) -> tuple[bytes, str]:
+    """The file as UTF-8 bytes (GB18030 is re-encoded) and the encoding it was in."""
     raw = path.read_bytes()
     if not raw.strip():
         raise TableReadError(f"{path.name}: the file is empty")
     encoding = detect_encoding(raw)
-    return raw.decode(encoding), encoding
+    if encoding == "gb18030":
+        raw = raw.decode("gb18030").encode("utf-8")
+    elif encoding == "utf-8-sig":
+        raw = raw[3:]
+    return raw, encoding
 
 
 def read_export_header(path: str | Path) -> tuple[list[str], dict]:
@@ -63,10 +68,10 @@ def read_export_header(path: str | Path) -> tuple[list[str], dict]:
 
         return sav_headers(path), {}
     if suffix == ".csv":
-        text, encoding = _decode(path)
-        first = text.split("\n", 1)[0]
-        header = pd.read_csv(io.StringIO(first + "\n"), nrows=0, index_col=False).columns
-        return [str(c) for c in header], {"text": text, "encoding": encoding}
+        data, encoding = _decode(path)
+        first = data.split(b"\n", 1)[0]
+        header = pd.read_csv(io.BytesIO(first + b"\n"), nrows=0, index_col=False, encoding="utf-8").columns
+        return [str(c) for c in header], {"data": data, "encoding": encoding}
     if suffix == ".xlsx":
         try:
             header = pd.read_excel(path, nrows=0, engine="openpyxl").columns
@@ -81,11 +86,14 @@ def read_export_header(path: str | Path) -> tuple[list[str], dict]:
         raise TableReadError(f"{path.name}: not a readable Parquet file ({exc})") from None
 
 
-def read_export(path: str | Path, *, text_columns=(), _header_info: dict | None = None) -> RawExport:
+def read_export(
+    path: str | Path, *, text_columns=(), usecols=None, _header_info: dict | None = None
+) -> RawExport:
     """Read an export; ``text_columns`` are read as text (ids keep leading zeros).
 
     Other columns keep the reader's inferred types (numbers stay numbers, which
-    keeps large exports fast).
+    keeps large exports fast). ``usecols`` (headers) limits what is read at all:
+    columns the import will drop, such as personal data, are never loaded.
     """
     path = Path(path)
     suffix = _suffix(path)
@@ -95,17 +103,19 @@ def read_export(path: str | Path, *, text_columns=(), _header_info: dict | None 
     if suffix == ".sav":
         from .spss import read_sav
 
-        df, value_labels = read_sav(path)
+        df, value_labels = read_sav(path, usecols=usecols)
         fmt = "spss"
     elif suffix == ".csv":
         info = _header_info or read_export_header(path)[1]
-        text, encoding = info["text"], info["encoding"]
+        data, encoding = info.pop("data"), info["encoding"]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", pd.errors.ParserWarning)
                 df = pd.read_csv(
-                    io.StringIO(text),
-                    dtype={c: "string" for c in text_columns},
+                    io.BytesIO(data),
+                    encoding="utf-8",
+                    dtype={c: str for c in text_columns},
+                    usecols=None if usecols is None else list(usecols),
                     keep_default_na=False,
                     na_values=[""],
                     index_col=False,
@@ -113,17 +123,18 @@ def read_export(path: str | Path, *, text_columns=(), _header_info: dict | None 
                 )
         except (pd.errors.ParserError, ValueError) as exc:
             raise TableReadError(f"{path.name}: not a readable CSV export ({exc})") from None
-        del text
+        del data
         fmt = "csv"
     elif suffix == ".xlsx":
         try:
-            df = pd.read_excel(path, engine="openpyxl", dtype={c: "string" for c in text_columns})
+            df = pd.read_excel(path, engine="openpyxl", dtype={c: str for c in text_columns},
+                               usecols=None if usecols is None else list(usecols))
         except Exception as exc:  # openpyxl raises several types
             raise TableReadError(f"{path.name}: not a readable Excel file ({exc})") from None
         fmt = "xlsx"
     else:
         try:
-            df = pd.read_parquet(path)
+            df = pd.read_parquet(path, columns=None if usecols is None else list(usecols))
         except Exception as exc:  # pyarrow raises several types
             raise TableReadError(f"{path.name}: not a readable Parquet file ({exc})") from None
         for c in text_columns:

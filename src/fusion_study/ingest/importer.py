@@ -54,7 +54,7 @@ from .mapping import map_columns
 from .screening import POLICIES, apply_screening, screening_flags
 from .spss import recode_value_labels
 from .tencent import looks_like_tencent
-from .wenjuanxing import SUBMITTED_FORMAT, ip_address, looks_like_wenjuanxing, respondent_from_source_detail
+from .wenjuanxing import SUBMITTED_FORMAT, looks_like_wenjuanxing, respondent_from_source_detail
 
 __all__ = ["import_survey", "ImportResult", "read_submitted", "INSTRUMENT_TABLES"]
 
@@ -250,8 +250,14 @@ def import_survey(
         unit_column=unit_column, text_columns=text_columns, user_mapping=columns,
         empty_columns=empty_guess, file=file,
     )
-    text_cols = mapping.loc[mapping["role"].isin(["respondent", "unit", "free_text", "meta", "pii"]), "column"]
-    raw = read_export(path, text_columns=text_cols.tolist(), _header_info=header_info)
+    is_ip = mapping["column"].map(lambda c: c is not None and parse_header(c).meta == "ip")
+    wanted = mapping["role"].isin(["item", "multi_select", "respondent", "unit", "free_text", "empty"]) | (
+        mapping["role"].eq("meta") & mapping["note"].isin(["seq", "submitted", "duration"])
+    ) | is_ip
+    wanted &= mapping["column"].notna()
+    text_cols = mapping.loc[wanted & ~mapping["role"].isin(["item", "multi_select", "empty"]), "column"]
+    raw = read_export(path, text_columns=text_cols.tolist(), usecols=mapping.loc[wanted, "column"].tolist(),
+                      _header_info=header_info)
     df = raw.frame
     # Unnamed columns that turned out to hold values are unknown, not empty.
     nonempty = mapping["role"].eq("empty") & ~mapping["column"].isin(raw.empty_columns)
@@ -290,8 +296,10 @@ def import_survey(
             if conflict:
                 problems.add(table=table, file=file, rule="codebook", column=column, severity="warning",
                              message=f"{item_id}: {conflict}; values kept as they are")
+        key = parse_header(column).sub
+        binary = by_item.at[item_id, "min"] == 0 and by_item.at[item_id, "max"] == 1
         codes, bad = code_column(s, options=options.get(item_id), min_value=by_item.at[item_id, "min"],
-                                 flavour=used_flavour)
+                                 flavour=used_flavour, chosen_text=key if binary else None)
         coded[item_id] = codes
         if bad.any():
             unknown[item_id] = bad
@@ -366,7 +374,7 @@ def import_survey(
     ip = None
     ip_col = [r["column"] for _, r in mapping[mapping["role"] == "pii"].iterrows() if parse_header(r["column"]).meta == "ip"]
     if ip_col:
-        ip = ip_address(df[ip_col[0]])
+        ip = df[ip_col[0]]  # compared as written (address and place); never stored
 
     free = pd.DataFrame({"response_id": response_id}, index=df.index)
     for column in mapping.loc[mapping["role"] == "free_text", "column"]:

@@ -192,20 +192,18 @@ def screening_flags(
     dup |= by_id
     if ip is not None and items:
         ip_s = pd.Series(ip.to_numpy(), index=idx).astype("string")
-        frame = data[items].copy()
-        frame["__ip"] = ip_s
-        has_ip = ip_s.notna().to_numpy()
-        h = pd.util.hash_pandas_object(frame, index=False)
-        candidates = h.duplicated(keep=False).to_numpy() & has_ip
+        # Only rows sharing an IP with another row can be duplicates by IP: compare those exactly.
+        candidates = (ip_s.duplicated(keep=False) & ip_s.notna()).to_numpy()
         by_ip = np.zeros(n, bool)
         if candidates.any():
-            cand = frame[candidates]
+            cand = data.loc[candidates, items].copy()
+            cand["__ip"] = ip_s[candidates]
             exact = cand.duplicated(keep="first").to_numpy()
             by_ip[np.flatnonzero(candidates)[exact]] = True
             new = by_ip & ~dup
             if new.any():
-                hashed = h[candidates]
-                first = src[candidates].groupby(hashed.to_numpy()).transform("first")
+                group = cand.groupby(list(cand.columns), dropna=False, sort=False).ngroup()
+                first = src[candidates].groupby(group.to_numpy()).transform("first")
                 rows = pd.Series(first.to_numpy(), index=idx[candidates])
                 dup_detail.loc[idx[new]] = (
                     "same IP and identical answers as row " + rows.loc[idx[new]].astype("string")
@@ -258,7 +256,7 @@ def apply_screening(
         )
         if action == "excluded":
             drop |= hit
-    kept = data.loc[~drop].copy()
+    kept = data.loc[~drop]
     if policy == "flag":
         for rule in RULES:
             if rule != "missing_respondent":

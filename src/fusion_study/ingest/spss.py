@@ -50,12 +50,21 @@ def sav_headers(path: Path) -> list[str]:
     return _names(meta.column_names, meta.column_labels)
 
 
-def read_sav(path: Path) -> tuple[pd.DataFrame, dict]:
-    """Read a .sav file; return ``(frame, {column: {value: label}})`` with columns renamed."""
-    df, meta = _read(path)
+def read_sav(path: Path, *, usecols=None) -> tuple[pd.DataFrame, dict]:
+    """Read a .sav file; return ``(frame, {column: {value: label}})`` with columns renamed.
+
+    ``usecols`` names columns as renamed (labels); only those are read.
+    """
+    _df, meta = _read(path, metadataonly=True)
     names = _names(meta.column_names, meta.column_labels)
-    labels = {new: meta.variable_value_labels.get(old, {}) for old, new in zip(meta.column_names, names)}
-    df.columns = names
+    rename = dict(zip(meta.column_names, names))
+    keep = None if usecols is None else [old for old, new in rename.items() if new in set(usecols)]
+    df, meta = _read(path, usecols=keep)
+    labels = {rename[old]: meta.variable_value_labels.get(old, {}) for old in df.columns}
+    df.columns = [rename[c] for c in df.columns]
+    for c in df.columns:
+        if df[c].dtype == object:
+            df[c] = df[c].astype("string")
     return df, {k: v for k, v in labels.items() if v}
 
 

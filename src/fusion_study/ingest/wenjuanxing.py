@@ -22,13 +22,12 @@ import pandas as pd
 
 from .headers import parse_header
 
-__all__ = ["looks_like_wenjuanxing", "respondent_from_source_detail", "ip_address", "SUBMITTED_FORMAT"]
+__all__ = ["looks_like_wenjuanxing", "respondent_from_source_detail", "SUBMITTED_FORMAT"]
 
 #: how 问卷星 writes 提交答卷时间
 SUBMITTED_FORMAT = "%Y/%m/%d %H:%M:%S"
 _WJX_HEADER = re.compile(r"^\s*(?:第\s*\d+\s*题|\d+\s*、)")
 _SOJUMP = re.compile(r"sojumpparm=([^&#\s]+)", re.IGNORECASE)
-_IP = re.compile(r"^\s*([0-9a-fA-F.:]+)")
 
 
 def looks_like_wenjuanxing(headers) -> bool:
@@ -53,9 +52,3 @@ def respondent_from_source_detail(values: pd.Series) -> pd.Series:
     param = s.str.extract(_SOJUMP, expand=False)
     out = param.fillna(s)
     return out.mask(out.isin(["直接访问", "", "-"]))
-
-
-def ip_address(values: pd.Series) -> pd.Series:
-    """The address part of 来自IP values such as ``183.14.2.7(广东-深圳)`` (in memory only)."""
-    s = values.astype("string")
-    return s.str.extract(_IP, expand=False).astype("string")
