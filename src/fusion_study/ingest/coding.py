@@ -118,7 +118,8 @@ def split_multi_select(values: pd.Series, subs: list[str]) -> tuple[pd.DataFrame
     unknown = np.zeros(len(uniques), bool)
     for i, u in enumerate(uniques):
         text = _norm(u)
-        if text in MISSING_TEXT:
+        number = _as_number(text)
+        if text in MISSING_TEXT or (number is not None and number < 0):
             continue
         for sep in _SEPARATORS[1:]:
             text = text.replace(sep, _SEPARATORS[0])
