@@ -187,7 +187,7 @@ def screening_flags(
     if by_id.any():
         first = src.groupby([keys[respondent], keys["wave"]], dropna=True).transform("first")
         dup_detail.loc[idx[by_id]] = (
-            f"same {respondent} and wave as row " + first[by_id].astype("string")
+            f"same {respondent} and wave as row " + first[by_id].astype("int64").astype("string")
         ).to_numpy()
     dup |= by_id
     if ip is not None and items:
@@ -206,7 +206,7 @@ def screening_flags(
                 first = src[candidates].groupby(group.to_numpy()).transform("first")
                 rows = pd.Series(first.to_numpy(), index=idx[candidates])
                 dup_detail.loc[idx[new]] = (
-                    "same IP and identical answers as row " + rows.loc[idx[new]].astype("string")
+                    "same IP and identical answers as row " + rows.loc[idx[new]].astype("int64").astype("string")
                 ).to_numpy()
         dup |= by_ip
     flags["duplicate"] = dup
