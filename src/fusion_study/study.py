@@ -17,6 +17,7 @@ from .ledger import Ledger
 from .privacy import assert_no_pii, neutralise_formulas
 from .readers import TABLE_SUFFIXES, TableReadError, coerce_to_schema, read_table_file
 from .schema import CODEBOOK, TABLES
+from .xlsxio import fix_zip_times as _fix_zip_times  # noqa: F401 (kept for callers of the old name)
 from .xlsxio import write_xlsx_deterministic as _write_xlsx_deterministic
 from .validation import ProblemLog, StudyValidationError, ValidationReport, check_study
 

@@ -7,12 +7,13 @@ modification times and the zip entries' timestamps are fixed.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["write_xlsx_deterministic"]
+__all__ = ["write_xlsx_deterministic", "fix_zip_times"]
 
 
 def write_xlsx_deterministic(
@@ -44,14 +45,22 @@ def write_xlsx_deterministic(
                 if cell.data_type == "f":
                     cell.data_type = "s"
     wb.save(path)
-    _fix_zip_times(path)
+    fix_zip_times(path)
 
 
-def _fix_zip_times(path: Path) -> None:
+def fix_zip_times(path: Path) -> None:
+    """Pin zip entry times and document timestamps so an .xlsx/.docx has stable bytes."""
     tmp = path.with_suffix(path.suffix + ".tmp")
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
         for item in zin.infolist():
             data = zin.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                # openpyxl stamps "modified" with the clock on save; pin it
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>2000-01-01T00:00:00Z\g<2>",
+                    data,
+                )
             info = zipfile.ZipInfo(item.filename, date_time=(2000, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zout.writestr(info, data)
