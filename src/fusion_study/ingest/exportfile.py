@@ -108,21 +108,23 @@ def read_export(
     elif suffix == ".csv":
         info = _header_info or read_export_header(path)[1]
         data, encoding = info.pop("data"), info["encoding"]
+        options = dict(
+            dtype={c: str for c in text_columns},
+            usecols=None if usecols is None else list(usecols),
+            keep_default_na=False,
+            na_values=[""],
+            encoding="utf-8",
+        )
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", pd.errors.ParserWarning)
-                df = pd.read_csv(
-                    io.BytesIO(data),
-                    encoding="utf-8",
-                    dtype={c: str for c in text_columns},
-                    usecols=None if usecols is None else list(usecols),
-                    keep_default_na=False,
-                    na_values=[""],
-                    index_col=False,
-                    skipinitialspace=False,
-                )
-        except (pd.errors.ParserError, ValueError) as exc:
-            raise TableReadError(f"{path.name}: not a readable CSV export ({exc})") from None
+            # pyarrow's reader is multi-threaded and keeps text as Arrow strings (fast on large exports)
+            df = pd.read_csv(io.BytesIO(data), engine="pyarrow", **options)
+        except Exception:  # ragged rows (trailing commas) or options pyarrow lacks: use the C reader
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", pd.errors.ParserWarning)
+                    df = pd.read_csv(io.BytesIO(data), index_col=False, **options)
+            except (pd.errors.ParserError, ValueError) as exc:
+                raise TableReadError(f"{path.name}: not a readable CSV export ({exc})") from None
         del data
         fmt = "csv"
     elif suffix == ".xlsx":

@@ -255,7 +255,9 @@ def import_survey(
         mapping["role"].eq("meta") & mapping["note"].isin(["seq", "submitted", "duration"])
     ) | is_ip
     wanted &= mapping["column"].notna()
-    text_cols = mapping.loc[wanted & ~mapping["role"].isin(["item", "multi_select", "empty"]), "column"]
+    text_cols = mapping.loc[
+        wanted & ~mapping["role"].isin(["item", "multi_select", "empty"]) & ~mapping["note"].eq("seq"), "column"
+    ]
     raw = read_export(path, text_columns=text_cols.tolist(), usecols=mapping.loc[wanted, "column"].tolist(),
                       _header_info=header_info)
     df = raw.frame

@@ -181,11 +181,14 @@ def screening_flags(
     dup = np.zeros(n, bool)
     dup_detail = empty.copy()
     src = pd.Series(np.asarray(idx), index=idx)
-    keys = data[[respondent, "wave"]]
-    has_key = keys.notna().all(axis=1).to_numpy()
-    by_id = keys.duplicated(keep="first").to_numpy() & has_key
+    # same respondent and wave: one integer key per (respondent, wave), then a hash-based duplicated()
+    r_codes, _ = pd.factorize(data[respondent])
+    w_codes, w_uniques = pd.factorize(data["wave"])
+    has_key = (r_codes >= 0) & (w_codes >= 0)
+    key = pd.Series(r_codes.astype("int64") * (len(w_uniques) + 1) + w_codes, index=idx)
+    by_id = key.duplicated(keep="first").to_numpy() & has_key
     if by_id.any():
-        first = src.groupby([keys[respondent], keys["wave"]], dropna=True).transform("first")
+        first = src.groupby(key.to_numpy()).transform("first")
         dup_detail.loc[idx[by_id]] = (
             f"same {respondent} and wave as row " + first[by_id].astype("int64").astype("string")
         ).to_numpy()
