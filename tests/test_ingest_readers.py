@@ -338,3 +338,17 @@ def test_string_options_are_validated(tmp_path, option, value):
     path = write_wenjuanxing_export(clean_responses(3), CB, tmp_path / "x.csv")
     with pytest.raises(ValueError, match=f"{option} must be one of"):
         import_survey(path, CB, **{option: value})
+
+
+def test_large_csv_encoding_decided_on_its_start_and_bad_bytes_later_are_reported(tmp_path):
+    r = clean_responses(1500)
+    path = write_wenjuanxing_export(r, CB, tmp_path / "big.csv", flavour="text", encoding="gb18030")
+    assert path.stat().st_size > 65536
+    res = import_survey(path, CB)
+    assert res.encoding == "gb18030" and len(res.responses) == 1500
+    utf8 = write_wenjuanxing_export(r, CB, tmp_path / "big8.csv", flavour="text", encoding="utf-8")
+    raw = bytearray(utf8.read_bytes())
+    raw[-40:-38] = b"\xff\xfe"  # corrupt a late byte
+    utf8.write_bytes(bytes(raw))
+    with pytest.raises(TableReadError, match=r"big8.csv, row 1501, column '6、\(接近理想\)': text is not valid utf-8"):
+        import_survey(utf8, CB)

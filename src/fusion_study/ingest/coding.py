@@ -41,7 +41,9 @@ def _as_number(text: str):
 
 
 def _factorize(values: pd.Series):
-    codes, uniques = pd.factorize(values.astype("object"), use_na_sentinel=True)
+    if values.dtype == bool or pd.api.types.is_numeric_dtype(values):
+        values = values.astype("object")
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return codes, list(uniques)
 
 
@@ -76,9 +78,9 @@ def code_column(
     negative_is_missing = min_value is None or pd.isna(min_value) or float(min_value) >= 0
     index = values.index
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        num = values.astype("float64").to_numpy(copy=True)
+        num = np.array(values.to_numpy(dtype="float64", na_value=np.nan), dtype="float64", copy=True)
         if negative_is_missing:
-            num[num < 0] = np.nan
+            np.putmask(num, num < 0, np.nan)
         return pd.Series(num, index=index), pd.Series(np.zeros(len(values), bool), index=index)
     lookup = option_lookup(options) if flavour == "text" else {}
     if flavour == "text" and chosen_text is not None:

@@ -60,13 +60,20 @@ def parse_durations(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         out = values.astype("float64")
         return out, pd.Series(False, index=values.index)
-    obj = values.astype("object")
-    present = obj.notna().to_numpy().copy()
-    codes, uniques = pd.factorize(obj)
+    text = values if pd.api.types.is_string_dtype(values) else None
+    if text is not None:
+        # fast path for the usual "125秒" / "125": vectorised, no per-value work
+        simple = text.str.fullmatch(r"\s*\d+(?:\.\d+)?\s*秒?\s*")
+        if bool(simple.fillna(True).all()):
+            numbers = text.str.replace("秒", "", regex=False).str.strip()
+            out = pd.to_numeric(numbers.mask(numbers == ""), errors="coerce").astype("float64")
+            return out, pd.Series(False, index=values.index)
+    present = values.notna().to_numpy().copy()
+    codes, uniques = pd.factorize(values)
     parsed = np.array([_one(str(u)) for u in uniques], dtype="float64")
     blank = np.array([not str(u).strip() for u in uniques], dtype=bool)
     present &= ~_spread_bool(codes, blank)
-    seconds = np.full(len(obj), np.nan)
+    seconds = np.full(len(values), np.nan)
     seconds[codes >= 0] = parsed[codes[codes >= 0]]
     out = pd.Series(seconds, index=values.index, dtype="float64")
     bad = pd.Series(present & np.isnan(seconds), index=values.index)

@@ -47,11 +47,20 @@ def _suffix(path: Path) -> str:
 
 
 def _decode(path: Path) -> tuple[bytes, str]:
-    """The file as UTF-8 bytes (GB18030 is re-encoded) and the encoding it was in."""
+    """The file as UTF-8 bytes (GB18030 is re-encoded) and the encoding it was in.
+
+    The encoding is decided on the first 64 KB when they hold non-ASCII text
+    (Chinese headers always do; GB18030 text is never valid UTF-8); an
+    all-ASCII start is not evidence, so then the whole file is checked. A
+    later invalid byte still stops the read with a clear error.
+    """
     raw = path.read_bytes()
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise TableReadError(f"{path.name}: the file is empty")
-    encoding = detect_encoding(raw)
+    sample = raw[:65536]
+    if len(raw) > len(sample):
+        sample = sample[: sample.rfind(b"\n") + 1] or sample
+    encoding = detect_encoding(raw if sample.isascii() else sample)
     if encoding == "gb18030":
         raw = raw.decode("gb18030").encode("utf-8")
     elif encoding == "utf-8-sig":
@@ -69,7 +78,8 @@ def read_export_header(path: str | Path) -> tuple[list[str], dict]:
         return sav_headers(path), {}
     if suffix == ".csv":
         data, encoding = _decode(path)
-        first = data.split(b"\n", 1)[0]
+        end = data.find(b"\n")
+        first = data if end < 0 else data[:end]
         header = pd.read_csv(io.BytesIO(first + b"\n"), nrows=0, index_col=False, encoding="utf-8").columns
         return [str(c) for c in header], {"data": data, "encoding": encoding}
     if suffix == ".xlsx":
@@ -118,11 +128,18 @@ def read_export(
         try:
             # pyarrow's reader is multi-threaded and keeps text as Arrow strings (fast on large exports)
             df = pd.read_csv(io.BytesIO(data), engine="pyarrow", **options)
+            _check_text_columns(df, path.name, encoding)
+        except TableReadError:
+            raise
         except Exception:  # ragged rows (trailing commas) or options pyarrow lacks: use the C reader
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", pd.errors.ParserWarning)
                     df = pd.read_csv(io.BytesIO(data), index_col=False, **options)
+            except UnicodeDecodeError as exc:
+                raise TableReadError(
+                    f"{path.name}: byte {exc.start} is not valid {encoding}; save the file as UTF-8 CSV"
+                ) from None
             except (pd.errors.ParserError, ValueError) as exc:
                 raise TableReadError(f"{path.name}: not a readable CSV export ({exc})") from None
         del data
@@ -147,6 +164,26 @@ def read_export(
     df.index = pd.RangeIndex(2, len(df) + 2, name="source_row")
     empty = [c for c in df.columns if (c.startswith("Unnamed: ") or not c.strip()) and df[c].isna().all()]
     return RawExport(df, path.name, fmt, encoding, value_labels, empty)
+
+
+def _check_text_columns(df: pd.DataFrame, file: str, encoding: str) -> None:
+    """pyarrow reads a column with invalid UTF-8 as bytes: name the first bad cell instead."""
+    for column in df.columns:
+        s = df[column]
+        if s.dtype != object:
+            continue
+        present = s.dropna()
+        if present.empty or not isinstance(present.iloc[0], bytes):
+            continue
+        for i, value in enumerate(s.to_numpy()):
+            if isinstance(value, bytes):
+                try:
+                    value.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise TableReadError(
+                        f"{file}, row {i + 2}, column {column!r}: text is not valid {encoding}; "
+                        "save the file as UTF-8 CSV"
+                    ) from None
 
 
 def _as_text(s: pd.Series) -> pd.Series:
