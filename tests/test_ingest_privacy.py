@@ -70,3 +70,15 @@ def test_undeclared_free_text_is_dropped(tmp_path):
     res = import_survey(_export(tmp_path), CB)
     assert res.free_text.empty
     assert res.mapping.set_index("column").loc["11、其他意见和建议", "role"] == "unknown"
+
+
+def test_phone_numbers_as_respondent_ids_are_refused(tmp_path):
+    import pytest
+
+    from fusion_study.privacy import PrivacyError
+
+    r = clean_responses(4)
+    r.loc[2, "customer_id"] = "13700001234"
+    path = write_wenjuanxing_export(r, CB, tmp_path / "phone_ids.csv")
+    with pytest.raises(PrivacyError, match=r"phone_ids.csv, row 4, column '1、客户编号'.*mobile or ID-card"):
+        import_survey(path, CB)

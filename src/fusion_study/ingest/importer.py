@@ -43,7 +43,7 @@ import pandas as pd
 
 from ..ledger import Ledger
 from ..periods import normalise_periods
-from ..privacy import mask_pii_text, neutralise_formulas
+from ..privacy import PrivacyError, mask_pii_text, neutralise_formulas
 from ..schema import TABLES
 from ..validation import ProblemLog, ValidationReport, check_study
 from .coding import FLAVOURS, code_column, detect_flavour, split_multi_select
@@ -148,6 +148,9 @@ class ImportResult:
         return (f"ImportResult({self.file!r}: read={self.rows_read}, kept={len(self.responses)}, "
                 f"excluded={len(self.ledger.excluded_rows(self.table))})")
 
+
+#: a whole mainland mobile or resident ID-card number (refused as a respondent id)
+_PERSONAL_ID = r"\s*(?:\+?86[- ]?)?1[3-9]\d{9}\s*|\s*\d{17}[\dXx]\s*"
 
 _SUBMITTED_FORMATS = (SUBMITTED_FORMAT, "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 
@@ -317,7 +320,7 @@ def import_survey(
                          values=s[bad], message=f"answer text matches no option of {item_id} in the codebook")
     for column in mapping.loc[mapping["role"] == "multi_select", "column"]:
         q = parse_header(column).question
-        subs = mapping_subs(items, q)
+        subs = _multi_select_subs(items, q)
         frame, bad = split_multi_select(df[column], [sub for _, sub in subs])
         for (item_id, sub) in subs:
             coded[item_id] = frame[sub]
@@ -368,6 +371,13 @@ def import_survey(
         seq = pd.Series(np.arange(1, rows_read + 1), index=df.index)
     response_id = (prefix + waves.fillna("NA") + "-" + seq.astype("int64").astype("string").str.zfill(6)).astype("string")
 
+    looks_personal = respondent.str.fullmatch(_PERSONAL_ID).fillna(False)
+    if bool(looks_personal.any()):
+        row = respondent.index[looks_personal.to_numpy(dtype=bool)][0]
+        raise PrivacyError(
+            f"{file}, row {row}, column {respondent_header!r}: the respondent id looks like a mobile or "
+            "ID-card number; use a pseudonymous id (e.g. the licence number or a code list) instead"
+        )
     out["response_id"] = response_id
     out[respondent_name] = respondent.astype("string")
     if instrument == "staff_survey":
@@ -410,16 +420,16 @@ def import_survey(
     problems_frame = pd.concat([imp, vp], ignore_index=True) if len(vp) else imp
     return ImportResult(
         responses=kept, ledger=ledger, mapping=mapping, problems=ValidationReport(problems_frame),
-        file=file, format=raw_format(path), encoding=header_info.get("encoding") if header_info else None,
+        file=file, format=_raw_format(path), encoding=header_info.get("encoding") if header_info else None,
         flavour=used_flavour, source=source, instrument=instrument, table=table, policy=policy, free_text=free,
     )
 
 
-def raw_format(path: Path) -> str:
+def _raw_format(path: Path) -> str:
     return {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".sav": "spss"}[path.suffix.lower()]
 
 
-def mapping_subs(items: pd.DataFrame, question: int) -> list[tuple[str, str]]:
+def _multi_select_subs(items: pd.DataFrame, question: int) -> list[tuple[str, str]]:
     """``[(item_id, sub-item text)]`` of a multi-select question, in codebook order."""
     from .headers import normalise_source_column
 

@@ -90,6 +90,10 @@ def screening_flags(
     boolean column ``<rule>`` and a text column ``<rule>_detail`` (empty where
     not flagged).
 
+    Validated against: injected cases with exact expected rows
+    (``tests/test_ingest_screening.py``) and the simulator's injected speeders and
+    straight-liners (``tests/test_simulate_screening.py``: recall 1).
+
     >>> from fusion_study.instruments import standard_codebook
     >>> cb = standard_codebook(); cb = cb[cb.instrument == "customer_survey"]
     >>> d = pd.DataFrame({"customer_id": ["a", "b", "c"], "wave": "2024Q1",
