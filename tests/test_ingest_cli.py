@@ -60,3 +60,17 @@ def test_import_survey_cli_errors(tmp_path, capsys):
                  "--study", str(tmp_path / "s")]) == 2
     err = capsys.readouterr().err
     assert "bad_codebook.csv, row 3, column max: value 'seven'" in err
+
+
+def test_import_survey_cli_user_mapping(tmp_path, capsys):
+    from fusion_study.ingest import wenjuanxing_frame
+
+    frame = wenjuanxing_frame(clean_responses(6), CB).rename(columns={"3、(敷衍应付)": "敷衍程度"})
+    frame.to_csv(tmp_path / "e.csv", index=False)
+    CB.to_csv(tmp_path / "codebook.csv", index=False)
+    base = ["import-survey", str(tmp_path / "e.csv"), "--codebook", str(tmp_path / "codebook.csv")]
+    assert main(base + ["--study", str(tmp_path / "s"), "--map", "敷衍程度=qual4"]) == 0
+    assert "codebook items with no column" not in capsys.readouterr().out
+    assert load_study(tmp_path / "s").customer_survey["qual4"].notna().all()
+    assert main(base + ["--study", str(tmp_path / "s2"), "--map", "qual4"]) == 2
+    assert "write COLUMN=ITEM" in capsys.readouterr().err

@@ -90,3 +90,9 @@ def test_map_columns_roles():
     assert (m["role"] == "missing_item").sum() == 15
     with pytest.raises(MappingError, match="no items for instrument"):
         map_columns(cols, CB[CB.instrument == "staff_survey"], instrument="customer_survey")
+
+
+def test_codebook_without_required_columns_is_refused(tmp_path):
+    path = _export(tmp_path, wenjuanxing_frame(clean_responses(3), CB))
+    with pytest.raises(ValueError, match=r"codebook lacks column\(s\) \['source_column'\]"):
+        import_survey(path, CB.drop(columns="source_column"))

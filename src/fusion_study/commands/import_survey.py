@@ -25,6 +25,8 @@ def register(sub) -> None:
     p.add_argument("--speeder-fraction", type=float, default=0.3,
                    help="speeders take less than this fraction of the median time (default 0.3)")
     p.add_argument("--id-prefix", help="prefix of the new response ids (default CS / SS)")
+    p.add_argument("--map", action="append", default=[], metavar="COLUMN=ITEM",
+                   help="map an export column (header or question number) to a codebook item; repeatable")
     p.set_defaults(func=run)
 
 
@@ -43,10 +45,16 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(
             f"{info['file']}, row {first['row']}, column {first['column']}: value {first['value']!r}: {first['message']}"
         )
+    mapping = {}
+    for spec in args.map:
+        column, sep, item = spec.rpartition("=")
+        if not sep or not column.strip() or not item.strip():
+            raise ValueError(f"--map {spec!r}: write COLUMN=ITEM, e.g. --map '3、(敷衍应付)=qual4'")
+        mapping[column.strip()] = item.strip()
     result = import_survey(
         args.export, codebook, instrument=args.instrument, wave=args.wave, policy=args.policy,
         flavour=args.flavour, respondent_column=args.respondent_column, unit_column=args.unit_column,
-        speeder_fraction=args.speeder_fraction, id_prefix=args.id_prefix,
+        speeder_fraction=args.speeder_fraction, id_prefix=args.id_prefix, columns=mapping or None,
     )
     print(result.summary())
     if len(result.problems.problems):

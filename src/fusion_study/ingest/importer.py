@@ -247,6 +247,12 @@ def import_survey(
     _check_option("instrument", instrument, tuple(INSTRUMENT_TABLES))
     _check_option("flavour", flavour, FLAVOURS)
     _check_option("policy", policy, POLICIES)
+    missing = [c for c in ("item_id", "instrument", "min", "max", "source_column") if c not in codebook.columns]
+    if missing:
+        raise ValueError(
+            f"the codebook lacks column(s) {missing}; see `fusion-study codebook` for its layout "
+            "(item_id, instrument, scale, text_zh, text_en, reverse, min, max, source_column, options)"
+        )
     path = Path(path)
     table, respondent_name, default_prefix = INSTRUMENT_TABLES[instrument]
     prefix = default_prefix if id_prefix is None else str(id_prefix)

@@ -76,6 +76,12 @@ def wenjuanxing_frame(
     _check("flavour", flavour, _FLAVOURS)
     _check("header_style", header_style, _HEADER_STYLES)
     _check("multi_select", multi_select, _MULTI)
+    _check("instrument", instrument, tuple(_RESPONDENT_HEADER))
+    respondent = "customer_id" if instrument == "customer_survey" else "staff_id"
+    needed = [respondent] + (["unit_id"] if instrument == "staff_survey" else [])
+    missing = [c for c in needed if c not in responses.columns]
+    if missing:
+        raise ValueError(f"responses lack column(s) {missing} needed to write a {instrument} export")
     items = codebook[codebook["instrument"] == instrument] if "instrument" in codebook else codebook
     n = len(responses)
     r = responses.reset_index(drop=True)
@@ -91,7 +97,6 @@ def wenjuanxing_frame(
     out["来源"] = pd.Series("手机提交", index=r.index)
     out["来源详情"] = pd.Series("直接访问", index=r.index)
     out["来自IP"] = extra.pop("来自IP") if "来自IP" in extra else _default_ips(n)
-    respondent = "customer_id" if instrument == "customer_survey" else "staff_id"
     out[_header(1, _RESPONDENT_HEADER[instrument], header_style, False)] = r[respondent].astype("string")
 
     # questions in codebook order, grouped by number
