@@ -81,7 +81,8 @@ class ImportResult:
     problems : a :class:`~fusion_study.validation.ValidationReport` of the import
         (unknown columns, missing items, unreadable values, conflicting SPSS labels)
         and of the kept rows' validation.
-    free_text : declared free-text answers (``response_id`` + one column per question),
+    free_text : declared free-text answers of the kept responses (``response_id`` + one
+        column per question; index: the export's row number, as ``responses``),
         with phone, ID-card, e-mail and IP numbers masked and formula-looking text
         prefixed with ``'`` (so no spreadsheet runs it); not part of the study tables.
     """
@@ -267,7 +268,7 @@ def import_survey(
         unit_column=unit_column, text_columns=text_columns, user_mapping=columns,
         empty_columns=empty_guess, file=file,
     )
-    is_ip = mapping["column"].map(lambda c: c is not None and parse_header(c).meta == "ip")
+    is_ip = mapping["column"].map(lambda c: isinstance(c, str) and parse_header(c).meta == "ip")
     wanted = mapping["role"].isin(["item", "multi_select", "respondent", "unit", "free_text", "empty"]) | (
         mapping["role"].eq("meta") & mapping["note"].isin(["seq", "submitted", "duration"])
     ) | is_ip
@@ -415,7 +416,7 @@ def import_survey(
         speeder_fraction=speeder_fraction, straightline_min_items=straightline_min_items,
     )
     kept, ledger = apply_screening(responses, flags, policy=policy, table=table, source_file=file, ledger=ledger)
-    free = free.loc[kept.index].reset_index(drop=True) if len(free.columns) > 1 else free.iloc[0:0]
+    free = free.loc[kept.index] if len(free.columns) > 1 else free.iloc[0:0]
     del df, raw
 
     report = check_study({table: kept}, codebook, {table: file, "codebook": "codebook"})
