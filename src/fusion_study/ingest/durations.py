@@ -12,6 +12,8 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
+from .textops import fullmatch
+
 __all__ = ["parse_durations"]
 
 _UNITS = re.compile(
@@ -63,8 +65,8 @@ def parse_durations(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = values if pd.api.types.is_string_dtype(values) else None
     if text is not None:
         # fast path for the usual "125秒" / "125": vectorised, no per-value work
-        simple = text.str.fullmatch(r"\s*\d+(?:\.\d+)?\s*秒?\s*")
-        if bool(simple.fillna(True).all()):
+        simple = fullmatch(text, r"\s*\d+(?:\.\d+)?\s*秒?\s*") | text.isna().to_numpy()
+        if bool(simple.all()):
             numbers = text.str.replace("秒", "", regex=False).str.strip()
             out = pd.to_numeric(numbers.mask(numbers == ""), errors="coerce").astype("float64")
             return out, pd.Series(False, index=values.index)

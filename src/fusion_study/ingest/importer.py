@@ -54,6 +54,7 @@ from .mapping import map_columns
 from .screening import POLICIES, apply_screening, screening_flags
 from .spss import recode_value_labels
 from .tencent import looks_like_tencent
+from .textops import fullmatch
 from .wenjuanxing import SUBMITTED_FORMAT, looks_like_wenjuanxing, respondent_from_source_detail
 
 __all__ = ["import_survey", "ImportResult", "read_submitted", "INSTRUMENT_TABLES"]
@@ -378,9 +379,9 @@ def import_survey(
         seq = pd.Series(np.arange(1, rows_read + 1), index=df.index)
     response_id = (prefix + waves.fillna("NA") + "-" + seq.astype("int64").astype("string").str.zfill(6)).astype("string")
 
-    looks_personal = respondent.str.fullmatch(_PERSONAL_ID).fillna(False)
+    looks_personal = fullmatch(respondent, _PERSONAL_ID)
     if bool(looks_personal.any()):
-        row = respondent.index[looks_personal.to_numpy(dtype=bool)][0]
+        row = respondent.index[looks_personal][0]
         raise PrivacyError(
             f"{file}, row {row}, column {respondent_header!r}: the respondent id looks like a mobile or "
             "ID-card number; use a pseudonymous id (e.g. the licence number or a code list) instead"
