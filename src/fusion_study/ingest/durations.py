@@ -12,7 +12,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from .textops import fullmatch
+from .textops import fullmatch, numbers
 
 __all__ = ["parse_durations"]
 
@@ -67,9 +67,7 @@ def parse_durations(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         # fast path for the usual "125秒" / "125": vectorised, no per-value work
         simple = fullmatch(text, r"\s*\d+(?:\.\d+)?\s*秒?\s*") | text.isna().to_numpy()
         if bool(simple.all()):
-            numbers = text.str.replace("秒", "", regex=False).str.strip()
-            out = pd.to_numeric(numbers.mask(numbers == ""), errors="coerce").astype("float64")
-            return out, pd.Series(False, index=values.index)
+            return numbers(text, remove="秒"), pd.Series(False, index=values.index)
     present = values.notna().to_numpy().copy()
     codes, uniques = pd.factorize(values)
     parsed = np.array([_one(str(u)) for u in uniques], dtype="float64")
