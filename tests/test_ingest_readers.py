@@ -352,3 +352,26 @@ def test_large_csv_encoding_decided_on_its_start_and_bad_bytes_later_are_reporte
     utf8.write_bytes(bytes(raw))
     with pytest.raises(TableReadError, match=r"big8.csv, row 1501, column '6、\(接近理想\)': text is not valid utf-8"):
         import_survey(utf8, CB)
+
+
+def test_xlsx_with_real_datetime_and_number_cells(tmp_path):
+    r = clean_responses(5)
+    frame = wenjuanxing_frame(r, CB)
+    frame["提交答卷时间"] = r["submitted"]  # stored as Excel dates, not text
+    frame["所用时间"] = r["duration_s"]  # plain seconds
+    frame["1、客户编号"] = [101, 102, 103, 104, 105]  # ids typed as numbers
+    frame.to_excel(tmp_path / "cells.xlsx", index=False)
+    res = import_survey(tmp_path / "cells.xlsx", CB)
+    got = res.responses.reset_index(drop=True)
+    assert (got["submitted"] == r["submitted"]).all() and got["duration_s"].tolist() == r["duration_s"].tolist()
+    assert got["customer_id"].tolist() == ["101", "102", "103", "104", "105"]
+
+
+def test_tencent_rows_longer_than_the_header(tmp_path):
+    r = clean_responses(4)
+    path = _tencent_csv(r, tmp_path / "ragged.csv")
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    lines[0] = lines[0].rstrip(",")  # header without the trailing comma, rows with it
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    res = import_survey(path, CB)
+    pd.testing.assert_frame_equal(_answers(res), _expected(r), check_dtype=False)
