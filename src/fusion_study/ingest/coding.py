@@ -21,7 +21,8 @@ import pandas as pd
 
 from ..codebook import parse_options
 
-__all__ = ["MISSING_TEXT", "code_column", "split_multi_select", "detect_flavour", "FLAVOURS"]
+__all__ = ["MISSING_TEXT", "code_column", "split_multi_select", "detect_flavour", "option_lookup",
+           "normalise_text", "FLAVOURS"]
 
 FLAVOURS = ("auto", "code", "text")
 #: Cell texts that mean "no answer".
@@ -29,8 +30,12 @@ MISSING_TEXT = frozenset({"", "(跳过)", "跳过", "(空)", "空", "(未填)", 
 _SEPARATORS = ("┋", "|", "┆")
 
 
-def _norm(text) -> str:
+def normalise_text(text) -> str:
+    """NFKC-normalised, stripped text (full-width punctuation and spaces made plain)."""
     return unicodedata.normalize("NFKC", str(text)).strip()
+
+
+_norm = normalise_text
 
 
 def _as_number(text: str):

@@ -44,11 +44,10 @@ import pandas as pd
 from ..ledger import Ledger
 from ..periods import normalise_periods
 from ..privacy import PrivacyError, mask_pii_text, neutralise_formulas
-from ..schema import TABLES
 from ..validation import ProblemLog, ValidationReport, check_study
 from .coding import FLAVOURS, code_column, detect_flavour, split_multi_select
 from .durations import parse_durations
-from .exportfile import RawExport, read_export, read_export_header
+from .exportfile import read_export, read_export_header
 from .headers import parse_header
 from .mapping import map_columns
 from .screening import POLICIES, apply_screening, screening_flags
@@ -420,6 +419,8 @@ def import_survey(
     free = free.loc[kept.index] if len(free.columns) > 1 else free.iloc[0:0]
     del df, raw
 
+    log.info("%s: %d rows read, %d kept, %d excluded", file, rows_read, len(kept),
+             len(ledger.excluded_rows(table)))
     report = check_study({table: kept}, codebook, {table: file, "codebook": "codebook"})
     vp = report.to_frame()
     vp = vp[~((vp["rule"] == "missing_table") | ((vp["rule"] == "codebook_item") & (vp["table"] == table))

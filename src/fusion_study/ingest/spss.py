@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..readers import TableReadError
-from .coding import option_lookup, _norm
+from .coding import normalise_text, option_lookup
 from .headers import parse_header
 
 __all__ = ["read_sav", "sav_headers", "recode_value_labels"]
@@ -84,7 +84,7 @@ def recode_value_labels(values: pd.Series, labels: dict, options) -> tuple[pd.Se
         return values, None, None
     mapping, unknown = {}, []
     for value, label in labels.items():
-        code = lookup.get(_norm(label))
+        code = lookup.get(normalise_text(label))
         if code is None:
             if not (isinstance(value, (int, float)) and value < 0):
                 unknown.append(f"{value:g}={label}" if isinstance(value, float) else f"{value}={label}")
