@@ -147,3 +147,20 @@ def test_screening_functions_directly():
     assert kept.index.tolist() == [3, 5]
     with pytest.raises(ValueError, match="policy must be one of"):
         apply_screening(d, f, table="customer_survey", policy="keep")
+
+
+def test_duplicates_across_imports_are_caught_when_adding(tmp_path):
+    r = clean_responses(6)
+    first = import_survey(write_wenjuanxing_export(r, CB, tmp_path / "a.xlsx"), CB)
+    add_to_study(first, tmp_path / "study", CB)
+    again = r.iloc[[1, 4]].copy()
+    again["submitted"] = again["submitted"] + pd.Timedelta(days=1)
+    second = import_survey(write_wenjuanxing_export(pd.concat([again, clean_responses(2, seed=9).assign(
+        customer_id=["N1", "N2"])]), CB, tmp_path / "b.xlsx"), CB, id_prefix="B")
+    study = add_to_study(second, tmp_path / "study", CB)
+    assert len(study.customer_survey) == 6 + 2
+    led = study.ledger.to_frame()
+    dup = led[led["rule"] == "screening:duplicate"]
+    assert dup["source_row"].tolist() == [2, 3] and (dup["source_file"] == "b.xlsx").all()
+    assert dup["detail"].iloc[0] == "same customer_id and wave as response CS2024Q1-000002 already in the study"
+    assert load_study(tmp_path / "study").ledger.balance(study.tables)["balanced"].all()
