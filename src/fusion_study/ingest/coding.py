@@ -83,7 +83,10 @@ def code_column(
     negative_is_missing = min_value is None or pd.isna(min_value) or float(min_value) >= 0
     index = values.index
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        num = np.array(values.to_numpy(dtype="float64", na_value=np.nan), dtype="float64", copy=True)
+        if isinstance(values.dtype, np.dtype):
+            num = np.array(values.to_numpy(), dtype="float64")  # exactly one copy
+        else:  # nullable integers and floats: a fresh array with NaN for <NA>
+            num = values.to_numpy(dtype="float64", na_value=np.nan)
         if negative_is_missing:
             np.putmask(num, num < 0, np.nan)
         return pd.Series(num, index=index), pd.Series(np.zeros(len(values), bool), index=index)

@@ -393,10 +393,15 @@ def import_survey(
     out["wave"] = waves
     out["submitted"] = submitted
     out["duration_s"] = duration.astype("float64")
-    for item_id in [str(i) for i in items["item_id"]]:
-        if item_id in coded:
-            out[item_id] = coded[item_id].astype("float64")
-    responses = pd.DataFrame(out, index=df.index)
+    # Items go into one float block, filled column by column (no extra consolidation copy).
+    item_ids = [str(i) for i in items["item_id"] if str(i) in coded]
+    block = np.empty((rows_read, len(item_ids)), dtype="float64", order="F")
+    for j, item_id in enumerate(item_ids):
+        block[:, j] = coded.pop(item_id).to_numpy(dtype="float64", na_value=np.nan)
+    responses = pd.concat(
+        [pd.DataFrame(out, index=df.index), pd.DataFrame(block, index=df.index, columns=item_ids, copy=False)],
+        axis=1,
+    )
 
     ip = None
     ip_col = [r["column"] for _, r in mapping[mapping["role"] == "pii"].iterrows() if parse_header(r["column"]).meta == "ip"]
