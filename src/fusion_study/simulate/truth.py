@@ -98,6 +98,29 @@ class Truth:
         part = a[(a["segment"] == "all") & a["event_time"].isna()]
         return part[["intervention", col, "n"]].reset_index(drop=True)
 
+    def summary(self) -> pd.DataFrame:
+        """The headline truths as one table: ``quantity, value, meaning``."""
+        rows = []
+        overall = self.att[(self.att["segment"] == "all") & self.att["event_time"].isna()].set_index("intervention")
+        for name, r in overall.iterrows():
+            rows.append((f"ATT {name} (index)", r["att_index"], "overall true ATT on the 0-100 satisfaction index"))
+        if "programme" in overall.index:
+            r = overall.loc["programme"]
+            rows.append(("ATT programme (latent)", r["att_latent"], "overall true ATT in latent SD units"))
+        share = self.indirect_share.set_index("intervention")["indirect_share"]
+        if "programme" in share.index:
+            rows.append(("indirect share (programme)", share["programme"], "share carried by the four fusions"))
+        rows.append(("ticket hazard ratio", self.tickets["hazard_ratio"], "resolution speed-up after the mechanism"))
+        rows.append(("party-business alignment", self.alignment, "true correlation of the two assessments"))
+        for k, v in self.rater_leniency.items():
+            rows.append((f"leniency {k}", v, "points this rater type adds"))
+        never = self.adoption.groupby("unit_id")["programme_wave"].first().eq(0).sum()
+        rows.append(("branches never adopting", float(never), "no intervention within the window"))
+        for q in ("speeder", "straight_liner"):
+            n = int((self.screening["quality"] == q).sum())
+            rows.append((f"{q}s injected", float(n), "responses in both surveys"))
+        return pd.DataFrame(rows, columns=["quantity", "value", "meaning"])
+
     def speeders(self, table: str = "customer_survey") -> list[str]:
         s = self.screening
         return s.loc[(s["table"] == table) & (s["quality"] == "speeder"), "response_id"].tolist()
