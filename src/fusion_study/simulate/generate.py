@@ -82,6 +82,15 @@ def simulate_study(
         standard codebook; it passes :meth:`Study.validate` with no errors.
     truth : :class:`~fusion_study.simulate.Truth`.
 
+    Notes
+    -----
+    Validated against its own truth: ``tests/test_simulate_moments.py`` checks
+    that item correlations match those implied by the loadings and thresholds
+    (within 4 SE), a Cox model recovers the ticket hazard ratio (10 %),
+    Callaway–Sant'Anna (``diff-diff``) recovers the programme ATT (3 SE) while
+    static TWFE and the naive comparison do not, and the assessment alignment,
+    rater leniencies and cloud-team revenue lift are recovered.
+
     Examples
     --------
     >>> study, truth = simulate_study("p_city", seed=1, n_retailers=300, survey_per_wave=60, n_counties=2)
