@@ -9,7 +9,7 @@ from ..instruments import standard_codebook
 from ..periods import period_range
 from ..schema import DTYPES, TABLES
 from ..study import Study
-from .activities import simulate_activities
+from .activities import ACTIVITY_KINDS, TEAMS, simulate_activities
 from .brands import brand_texts
 from .effects import true_att
 from .kpis import simulate_kpis
@@ -20,7 +20,8 @@ from .outcomes import branch_growth, fusion_latent, satisfaction_base, segment_m
 from .presets import INTERVENTIONS, TICKET_CATEGORIES, SimulationConfig, make_config
 from .rollout import BRAND_TYPES, draw_brand_types, draw_rollout, exposure
 from .surveys import QUALITY, customer_survey, sample_customer_survey, staff_survey
-from .tickets import simulate_tickets
+from .strings import from_codes, sequential_ids
+from .tickets import TICKET_STATUSES, simulate_tickets
 from .truth import Truth
 
 __all__ = ["simulate_study"]
@@ -37,11 +38,6 @@ def _quarter_starts(periods: list[str]) -> np.ndarray:
     y2, q2 = (y + 1, 1) if q == 4 else (y, q + 1)
     starts.append(np.datetime64(f"{y2:04d}-{3 * (q2 - 1) + 1:02d}-01"))
     return np.array(starts, dtype="datetime64[D]")
-
-
-def _ids(prefix: str, n: int, width: int = 6) -> np.ndarray:
-    width = max(width, len(str(n)))
-    return np.char.add(prefix, np.char.zfill(np.arange(1, n + 1).astype(str), width)).astype(object)
 
 
 def _typed(df: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -221,40 +217,41 @@ def simulate_study(
     )
     activities = pd.DataFrame(
         {
-            "activity_id": _ids("A", len(act), 6),
+            "activity_id": sequential_ids("A", len(act), 6),
             "date": act["date"].to_numpy(),
-            "team": act["team"].to_numpy(),
-            "kind": act["kind"].to_numpy(),
-            "customer_id": cust_ids[act["retailer"].to_numpy()],
-            "member_id": member_ids[act["member"].to_numpy()],
+            "team": from_codes(act["team"].to_numpy(), TEAMS),
+            "kind": from_codes(act["kind"].to_numpy(), ACTIVITY_KINDS),
+            "customer_id": from_codes(act["retailer"].to_numpy(), cust_ids),
+            "member_id": from_codes(act["member"].to_numpy(), member_ids),
         }
     )
     tk = tk.sort_values(["opened", "retailer"], kind="stable").reset_index(drop=True)
+    retailer = tk["retailer"].to_numpy()
     tickets = pd.DataFrame(
         {
-            "ticket_id": _ids("T", len(tk), 6),
-            "customer_id": cust_ids[tk["retailer"].to_numpy()],
-            "branch_id": org.branch_ids[org.cust_branch[tk["retailer"].to_numpy()]],
-            "category": tk["category"].to_numpy(),
+            "ticket_id": sequential_ids("T", len(tk), 6),
+            "customer_id": from_codes(retailer, cust_ids),
+            "branch_id": from_codes(org.cust_branch[retailer], org.branch_ids),
+            "category": from_codes(tk["category"].to_numpy(), TICKET_CATEGORIES),
             "opened": tk["opened"].to_numpy(),
             "closed": tk["closed"].to_numpy(),
-            "status": tk["status"].to_numpy(),
+            "status": from_codes(tk["status"].to_numpy(), TICKET_STATUSES),
         }
     )
     nm = len(member_ids)
     nd = len(POINTS_DIMENSIONS)
     member_points = pd.DataFrame(
         {
-            "member_id": np.repeat(member_ids, nt * nd),
-            "period": np.tile(np.repeat(per, nd), nm),
-            "dimension": np.tile(np.asarray(POINTS_DIMENSIONS, dtype=object), nm * nt),
+            "member_id": from_codes(np.repeat(np.arange(nm), nt * nd), member_ids),
+            "period": from_codes(np.tile(np.repeat(np.arange(nt), nd), nm), periods),
+            "dimension": from_codes(np.tile(np.arange(nd), nm * nt), POINTS_DIMENSIONS),
             "points": points.reshape(-1),
         }
     )
     evaluations = pd.DataFrame(
         {
-            "evaluation_id": _ids("E", len(ev), 6),
-            "member_id": member_ids[ev["member"].to_numpy()],
+            "evaluation_id": sequential_ids("E", len(ev), 6),
+            "member_id": from_codes(ev["member"].to_numpy(), member_ids),
             "rater_type": ev["rater_type"].to_numpy(),
             "rater_id": ev["rater_id"].to_numpy(),
             "dimension": ev["dimension"].to_numpy(),
