@@ -16,7 +16,7 @@ from .kpis import simulate_kpis
 from .measurement import CONSTRUCT_PATHS, loadings_frame, satisfaction_index, thresholds_frame
 from .members import EVALUATION_DIMENSIONS, POINTS_DIMENSIONS, simulate_evaluations, simulate_points
 from .organisation import build_organisation
-from .outcomes import branch_growth, fusion_latent, satisfaction_base, segment_multiplier
+from .outcomes import FUSION_DIMENSIONS, branch_growth, fusion_latent, satisfaction_base, segment_multiplier
 from .presets import INTERVENTIONS, TICKET_CATEGORIES, SimulationConfig, make_config
 from .rollout import BRAND_TYPES, draw_brand_types, draw_rollout, exposure
 from .surveys import QUALITY, customer_survey, sample_customer_survey, staff_survey
@@ -388,6 +388,15 @@ def simulate_study(
         },
         member_skill=pd.DataFrame({"member_id": member_ids, "skill": org.member_skill}),
         screening=screening,
+        fusion=pd.DataFrame(
+            {
+                "branch_id": np.repeat(org.branch_ids, len(FUSION_DIMENSIONS) * nt),
+                "period": np.tile(np.repeat(per, 1), nb * len(FUSION_DIMENSIONS)),
+                "dimension": np.tile(np.repeat(np.asarray(FUSION_DIMENSIONS, dtype=object), nt), nb),
+                "fusion": F.reshape(-1),
+            }
+        ),
+        branch_satisfaction=_branch_satisfaction(S, org.cust_branch, org.branch_ids, per),
         notes={
             "index": "satisfaction index = mean over sat1-sat3 of 100*(answer-1)/(points-1)",
             "evaluation_dimensions": list(EVALUATION_DIMENSIONS),
@@ -395,6 +404,23 @@ def simulate_study(
         },
     )
     return study, truth
+
+
+def _branch_satisfaction(S, cust_branch, branch_ids, per) -> pd.DataFrame:
+    nb, nt = len(branch_ids), S.shape[1]
+    count = np.bincount(cust_branch, minlength=nb).astype(float)
+    count[count == 0] = np.nan
+    idx = satisfaction_index(S)
+    sat = np.stack([np.bincount(cust_branch, weights=S[:, t], minlength=nb) for t in range(nt)], axis=1)
+    ind = np.stack([np.bincount(cust_branch, weights=idx[:, t], minlength=nb) for t in range(nt)], axis=1)
+    return pd.DataFrame(
+        {
+            "branch_id": np.repeat(branch_ids, nt),
+            "period": np.tile(per, nb),
+            "satisfaction": (sat / count[:, None]).reshape(-1),
+            "index": (ind / count[:, None]).reshape(-1),
+        }
+    )
 
 
 def _brand_effects(cfg: SimulationConfig, r_idx, t_idx, genuine, org, event, bgrowth, brand_type, S) -> pd.DataFrame:

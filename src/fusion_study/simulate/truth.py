@@ -61,6 +61,11 @@ class Truth:
     rater_leniency : points each rater type adds to evaluation scores.
     member_skill : ``member_id, skill`` (standard-normal true skill).
     screening : ``table, response_id, quality`` for every speeder and straight-liner.
+    fusion : ``branch_id, period, dimension, fusion``: the latent four-fusion
+        scores ``F_bdt`` the staff survey measures (goal/outcome/capability/service).
+    branch_satisfaction : ``branch_id, period, satisfaction, index``: mean latent
+        satisfaction of all the branch's retailers in the quarter, and the mean
+        expected satisfaction index (0–100).
     """
 
     preset: str
@@ -80,6 +85,8 @@ class Truth:
     rater_leniency: dict
     member_skill: pd.DataFrame
     screening: pd.DataFrame
+    fusion: pd.DataFrame = field(default_factory=pd.DataFrame)
+    branch_satisfaction: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
