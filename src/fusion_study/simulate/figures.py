@@ -117,28 +117,7 @@ def rollout_matrix(interventions: pd.DataFrame, periods: list[str], units: list[
     return counts.iloc[order]
 
 
-def plot_rollout_calendar(interventions: pd.DataFrame, **kwargs):
-    """Heat map of the staggered rollout: branches × quarters, shaded by interventions started.
-
-    Parameters
-    ----------
-    interventions : the study's interventions table (``unit_id, intervention, start_period``).
-    periods : the quarters to show (default: first to last start).
-    units : the study's units table; its branches label the rows (name) and
-        branches that never adopt are shown as empty rows.
-    lang : ``"zh"`` or ``"en"``.
-    ax : matplotlib Axes to draw on (a new figure if None).
-
-    Returns
-    -------
-    matplotlib Axes
-    """
-    ax = _plot_rollout_calendar(interventions, **kwargs)
-    _use_cjk(ax.figure)
-    return ax
-
-
-def _plot_rollout_calendar(
+def plot_rollout_calendar(
     interventions: pd.DataFrame,
     *,
     periods: list[str] | None = None,
@@ -192,27 +171,29 @@ def _plot_rollout_calendar(
     ax.set_title(text["title_cal"])
     bar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02, ticks=range(n_max + 1))
     bar.set_label(text["count"])
-    return ax
-
-
-def plot_true_att(truth, **kwargs):
-    """The true ATT by event time for some interventions (lines), from :class:`Truth`.
-
-    Options: ``interventions`` (default ``("programme",)``), ``scale``
-    (``"index"`` or ``"latent"``), ``segment`` (``"all"`` or a segment),
-    ``lang`` (``"zh"``/``"en"``), ``ax``.
-
-    Returns
-    -------
-    matplotlib Axes
-    """
-    ax = _plot_true_att(truth, **kwargs)
     _use_cjk(ax.figure)
     return ax
 
 
-def _plot_true_att(truth, *, interventions=("programme",), scale: str = "index", segment: str = "all", lang="zh", ax=None):
+def plot_true_att(
+    truth,
+    *,
+    interventions=("programme",),
+    scale: str = "index",
+    segment: str = "all",
+    lang: str = "zh",
+    ax=None,
+):
     """The true ATT by event time for some interventions (lines), from :class:`Truth`.
+
+    Parameters
+    ----------
+    truth : :class:`~fusion_study.simulate.Truth`.
+    interventions : names in ``truth.att`` (the six interventions and ``"programme"``).
+    scale : ``"index"`` (0–100 satisfaction index) or ``"latent"`` (SD units).
+    segment : ``"all"`` or one retailer segment.
+    lang : ``"zh"`` or ``"en"``.
+    ax : matplotlib Axes to draw on (a new figure if None).
 
     Returns
     -------
@@ -242,4 +223,5 @@ def _plot_true_att(truth, *, interventions=("programme",), scale: str = "index",
     ax.set_ylabel(text[scale])
     ax.set_title(text["title_att"])
     ax.legend(fontsize=8)
+    _use_cjk(ax.figure)
     return ax
