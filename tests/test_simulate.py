@@ -173,3 +173,13 @@ def test_province_preset_changes_only_sizes():
         if name not in size_fields:
             assert province.to_dict()[name] == value, name
     assert make_config("province", n_retailers=1000).n_retailers == 1000
+
+
+def test_truth_json_from_an_older_file_and_a_foreign_file(p_city):
+    _, truth = p_city
+    data = truth.to_dict()
+    del data["fusion"]  # a field added later: falls back to its default
+    assert Truth.from_dict(data).fusion.empty
+    del data["att"]
+    with pytest.raises(ValueError, match="lacks 'att'"):
+        Truth.from_dict(data)

@@ -160,10 +160,14 @@ class Truth:
     def from_dict(cls, data: dict) -> "Truth":
         kwargs = {}
         for f in dataclasses.fields(cls):
-            v = data.get(f.name)
+            if f.name not in data:
+                if f.default_factory is not dataclasses.MISSING:  # a field newer than the file
+                    continue
+                raise ValueError(f"truth.json lacks {f.name!r}; it was not written by this simulator")
+            v = data[f.name]
             if isinstance(v, dict) and v.get("__frame__"):
                 v = _frame_from_json(v)
-            kwargs[f.name] = v if v is not None or f.name == "seed" else {}
+            kwargs[f.name] = v
         return cls(**kwargs)
 
     @classmethod
