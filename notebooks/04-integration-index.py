@@ -63,7 +63,8 @@ study
 # One row per branch and wave. The four **fusion scales** come from the staff survey (员工党业融合调查):
 # goal 目标融合, outcome 成效融合, capability 能力融合, service 服务融合 — each staff member's mean over the
 # scale's items (the reverse-worded item "I have no time for party study" is reversed first), averaged over
-# the branch's respondents. Two **business KPIs** are divided by the number of retailers the branch serves,
+# the branch's respondents; answers that fail the survey screening (e.g. "speeders" who took under 30% of the
+# median time) are left out first and listed in the index's ledger. Two **business KPIs** are divided by the number of retailers the branch serves,
 # so that big branches do not look better just for being big: complaints per retailer (fewer is better)
 # and non-tobacco revenue per retailer (万元).
 
@@ -81,6 +82,7 @@ indicators.head(6).round(3)
 
 # %%
 idx = study_index(study)
+print(idx.ledger_.summary())
 last = idx.scores_["period"].max()
 idx.scores_[idx.scores_["period"] == last].sort_values("rank").head(10).round(3)
 

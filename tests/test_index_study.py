@@ -137,3 +137,17 @@ def test_cli_index(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "2024Q4:" in text and "median_rank" in text
     assert len(pd.read_csv(out)) == 16
+
+
+def test_staff_survey_screened_and_ledgered():
+    study, _ = small_study()
+    s = study.staff_survey.copy()
+    s["duration_s"] = 200.0
+    s.loc[s["response_id"] == "B3-2024Q2-0", "duration_s"] = 10.0  # a speeder
+    study.tables["staff_survey"] = s
+    idx = study_index(study)
+    led = idx.ledger_.to_frame()
+    sp = led[led["rule"] == "screening:speeder"]
+    assert len(sp) == 1 and sp["table"].iloc[0] == "staff_survey"
+    assert idx.data_.set_index(["unit_id", "period"]).loc[("B3", "2024Q2"), "n_staff"] == 3
+    assert study_index(study, screen=False).data_.set_index(["unit_id", "period"]).loc[("B3", "2024Q2"), "n_staff"] == 4

@@ -55,7 +55,7 @@ def test_index_ranks_branches_like_the_true_fusion_level(example):
     assert len(sc) == len(idx.scores_)
     means = sc.groupby("unit_id")[["index", "true_fusion"]].mean()
     rho = means["index"].corr(means["true_fusion"], method="spearman")
-    assert rho >= 0.9, rho  # p_city, seed of the bundled example: 0.94
+    assert rho >= 0.9, rho  # bundled p_city example: 0.92 (four fusion scales alone: 0.95)
     # within single waves (4 staff answers per branch) ranks are noisier but still close
     per_wave = sc.groupby("period").apply(lambda g: g["index"].corr(g["true_fusion"], method="spearman"))
     assert per_wave.mean() >= 0.7, per_wave.mean()

@@ -13,21 +13,23 @@ Indicators per branch (党支部) and survey wave:
   removes branch size from totals such as complaints or revenue.
 
 :data:`DEFAULT_INDICATORS` is the default indicator set. Why each KPI is in or
-out (checked on the simulated ``p_city`` example against the simulator's true
-fusion level; Spearman correlation of branch means, entropy weights):
+out — checked on the bundled simulated ``p_city`` example against the
+simulator's true fusion level (Spearman correlation of branch means over the 12
+waves, entropy weights, screened staff survey; ``tests/test_index_truth.py``):
 
 * four fusion scales only: 0.95;
-* + ``complaints_per_retailer`` (cost) + ``non_tobacco_revenue_per_retailer``: 0.94 —
-  the default: integration should show in service outcomes, and both are
-  size-free;
-* raw totals ``non_tobacco_revenue`` / ``sales`` instead: 0.66 / 0.62 — totals
-  measure branch *size* (number of retailers), which entropy weighting rewards
-  for its spread, so they dilute the index; ``sales`` per retailer also adds
-  little (0.92) because tobacco sales follow retailer size mix and season, not
-  integration;
-* ``party_assessment`` / ``business_assessment`` are left out: they are the two
-  sides of the "two skins" test (:func:`study_alignment`), and using them in the
-  index would make that test circular.
+* + ``complaints_per_retailer`` (cost) + ``non_tobacco_revenue_per_retailer``:
+  0.92 — the default: integration should show in service outcomes, not only in
+  staff opinion, and both KPIs are size-free;
+* raw totals ``complaints`` + ``non_tobacco_revenue`` instead: 0.61, and
+  ``sales`` totals 0.61 — totals measure branch *size* (number of retailers),
+  which entropy weighting rewards for its spread, so they dilute the index;
+  ``sales_per_retailer`` also adds nothing (0.90) because tobacco sales follow
+  retailer size mix and season, not integration;
+* ``party_assessment`` / ``business_assessment`` are left out although they do
+  not dilute the ranking (0.95): they are the two sides of the "two skins" test
+  (:func:`study_alignment`), and using them in the index would make that test
+  circular.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import pandas as pd
 
 from ..codebook import reverse_code, scales
 from ..instruments import STAFF_SCALES, standard_codebook
+from ..ledger import Ledger
 from ._validate import IndexInputError
 from .alignment import AssessmentAlignment, assessment_alignment
 from .composite import IntegrationIndex
@@ -78,12 +81,29 @@ def _codebook(study) -> pd.DataFrame:
     return cb
 
 
-def _fusion_scores(study) -> pd.DataFrame:
+def _screened_staff_survey(study, cb: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
+    """The staff survey without speeders, straight-liners, duplicates and invalid answers.
+
+    Uses :mod:`fusion_study.ingest.screening` (the rules survey import applies);
+    excluded rows are recorded in ``ledger``. A study already screened at import
+    loses (almost) nothing more.
+    """
+    from ..ingest.screening import apply_screening, screening_flags
+
+    survey = study.staff_survey
+    items = cb[cb["instrument"] == "staff_survey"]
+    flags = screening_flags(survey, items, respondent="staff_id")
+    kept, _ = apply_screening(survey, flags, table="staff_survey", ledger=ledger)
+    return kept
+
+
+def _fusion_scores(study, *, screen: bool = True, ledger: Ledger | None = None) -> pd.DataFrame:
     if "staff_survey" not in study:
         raise IndexInputError("this study has no staff_survey table (员工党业融合调查); the four-fusion "
                               "indicators come from it")
-    survey = study.staff_survey
     cb = _codebook(study)
+    ledger = ledger if ledger is not None else Ledger()
+    survey = _screened_staff_survey(study, cb, ledger) if screen else study.staff_survey
     sc = scales(cb, "staff_survey")
     missing_scales = [s for s in FUSION_SCALES if not any(i in survey.columns for i in sc.get(s, []))]
     if missing_scales:
@@ -148,8 +168,13 @@ def _kpi_wide(study, branches: pd.DataFrame, metrics) -> pd.DataFrame:
     return out
 
 
-def study_indicators(study, *, kpi_metrics=None) -> pd.DataFrame:
+def study_indicators(study, *, kpi_metrics=None, screen: bool = True, ledger: Ledger | None = None) -> pd.DataFrame:
     """One row per branch and wave: four-fusion scale means, staff count and KPIs.
+
+    With ``screen=True`` (default) staff responses failing the survey screening
+    rules (speeders, straight-liners, duplicates, out-of-range answers; see
+    :mod:`fusion_study.ingest.screening`) are left out first and recorded in
+    ``ledger`` (table ``staff_survey``, rule ``screening:<rule>``).
 
     Returns
     -------
@@ -162,7 +187,7 @@ def study_indicators(study, *, kpi_metrics=None) -> pd.DataFrame:
         kpi_metrics = [c for cols in DEFAULT_INDICATORS.values() for c in cols if c not in FUSION_SCALES]
     kpi_metrics = list(kpi_metrics)
     base = list(dict.fromkeys(m[: -len(_PER_RETAILER)] if m.endswith(_PER_RETAILER) else m for m in kpi_metrics))
-    fusion = _fusion_scores(study)
+    fusion = _fusion_scores(study, screen=screen, ledger=ledger)
     kp = _kpi_wide(study, fusion, base)
     out = fusion.merge(kp, on=["unit_id", "period"], how="left")
     per = [m for m in kpi_metrics if m.endswith(_PER_RETAILER)]
@@ -181,7 +206,7 @@ def study_indicators(study, *, kpi_metrics=None) -> pd.DataFrame:
 
 
 def study_index(study, *, indicators=None, normalise: str = "minmax", weights="entropy", aggregate: str = "linear",
-                direction=None) -> IntegrationIndex:
+                direction=None, screen: bool = True) -> IntegrationIndex:
     """The study's integration index per branch and wave, fitted.
 
     Parameters
@@ -194,17 +219,21 @@ def study_index(study, *, indicators=None, normalise: str = "minmax", weights="e
     normalise, weights, aggregate : as :class:`IntegrationIndex`
     direction : list or mapping, optional
         Cost-type indicators (default :data:`DEFAULT_DIRECTION` where present).
+    screen : bool
+        Screen the staff survey first (see :func:`study_indicators`).
 
     Returns
     -------
     IntegrationIndex
-        Fitted on the branch x wave table; branch-waves with missing indicators
-        are excluded and listed in ``ledger_``.
+        Fitted on the branch x wave table (kept as ``data_``); ``ledger_`` lists
+        screened-out staff responses and branch-waves excluded for missing
+        indicators.
     """
     indicators = DEFAULT_INDICATORS if indicators is None else indicators
     cols = [c for v in indicators.values() for c in ([v] if isinstance(v, str) else v)]
     kpis = [c for c in cols if c not in FUSION_SCALES and c != "n_staff"]
-    data = study_indicators(study, kpi_metrics=kpis)
+    screening_ledger = Ledger()
+    data = study_indicators(study, kpi_metrics=kpis, screen=screen, ledger=screening_ledger)
     if direction is None:
         direction = [c for c in DEFAULT_DIRECTION if c in cols]
     idx = IntegrationIndex(indicators, normalise=normalise, weights=weights, aggregate=aggregate,
@@ -215,6 +244,7 @@ def study_index(study, *, indicators=None, normalise: str = "minmax", weights="e
         warnings.filterwarnings("ignore", message=r".*excluded from the index", category=UserWarning)
         idx.fit(data)
     idx.data_ = data
+    idx.ledger_.extend(screening_ledger)
     return idx
 
 
