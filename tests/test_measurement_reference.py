@@ -187,3 +187,16 @@ def test_validity_closed_forms(hs):
     fl = fit.fornell_larcker_
     assert fl.loc["visual", "visual"] == pytest.approx(val.loc["visual", "sqrt_ave"])
     assert fl.loc["visual", "textual"] == pytest.approx(0.458509, abs=1e-5)
+
+
+# ------------------------------------------------------------------ invariance
+def test_measurement_invariance_matches_lavaan_group_equal(hs):
+    from fusion_study.measurement import measurement_invariance
+
+    out = measurement_invariance(hs, SCALES, group="school").set_index("model")
+    for level, ref in REF["invariance"].items():
+        for key in ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic"]:
+            assert out.loc[level, key] == pytest.approx(ref[key], rel=1e-5, abs=1e-9), (level, key)
+    assert out.loc["metric", "delta_cfi"] == pytest.approx(
+        REF["invariance"]["metric"]["cfi"] - REF["invariance"]["configural"]["cfi"], abs=1e-8)
+    assert out.loc["scalar", "delta_df"] == 6

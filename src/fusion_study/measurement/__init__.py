@@ -10,8 +10,17 @@ from .reliability import item_analysis, reliability
 from .sem import CFA, SEM, NotConvergedError
 from .syntax import ModelSyntaxError, parse_model
 from .validity import composite_validity, fornell_larcker, htmt
+from .invariance import measurement_invariance
+from .scores import score_scales
+from .report_tables import alternative_models, validity_report
+from .study import study_validity
 
 __all__ = [
+    "alternative_models",
+    "measurement_invariance",
+    "score_scales",
+    "study_validity",
+    "validity_report",
     "CFA",
     "SEM",
     "EFAResult",

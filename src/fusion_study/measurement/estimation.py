@@ -222,7 +222,8 @@ def fit_ml(model: RamModel, theta0: np.ndarray, groups, means: bool, *, tol: flo
                 break
             lam /= 2
         else:
-            return theta, False, it
+            # no decrease possible at machine precision: converged when the gradient is negligible
+            return theta, bool(np.max(np.abs(g)) < 1e-6), it
         theta = cand
         f_old = f
         f, g, info = objective(model, theta, groups, means, derivatives=True)

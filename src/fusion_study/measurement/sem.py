@@ -55,6 +55,8 @@ class SEM:
     group : str, optional
         Column defining groups (multi-group model); ``group_equal`` may hold
         ``"loadings"`` and ``"intercepts"``.
+    max_iter : int
+        Fisher-scoring iterations before :class:`NotConvergedError` is raised.
 
     Attributes (after ``fit``)
     --------------------------
@@ -82,8 +84,9 @@ class SEM:
 
     def __init__(self, model: str, *, estimator: str = "ML", missing: str = "listwise",
                  meanstructure: bool = False, std_lv: bool = False, group: str | None = None,
-                 group_equal=()):
+                 group_equal=(), max_iter: int = 500):
         self.model = model
+        self.max_iter = max_iter
         self.estimator = estimator
         self.missing = missing
         self.meanstructure = meanstructure
@@ -154,7 +157,7 @@ class SEM:
         model = RamModel(spec)
         self._ram = model
         theta0 = self._start(spec, groups)
-        theta, ok, it = fit_ml(model, theta0, groups, means)
+        theta, ok, it = fit_ml(model, theta0, groups, means, max_iter=self.max_iter)
         if not ok:
             raise NotConvergedError(f"{type(self).__name__}: ML estimation did not converge after {it} "
                                     "iterations; check the model is identified (enough indicators per factor) "
@@ -403,7 +406,8 @@ class CFA(SEM):
     _cfa = True
 
     def __init__(self, scales_or_model, *, estimator: str = "ML", missing: str = "listwise",
-                 meanstructure: bool = False, std_lv: bool = False, group: str | None = None, group_equal=()):
+                 meanstructure: bool = False, std_lv: bool = False, group: str | None = None, group_equal=(),
+                 max_iter: int = 500):
         self.scales_or_model = scales_or_model
         if isinstance(scales_or_model, str):
             model, self._codebook = scales_or_model, None
@@ -411,7 +415,7 @@ class CFA(SEM):
             scales, self._codebook = resolve_scales(scales_or_model)
             model = model_from_scales(scales)
         super().__init__(model, estimator=estimator, missing=missing, meanstructure=meanstructure,
-                         std_lv=std_lv, group=group, group_equal=group_equal)
+                         std_lv=std_lv, group=group, group_equal=group_equal, max_iter=max_iter)
 
     def fit(self, data: pd.DataFrame, *, codebook: pd.DataFrame | None = None):
         return super().fit(data, codebook=codebook if codebook is not None else self._codebook)
