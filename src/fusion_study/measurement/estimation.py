@@ -25,9 +25,7 @@ class GroupData:
         self.complete = not miss.any()
         self.fiml = fiml and not self.complete
         if not self.fiml:
-            self.mean = x.mean(axis=0)
-            xc = x - self.mean
-            self.cov = xc.T @ xc / self.n
+            self.mean, self.cov = _moments(x)
             self.patterns = [(np.arange(self.p), self.n, self.mean, self.cov)]
         else:
             keys, inverse = np.unique(miss, axis=0, return_inverse=True)
@@ -43,6 +41,18 @@ class GroupData:
                 self.patterns.append((obs, rows.shape[0], m, c))
             self.n = sum(p[1] for p in self.patterns)
             self.mean, self.cov = em_saturated(self.patterns, self.p)
+
+
+def _moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and N-divisor covariance in one pass (raw cross-products; centred when means are large)."""
+    x = np.ascontiguousarray(x)
+    n = x.shape[0]
+    mean = x.mean(axis=0)
+    cov = x.T @ x / n - np.outer(mean, mean)
+    if np.any(mean**2 > 1e4 * np.maximum(np.diag(cov), 1e-300)):
+        xc = x - mean
+        cov = xc.T @ xc / n
+    return mean, cov
 
 
 def em_saturated(patterns, p: int, *, tol: float = 1e-12, max_iter: int = 10_000):
@@ -112,6 +122,14 @@ class RamModel:
             else:
                 kind, i, j = "m", self.pos[par.lhs], 0
             self.entries[par.group].append((kind, i, j, par.index, par.value))
+        self.index = []
+        for ents in self.entries:
+            idx = {}
+            for kind in ("A", "S", "m"):
+                sel = [(i, j, k) for kd, i, j, k, _ in ents if kd == kind and k >= 0]
+                arr = np.array(sel, dtype=int).reshape(-1, 3)
+                idx[kind] = (arr[:, 0], arr[:, 1], arr[:, 2])
+            self.index.append(idx)
 
     def matrices(self, theta: np.ndarray, g: int):
         a = np.zeros((self.nv, self.nv))
@@ -141,18 +159,20 @@ class RamModel:
         dsig = np.zeros((self.q, p, p))
         dmu = np.zeros((self.q, p))
         bo = b[:p]
-        for kind, i, j, k, _ in self.entries[g]:
-            if k < 0:
-                continue
-            if kind == "A":
-                d = np.outer(bo[:, i], sall[j, :p])
-                dsig[k] += d + d.T
-                dmu[k] += bo[:, i] * muall[j]
-            elif kind == "S":
-                d = np.outer(bo[:, i], bo[:, j])
-                dsig[k] += d + d.T if i != j else d
-            else:
-                dmu[k] += bo[:, i]
+        idx = self.index[g]
+        i, j, k = idx["A"]
+        if k.size:
+            d = bo[:, i].T[:, :, None] * sall[j, :p][:, None, :]
+            np.add.at(dsig, k, d + d.transpose(0, 2, 1))
+            np.add.at(dmu, k, bo[:, i].T * muall[j][:, None])
+        i, j, k = idx["S"]
+        if k.size:
+            d = bo[:, i].T[:, :, None] * bo[:, j].T[:, None, :]
+            d = np.where((i != j)[:, None, None], d + d.transpose(0, 2, 1), d)
+            np.add.at(dsig, k, d)
+        i, j, k = idx["m"]
+        if k.size:
+            np.add.at(dmu, k, bo[:, i].T)
         return sigma, mu, dsig, dmu
 
 
@@ -173,11 +193,12 @@ def _group_terms(model: RamModel, theta, g, data: GroupData, means: bool, deriva
         w = k / data.n
         f += w * (logdet + np.sum(si * sp))
         if derivatives:
-            ds = dsig[:, obs][:, :, obs]
+            ds = dsig if len(obs) == model.p else dsig[:, obs][:, :, obs]
+            q = ds.shape[0]
             r = si - si @ sp @ si
-            grad += w * np.einsum("ij,kji->k", r, ds)
-            msd = np.einsum("ij,kjl->kil", si, ds)
-            info += w * np.einsum("kij,lji->kl", msd, msd)
+            grad += w * (ds.reshape(q, -1) @ r.T.ravel())
+            msd = np.matmul(si, ds)
+            info += w * (msd.reshape(q, -1) @ msd.transpose(0, 2, 1).reshape(q, -1).T)
             if means:
                 dm = dmu[:, obs]
                 grad -= w * 2 * dm @ (si @ d)

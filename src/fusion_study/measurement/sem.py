@@ -129,8 +129,9 @@ class SEM:
                 x = x[~allmiss]
             else:
                 ok = ~np.isnan(x).any(axis=1)
-                n_dropped += int((~ok).sum())
-                x = x[ok]
+                if not ok.all():
+                    n_dropped += int((~ok).sum())
+                    x = x[ok]
             if x.shape[0] < 2:
                 raise ValueError(f"group {lev!r}: fewer than 2 usable respondents")
             gd = GroupData(x, fiml=fiml)
