@@ -193,3 +193,13 @@ def test_simulator_loadings_recovered(example_validity):
         t = tl.reindex(lo.index)
         assert np.max(np.abs(lo - t)) < 0.16
         assert np.corrcoef(lo, t)[0, 1] > 0.8
+
+
+def test_report_section_registers_and_builds(example):
+    from fusion_study.reporting.sections import ReportContext, Table, discover_sections
+
+    sections = {s.key: s for s in discover_sections()}
+    assert sections["measurement"].order == 30
+    blocks = list(sections["measurement"].build(example, ReportContext()))
+    names = [b.name for b in blocks if isinstance(b, Table)]
+    assert "customer_survey_reliability" in names and "staff_survey_htmt" in names

@@ -12,7 +12,7 @@ from .syntax import ModelSyntaxError, parse_model
 from .validity import composite_validity, fornell_larcker, htmt
 from .invariance import measurement_invariance
 from .scores import score_scales
-from .report_tables import alternative_models, validity_report
+from .validity_tables import alternative_models, validity_report
 from .study import study_validity
 
 __all__ = [

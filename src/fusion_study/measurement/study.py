@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import codebook as _codebook
-from .report_tables import validity_report
+from .validity_tables import validity_report
 
 __all__ = ["instrument_frame", "study_validity", "INSTRUMENTS"]
 
