@@ -169,7 +169,8 @@ def example_validity(example):
 def test_study_validity_tables(example_validity):
     for inst, n_scales in [("customer_survey", 5), ("staff_survey", 4)]:
         tabs = example_validity[inst]
-        assert list(tabs) == ["reliability", "loadings", "kmo_bartlett", "harman", "cfa_fit", "correlations", "htmt"]
+        assert list(tabs) == ["reliability", "loadings", "kmo_bartlett", "harman", "cfa_fit", "correlations",
+                              "fornell_larcker", "htmt"]
         assert len(tabs["reliability"]) == n_scales
         assert (tabs["reliability"]["alpha"] > 0.6).all()
         fit = tabs["cfa_fit"]
@@ -177,6 +178,10 @@ def test_study_validity_tables(example_validity):
         # the hypothesised model fits better than every alternative
         assert (fit["chisq"].iloc[1:] > fit["chisq"].iloc[0]).all()
         assert fit["cfi"].iloc[0] > 0.95
+        fl = tabs["fornell_larcker"].set_index("scale")
+        rel = tabs["reliability"].set_index("scale")
+        for s in fl.index:
+            assert fl.loc[s, s] == pytest.approx(rel.loc[s, "sqrt_ave"])
 
 
 def test_simulator_loadings_recovered(example_validity):

@@ -78,6 +78,7 @@ def validity_report(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | None
     - ``harman``: first-factor variance share (common-method bias)
     - ``cfa_fit``: hypothesised model against merged and one-factor alternatives
     - ``correlations``: mean, sd and scale-score correlations with sqrt(AVE) on the diagonal
+    - ``fornell_larcker``: CFA factor correlations with sqrt(AVE) on the diagonal
     - ``htmt``: heterotrait–monotrait ratios (classic)
 
     Word three-line tables come from the reporting layer.
@@ -107,5 +108,6 @@ def validity_report(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | None
         "harman": harman_single_factor(frame, items),
         "cfa_fit": alternative_models(data, scales, codebook=codebook),
         "correlations": corr_table.reset_index(),
+        "fornell_larcker": fit.fornell_larcker_.rename_axis("scale").reset_index(),
         "htmt": htmt_tab.reset_index(),
     }
