@@ -208,3 +208,10 @@ def test_report_section_registers_and_builds(example):
     blocks = list(sections["measurement"].build(example, ReportContext()))
     names = [b.name for b in blocks if isinstance(b, Table)]
     assert "customer_survey_reliability" in names and "staff_survey_htmt" in names
+
+
+def test_mlr_with_fiml_is_refused():
+    df = _sim()
+    df.loc[0, "a1"] = np.nan
+    with pytest.raises(NotImplementedError, match="MLR"):
+        CFA({"a": ["a1", "a2", "a3"]}, estimator="MLR", missing="fiml").fit(df)

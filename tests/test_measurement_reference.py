@@ -200,3 +200,13 @@ def test_measurement_invariance_matches_lavaan_group_equal(hs):
     assert out.loc["metric", "delta_cfi"] == pytest.approx(
         REF["invariance"]["metric"]["cfi"] - REF["invariance"]["configural"]["cfi"], abs=1e-8)
     assert out.loc["scalar", "delta_df"] == 6
+
+
+def test_mlr_robust_se_and_scaled_chisq_match_lavaan(hs):
+    fit = CFA(HS_MODEL, estimator="MLR").fit(hs)
+    # sandwich with the observed information (numerical Hessian of the analytic gradient): ~1e-6
+    _compare(fit, REF["cfa_hs_mlr"], se_rel=1e-5)
+    ref = REF["cfa_hs_mlr_scaled"]
+    assert fit.fit_indices_["chisq_scaling_factor"] == pytest.approx(ref["chisq.scaling.factor"], rel=1e-5)
+    assert fit.fit_indices_["chisq_scaled"] == pytest.approx(ref["chisq.scaled"], rel=1e-5)
+    assert fit.fit_indices_["pvalue_scaled"] == pytest.approx(ref["pvalue.scaled"], rel=1e-4)

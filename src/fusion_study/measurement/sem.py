@@ -14,7 +14,7 @@ from .syntax import model_from_scales, parse_model
 __all__ = ["SEM", "CFA", "NotConvergedError"]
 
 _MISSING = ("listwise", "fiml")
-_ESTIMATORS = ("ML",)
+_ESTIMATORS = ("ML", "MLR")
 
 
 class NotConvergedError(RuntimeError):
@@ -44,7 +44,10 @@ class SEM:
         lavaan-style syntax: ``f =~ x1 + x2`` (loadings), ``y ~ x`` (regressions),
         ``a ~~ b`` (covariances), ``x ~ 1`` (intercepts), fixed values ``1*x1``,
         free-by-default ``NA*x1`` and labels ``a*x2`` (equal labels = equal parameters).
-    estimator : {"ML"}
+    estimator : {"ML", "MLR"}
+        MLR: ML estimates with Huber–White standard errors (observed information) and the
+        Yuan–Bentler (Mplus) scaled χ² (``chisq_scaled``, ``chisq_scaling_factor``); complete
+        data, single group, no mean structure.
     missing : {"listwise", "fiml"}
         Listwise deletion, or full-information ML over missingness patterns
         (standard errors then from the observed information, as lavaan).
@@ -135,6 +138,11 @@ class SEM:
             if x.shape[0] < 2:
                 raise ValueError(f"group {lev!r}: fewer than 2 usable respondents")
             gd = GroupData(x, fiml=fiml)
+            if self.estimator == "MLR":
+                if fiml or means:
+                    raise NotImplementedError("estimator='MLR' is implemented for complete data without a mean "
+                                              "structure (single group); use estimator='ML' otherwise")
+                gd.x = x
             check_variances(gd.cov, spec.observed, f"{type(self).__name__} (group {lev})" if lev is not None
                             else type(self).__name__)
             if gd.n <= spec.__dict__.get("_p", len(spec.observed)) and not fiml:
@@ -167,8 +175,10 @@ class SEM:
         self.n_iter_ = it
         self.theta_ = theta
         self.n_ = sum(gd.n for gd in groups)
-        self._vcov(model, theta, groups, means, fiml)
+        self._vcov(model, theta, groups, means, fiml or self.estimator == "MLR")
         self._tables(model, theta, groups, means)
+        if self.estimator == "MLR":
+            self._robust(model, theta, groups)
         self._fit_indices(model, theta, groups, means)
         return self
 
@@ -205,6 +215,48 @@ class SEM:
                 val = mu[obs[par.lhs]]
             theta[par.index] = val
         return theta
+
+    def _robust(self, model, theta, groups):
+        """Huber–White sandwich SEs (observed information) and the Yuan–Bentler (Mplus) scaled χ²."""
+        gd = groups[0]
+        n = gd.n
+        sigma, _, dsig, _ = model.implied(theta, 0, derivatives=True)
+        a0 = np.linalg.inv(self.vcov_)  # observed information (N/2 · Hessian of F)
+        si = np.linalg.inv(sigma)
+        q = model.q
+        p = gd.p
+        s_inv = np.linalg.inv(gd.cov)
+        iu = np.triu_indices(p)
+        b0 = np.zeros((q, q))
+        b1 = np.zeros((len(iu[0]), len(iu[0])))
+        c0 = np.einsum("ij,kji->k", si, dsig)
+        mult = np.where(iu[0] == iu[1], 1.0, 2.0)
+        for lo in range(0, n, 100_000):
+            d = gd.x[lo:lo + 100_000] - gd.mean
+            e = d @ si
+            sc = 0.5 * (np.einsum("ni,kij,nj->nk", e, dsig, e, optimize=True) - c0)
+            b0 += sc.T @ sc
+            e1 = d @ s_inv
+            sc1 = 0.5 * (e1[:, iu[0]] * e1[:, iu[1]] - s_inv[iu]) * mult
+            b1 += sc1.T @ sc1
+        vcov = np.linalg.solve(a0, np.linalg.solve(a0, b0).T)
+        self.vcov_ = vcov
+        se = np.sqrt(np.diag(vcov))
+        idx = [par.index for par in self.spec_.params]
+        self.params_["se"] = [se[k] if k >= 0 else 0.0 for k in idx]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.params_["z"] = np.where(self.params_["free"], self.params_["est"] / self.params_["se"], np.nan)
+        self.params_["pvalue"] = 2 * stats.norm.sf(np.abs(self.params_["z"]))
+        # saturated-model information for the vech(Σ) parameters at Σ = S
+        dup = np.zeros((p * p, len(iu[0])))
+        for k, (i, j) in enumerate(zip(*iu)):
+            dup[i * p + j, k] = 1
+            dup[j * p + i, k] = 1
+        a1 = 0.5 * n * dup.T @ np.kron(s_inv, s_inv) @ dup
+        d1, d0 = len(iu[0]), q
+        t1 = np.trace(np.linalg.solve(a1, b1))
+        t0 = np.trace(np.linalg.solve(a0, b0))
+        self._scaling = (t1 - t0) / (d1 - d0) if d1 > d0 else np.nan
 
     def _vcov(self, model, theta, groups, means, fiml):
         n = self.n_
@@ -348,6 +400,10 @@ class SEM:
             "aic": -2 * logl + 2 * npar, "bic": -2 * logl + np.log(n) * npar, "logl": logl,
             "unrestricted_logl": logl1, "npar": float(npar), "baseline_chisq": chisq_b,
             "baseline_df": float(df_b), "n": float(n)}, name="value")
+        if self.estimator == "MLR":
+            self.fit_indices_["chisq_scaling_factor"] = self._scaling
+            self.fit_indices_["chisq_scaled"] = chisq / self._scaling
+            self.fit_indices_["pvalue_scaled"] = stats.chi2.sf(chisq / self._scaling, df)
 
     # ------------------------------------------------------------ outputs
     def to_frame(self) -> pd.DataFrame:

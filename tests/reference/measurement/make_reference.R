@@ -92,7 +92,9 @@ out$htmt2 <- unclass(semTools::htmt(hs_model, data = hs, htmt2 = TRUE))
 out$cr <- as.list(semTools::compRelSEM(fit))
 out$ave <- as.list(semTools::AVE(fit))
 # MLR
-out$cfa_hs_mlr <- tidy_fit(cfa(hs_model, data = hs, control = ctl, estimator = "MLR"))
+fit_mlr <- cfa(hs_model, data = hs, control = ctl, estimator = "MLR")
+out$cfa_hs_mlr <- tidy_fit(fit_mlr)
+out$cfa_hs_mlr_scaled <- as.list(fitMeasures(fit_mlr, c("chisq.scaled", "chisq.scaling.factor", "pvalue.scaled")))
 
 # ---- FIML: delete values deterministically ----
 set.seed(20240101)
