@@ -215,3 +215,18 @@ def test_mlr_with_fiml_is_refused():
     df.loc[0, "a1"] = np.nan
     with pytest.raises(NotImplementedError, match="MLR"):
         CFA({"a": ["a1", "a2", "a3"]}, estimator="MLR", missing="fiml").fit(df)
+
+
+def test_study_scores_reverse_codes_and_keeps_ids(example):
+    from fusion_study.measurement import study_scores
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MeasurementWarning)
+        scores = study_scores(example, "customer_survey")
+    survey = example.tables["customer_survey"].reset_index(drop=True)
+    assert list(scores.columns[:3]) == ["response_id", "customer_id", "wave"]
+    row = survey.dropna(subset=["dep1", "dep2", "dep3"]).index[0]
+    expected = (survey.loc[row, "dep1"] + survey.loc[row, "dep2"] + (1 + 5 - survey.loc[row, "dep3"])) / 3
+    assert scores.loc[row, "dependency"] == pytest.approx(expected)
+    with pytest.raises(ValueError, match="use one of"):
+        study_scores(example, "evaluations")

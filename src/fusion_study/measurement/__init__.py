@@ -13,12 +13,13 @@ from .validity import composite_validity, fornell_larcker, htmt
 from .invariance import measurement_invariance
 from .scores import score_scales
 from .validity_tables import alternative_models, validity_report
-from .study import study_validity
+from .study import study_scores, study_validity
 
 __all__ = [
     "alternative_models",
     "measurement_invariance",
     "score_scales",
+    "study_scores",
     "study_validity",
     "validity_report",
     "CFA",

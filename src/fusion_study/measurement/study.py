@@ -7,7 +7,9 @@ import pandas as pd
 from .. import codebook as _codebook
 from .validity_tables import validity_report
 
-__all__ = ["instrument_frame", "study_validity", "INSTRUMENTS"]
+__all__ = ["instrument_frame", "study_validity", "study_scores", "INSTRUMENTS"]
+
+_ID_COLUMNS = ("response_id", "customer_id", "staff_id", "unit_id", "wave")
 
 INSTRUMENTS = {"customer_survey": "customer_survey", "staff_survey": "staff_survey"}
 
@@ -41,3 +43,22 @@ def study_validity(study, *, instruments=("customer_survey", "staff_survey"),
         data, cb = instrument_frame(study, inst)
         out[inst] = validity_report(data, cb, missing=missing)
     return out
+
+
+def study_scores(study, instrument: str = "customer_survey", *, method: str = "mean",
+                 min_items: int | float | None = None) -> pd.DataFrame:
+    """Scale scores of one instrument, with the response identifiers, for the index and effects modules.
+
+    Reverse-coded items are reversed from the codebook; see :func:`score_scales`.
+
+    Returns
+    -------
+    DataFrame: the identifier columns present (``response_id, customer_id`` or
+    ``staff_id, unit_id``, ``wave``) and one column per scale.
+    """
+    from .scores import score_scales
+
+    data, cb = instrument_frame(study, instrument)
+    scores = score_scales(data, cb, method=method, min_items=min_items)
+    ids = data[[c for c in _ID_COLUMNS if c in data.columns]]
+    return pd.concat([ids, scores], axis=1).reset_index(drop=True)
