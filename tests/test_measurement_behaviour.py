@@ -230,3 +230,19 @@ def test_study_scores_reverse_codes_and_keeps_ids(example):
     assert scores.loc[row, "dependency"] == pytest.approx(expected)
     with pytest.raises(ValueError, match="use one of"):
         study_scores(example, "evaluations")
+
+
+def test_validity_report_with_fiml_uses_every_respondent():
+    from fusion_study.measurement import validity_report
+
+    df = _sim(n=300, seed=5)
+    df.loc[::7, "a1"] = np.nan
+    sc = {"a": ["a1", "a2", "a3"], "b": ["b1", "b2", "b3"]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MeasurementWarning)
+        full = validity_report(df, sc, missing="fiml")
+        lw = validity_report(df, sc)
+    assert full["reliability"]["cr"].notna().all()
+    assert not np.allclose(full["loadings"]["est"], lw["loadings"]["est"])
+    with pytest.raises(ValueError, match="use one of"):
+        validity_report(df, sc, missing="mean")

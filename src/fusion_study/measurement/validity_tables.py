@@ -17,11 +17,11 @@ _FIT = ["chisq", "df", "cfi", "tli", "rmsea", "srmr", "aic", "bic"]
 
 
 def alternative_models(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | None = None,
-                       merge: list[tuple[str, str]] | None = None) -> pd.DataFrame:
+                       merge: list[tuple[str, str]] | None = None, missing: str = "listwise") -> pd.DataFrame:
     """Fit of the hypothesised CFA against a one-factor model and merged-factor models.
 
     ``merge`` lists the pairs of scales to merge (default: the most highly
-    correlated pair in the hypothesised model).
+    correlated pair in the hypothesised model); ``missing`` is "listwise" or "fiml".
 
     Returns
     -------
@@ -32,7 +32,7 @@ def alternative_models(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | N
 
     scales, codebook = resolve_scales(scales, codebook)
     models = {f"{len(scales)}-factor (hypothesised)": scales}
-    base = CFA(scales).fit(data, codebook=codebook)
+    base = CFA(scales, missing=missing).fit(data, codebook=codebook)
     if merge is None and len(scales) > 2:
         fc = base.factor_correlations_.abs().to_numpy().copy()
         np.fill_diagonal(fc, 0)
@@ -49,7 +49,7 @@ def alternative_models(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | N
     ref = base.fit_indices_
     for name, sc in models.items():
         try:
-            fit = base if sc is scales else CFA(sc).fit(data, codebook=codebook)
+            fit = base if sc is scales else CFA(sc, missing=missing).fit(data, codebook=codebook)
         except NotConvergedError:
             warn(f"alternative model {name} did not converge; left out")
             continue
@@ -81,12 +81,17 @@ def validity_report(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | None
     - ``fornell_larcker``: CFA factor correlations with sqrt(AVE) on the diagonal
     - ``htmt``: heterotrait–monotrait ratios (classic)
 
-    Word three-line tables come from the reporting layer.
+    ``missing="listwise"`` drops incomplete respondents (per scale for reliability, across
+    all items for the CFA); ``"fiml"`` fits the CFA by full-information ML (reliability stays
+    listwise per scale). Word three-line tables come from the reporting layer.
     """
     scales, codebook = resolve_scales(scales, codebook)
     items = [i for v in scales.values() for i in v]
-    rel = reliability(data, scales, codebook=codebook, missing=missing)
-    fit = CFA(scales, missing="fiml" if missing == "fiml" else "listwise").fit(data, codebook=codebook)
+    from ._data import check_choice
+
+    check_choice("missing", missing, ("listwise", "fiml"))
+    rel = reliability(data, scales, codebook=codebook)
+    fit = CFA(scales, missing=missing).fit(data, codebook=codebook)
     val = fit.validity_.rename(columns={"factor": "scale"})
     rel = rel.merge(val.drop(columns="n_items"), on="scale", how="left")
     scores = score_scales(data, scales, codebook=codebook)
@@ -106,7 +111,7 @@ def validity_report(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | None
         "loadings": fit.loadings().drop(columns="group"),
         "kmo_bartlett": kmo_bartlett(frame, items),
         "harman": harman_single_factor(frame, items),
-        "cfa_fit": alternative_models(data, scales, codebook=codebook),
+        "cfa_fit": alternative_models(data, scales, codebook=codebook, missing=missing),
         "correlations": corr_table.reset_index(),
         "fornell_larcker": fit.fornell_larcker_.rename_axis("scale").reset_index(),
         "htmt": htmt_tab.reset_index(),
