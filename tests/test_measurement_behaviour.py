@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fusion_study.measurement import (CFA, SEM, MeasurementWarning, ModelSyntaxError, NotConvergedError, efa,
+from fusion_study.measurement import (CFA, MeasurementWarning, ModelSyntaxError, NotConvergedError, efa,
                                       kmo_bartlett, parse_model, reliability, score_scales, item_analysis)
 
 REF_DIR = Path(__file__).parent / "reference" / "measurement"

@@ -8,7 +8,6 @@ products.
 
 from __future__ import annotations
 
-import itertools
 import warnings
 
 import numpy as np
@@ -347,7 +346,6 @@ class PLSPathModel:
 
     def _stat_vector(self, beta):
         if not hasattr(self, "_chains"):
-            names = self.constructs_
             idx = self._idx
             ind = self.indirect_effects()
             chains = []
@@ -356,7 +354,6 @@ class PLSPathModel:
                 chains.append((np.array(nodes[:-1]), np.array(nodes[1:])))
             self._chains = chains
             self._direct = (np.array([idx[a] for a, _ in self._paths]), np.array([idx[b] for _, b in self._paths]))
-            del names
         direct = beta[self._direct]
         indirect = [np.prod(beta[a, b]) for a, b in self._chains]
         return np.concatenate([direct, indirect])
