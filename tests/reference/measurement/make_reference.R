@@ -131,3 +131,17 @@ out$invariance <- inv
 
 write_json(out, "reference.json", digits = NA, auto_unbox = TRUE, matrix = "rowmajor", pretty = FALSE)
 cat("ok\n")
+
+# ---- the simulated example study's customer survey (raw answers; qual4 and dep3 reverse-keyed) ----
+ex <- read.csv("example_customer_items.csv")
+ex$qual4 <- 8 - ex$qual4
+ex$dep3 <- 6 - ex$dep3
+ex_model <- ' expectation =~ exp1 + exp2 + exp3
+              quality =~ qual1 + qual2 + qual3 + qual4
+              image =~ img1 + img2 + img3
+              satisfaction =~ sat1 + sat2 + sat3
+              dependency =~ dep1 + dep2 + dep3 '
+ex_out <- list(cfa = tidy_fit(cfa(ex_model, data = ex)),
+               fiml = tidy_fit(cfa(ex_model, data = ex, missing = "fiml")))
+write_json(ex_out, "reference_example.json", digits = NA, auto_unbox = TRUE, pretty = FALSE)
+cat("ok example\n")
