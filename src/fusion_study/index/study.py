@@ -3,9 +3,10 @@
 Indicators per branch (党支部) and survey wave:
 
 * the staff survey's four fusion scales (目标/成效/能力/服务融合): each respondent's
-  mean over the scale's items after reverse-coding the reverse items (codebook),
-  then the mean over the branch's respondents in that wave
-  (``staff_survey.unit_id`` is the branch);
+  scale score from :func:`fusion_study.measurement.scores.score_scales` (mean of
+  the answered items, reverse items reversed from the codebook, missing when
+  fewer than all-but-one items are answered), then the mean over the branch's
+  respondents in that wave (``staff_survey.unit_id`` is the branch);
 * KPIs from the ``kpis`` table for the same branch and period (``period ==
   wave``); if KPIs are kept for a higher unit (e.g. the county), the branch takes
   its nearest ancestor's values. ``<metric>_per_retailer`` is the KPI divided by
@@ -35,11 +36,12 @@ waves, entropy weights, screened staff survey; ``tests/test_index_truth.py``):
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 import pandas as pd
 
-from ..codebook import reverse_code, scales
+from ..codebook import scales
 from ..instruments import STAFF_SCALES, standard_codebook
 from ..ledger import Ledger
 from ._validate import IndexInputError
@@ -109,11 +111,15 @@ def _fusion_scores(study, *, screen: bool = True, ledger: Ledger | None = None) 
     if missing_scales:
         raise IndexInputError(f"staff_survey has no items of the fusion scale(s) {missing_scales}; "
                               f"expected items {[sc.get(s, []) for s in missing_scales]}")
-    rc = reverse_code(survey, cb)
-    per = rc[["unit_id", "wave"]].copy()
-    for s in FUSION_SCALES:
-        items = [i for i in sc[s] if i in rc.columns]
-        per[s] = rc[items].apply(pd.to_numeric, errors="coerce").mean(axis=1)
+    from ..measurement.scores import score_scales
+
+    staff_items = cb[cb["instrument"] == "staff_survey"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scores = score_scales(survey, staff_items, method="mean")
+    for w in caught:  # a respondent's missing scale score leaves that scale's branch mean to the others
+        logger.info("staff survey: %s", w.message)
+    per = pd.concat([survey[["unit_id", "wave"]], scores[list(FUSION_SCALES)]], axis=1)
     per = per.rename(columns={"wave": "period"})
     per["unit_id"] = per["unit_id"].astype(str)
     per["period"] = per["period"].astype(str)
@@ -238,8 +244,6 @@ def study_index(study, *, indicators=None, normalise: str = "minmax", weights="e
         direction = [c for c in DEFAULT_DIRECTION if c in cols]
     idx = IntegrationIndex(indicators, normalise=normalise, weights=weights, aggregate=aggregate,
                            direction=direction, missing="exclude")
-    import warnings
-
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*excluded from the index", category=UserWarning)
         idx.fit(data)
