@@ -405,8 +405,9 @@ class StaggeredDiD:
         self.n_obs_ = n
         self.influence_ = psi
         self._cluster_obs = d.cluster_obs
-        self._G_obs = d.G_obs
         self._glist = glist
+        # cohort index per observation (len(glist) = never treated in the sample)
+        self._gcode = np.where(d.G_obs > 0, np.searchsorted(glist, d.G_obs), len(glist))
         self._tlist = tlist
         att_gt = pd.DataFrame(rows, columns=["group", "time", "att", "n"])
         att_gt["event_time"] = att_gt["time"] - att_gt["group"]
@@ -473,11 +474,12 @@ class StaggeredDiD:
 
     def _vcov(self, psi: np.ndarray) -> np.ndarray:
         n = psi.shape[0]
+        # einsum, not BLAS: multithreaded gemm on tall-skinny arrays thrashes on loaded machines
         if self._cluster_obs is None:
-            return psi.T @ psi / n**2
+            return np.einsum("ij,ik->jk", psi, psi) / n**2
         S = _cluster_sums(psi, self._cluster_obs)
         G = S.shape[0]
-        return G / (G - 1) * (S.T @ S) / n**2
+        return G / (G - 1) * np.einsum("ij,ik->jk", S, S) / n**2
 
     def _pretrend(self) -> dict:
         pre = (~self.att_gt_["post"].to_numpy()) & (~self._ref)
@@ -535,18 +537,20 @@ class StaggeredDiD:
         grp = at["group"].to_numpy(float)
         tt = at["time"].to_numpy(float)
         psi = self.influence_
-        G = self._G_obs
         glist = self._glist
-        pg_g = np.array([(G == g).mean() for g in glist])
-        pg = pg_g[np.searchsorted(glist, grp)]
-        ind = {g: (G == g).astype(float) for g in glist}
+        gcode = self._gcode
+        pg_g = np.bincount(gcode, minlength=len(glist) + 1)[: len(glist)] / len(gcode)
+        gidx = np.searchsorted(glist, grp)
+        pg = pg_g[gidx]
         out = []
 
         def combine(keep, weights, with_wif):
             theta = float(weights @ att[keep])
-            inf = psi[:, keep] @ weights
+            full = np.zeros(psi.shape[1])
+            full[keep] = weights
+            inf = psi @ full
             if with_wif:
-                inf = inf + _wif(keep, pg, grp, ind) @ att[keep]
+                inf = inf + _wif_dot(gcode, gidx[keep], pg[keep], att[keep], len(glist))
             return theta, inf
 
         post = (grp - self.anticipation <= tt) & (tt <= grp + max_e)
@@ -565,7 +569,7 @@ class StaggeredDiD:
             thetas = np.array(thetas)
             Psi = np.column_stack(infs)
             w = pg_g / pg_g.sum()
-            inf = Psi @ w + _wif(np.arange(len(glist)), pg_g, glist, ind) @ thetas
+            inf = Psi @ w + _wif_dot(gcode, np.arange(len(glist)), pg_g, thetas, len(glist))
             out.insert(0, ("overall", np.nan, float(w @ thetas), inf))
         elif type == "dynamic":
             e = tt - grp
@@ -636,15 +640,20 @@ def _cluster_sums(psi: np.ndarray, cl: np.ndarray) -> np.ndarray:
     return np.column_stack([np.bincount(cl, weights=psi[:, j], minlength=k) for j in range(psi.shape[1])])
 
 
-def _wif(keep: np.ndarray, pg: np.ndarray, grp: np.ndarray, ind: dict) -> np.ndarray:
-    """Influence function of the estimated aggregation weights ``pg_k / sum(pg)``
-    (one column per kept cell), as R ``did``'s ``wif``."""
-    pk = pg[keep]
+def _wif_dot(gcode: np.ndarray, kg: np.ndarray, pk: np.ndarray, a: np.ndarray, n_groups: int) -> np.ndarray:
+    """``wif @ a``: the influence function of the estimated aggregation weights
+    ``pg_k / sum(pg)`` (R ``did``'s ``wif``) times the cell estimates ``a``,
+    without forming the n × k matrix.
+
+    With ``1{G_i = g_k}`` the cohort indicator of cell k and ``s = sum pk``::
+
+        wif_ik = (1{G_i=g_k} - pk_k) / s - sum_j (1{G_i=g_j} - pk_j) * pk_k / s**2
+    """
     s = pk.sum()
-    cols = np.column_stack([ind[grp[k]] - pg[k] for k in keep])
-    if1 = cols / s
-    if2 = cols.sum(1)[:, None] * (pk / s**2)[None, :]
-    return if1 - if2
+    c = np.bincount(kg, weights=a, minlength=n_groups + 1)
+    cnt = np.bincount(kg, minlength=n_groups + 1).astype(float)
+    pa = float(pk @ a)
+    return (c[gcode] - pa) / s - (cnt[gcode] - s) * pa / s**2
 
 
 def staggered_did(
