@@ -5,6 +5,7 @@ turns a :class:`~fusion_study.Study` into those frames.
 """
 
 from .drdid import EstimationError
+from .naive import bacon_decomposition, naive_before_after, naive_treated_vs_untreated, twfe_event_study
 from .staggered import DiDSpecificationError, StaggeredDiD, UnbalancedPanelWarning, staggered_did
 
 __all__ = [
@@ -13,4 +14,8 @@ __all__ = [
     "DiDSpecificationError",
     "UnbalancedPanelWarning",
     "EstimationError",
+    "twfe_event_study",
+    "bacon_decomposition",
+    "naive_before_after",
+    "naive_treated_vs_untreated",
 ]
