@@ -5,6 +5,7 @@ turns a :class:`~fusion_study.Study` into those frames.
 """
 
 from .drdid import EstimationError
+from .multilevel import Multilevel, cluster_ols, multilevel
 from .naive import bacon_decomposition, naive_before_after, naive_treated_vs_untreated, twfe_event_study
 from .staggered import DiDSpecificationError, StaggeredDiD, UnbalancedPanelWarning, staggered_did
 
@@ -18,4 +19,7 @@ __all__ = [
     "bacon_decomposition",
     "naive_before_after",
     "naive_treated_vs_untreated",
+    "multilevel",
+    "Multilevel",
+    "cluster_ols",
 ]
