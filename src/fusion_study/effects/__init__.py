@@ -5,8 +5,12 @@ turns a :class:`~fusion_study.Study` into those frames.
 """
 
 from .drdid import EstimationError
+from .aipw import DoublyRobust, OverlapWarning, balance_table, doubly_robust
+from .mediation import mediation
 from .multilevel import Multilevel, cluster_ols, multilevel
 from .naive import bacon_decomposition, naive_before_after, naive_treated_vs_untreated, twfe_event_study
+from .plots import plot_event_study, plot_love
+from .sensitivity import adjust_pvalues, e_value, honest_did, subgroup_effects
 from .staggered import DiDSpecificationError, StaggeredDiD, UnbalancedPanelWarning, staggered_did
 
 __all__ = [
@@ -22,4 +26,15 @@ __all__ = [
     "multilevel",
     "Multilevel",
     "cluster_ols",
+    "doubly_robust",
+    "DoublyRobust",
+    "OverlapWarning",
+    "balance_table",
+    "mediation",
+    "honest_did",
+    "e_value",
+    "adjust_pvalues",
+    "subgroup_effects",
+    "plot_event_study",
+    "plot_love",
 ]

@@ -598,6 +598,7 @@ class StaggeredDiD:
             inf = np.column_stack(infs).mean(1)
             out.insert(0, ("overall", np.nan, float(np.mean(thetas)), inf))
         Psi = np.column_stack([o[3] for o in out])
+        self._last_aggregate = (type, min_e, max_e, Psi)
         se = self._se(Psi)
         z = stats.norm.ppf(0.975)
         frame = pd.DataFrame(
@@ -612,6 +613,12 @@ class StaggeredDiD:
         frame["ci_lower"] = frame["att"] - z * frame["se"]
         frame["ci_upper"] = frame["att"] + z * frame["se"]
         return frame
+
+    def aggregate_vcov(self, type: str = "dynamic", **kw) -> np.ndarray:
+        """Covariance matrix of the rows of ``aggregate(type, **kw)`` (same order),
+        from their influence functions (clustered if ``cluster`` was given)."""
+        self.aggregate(type, **kw)
+        return self._vcov(self._last_aggregate[3])
 
     # ------------------------------------------------------------------ display
     def to_frame(self) -> pd.DataFrame:
