@@ -11,13 +11,14 @@ from .multilevel import Multilevel, cluster_ols, multilevel
 from .naive import bacon_decomposition, naive_before_after, naive_treated_vs_untreated, twfe_event_study
 from .plots import plot_event_study, plot_love
 from .sensitivity import adjust_pvalues, e_value, honest_did, subgroup_effects
-from .staggered import DiDSpecificationError, StaggeredDiD, UnbalancedPanelWarning, staggered_did
+from .staggered import DiDSpecificationError, FewClustersWarning, StaggeredDiD, UnbalancedPanelWarning, staggered_did
 
 __all__ = [
     "staggered_did",
     "StaggeredDiD",
     "DiDSpecificationError",
     "UnbalancedPanelWarning",
+    "FewClustersWarning",
     "EstimationError",
     "twfe_event_study",
     "bacon_decomposition",

@@ -21,7 +21,7 @@ from scipy import stats
 
 from .drdid import EstimationError, did_panel, did_rc
 
-__all__ = ["staggered_did", "StaggeredDiD", "DiDSpecificationError", "UnbalancedPanelWarning"]
+__all__ = ["staggered_did", "StaggeredDiD", "DiDSpecificationError", "UnbalancedPanelWarning", "FewClustersWarning"]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,10 @@ _AGGREGATIONS = ("simple", "dynamic", "group", "calendar")
 
 class DiDSpecificationError(ValueError):
     """The data cannot support the requested staggered DiD (the message says why and what to do)."""
+
+
+class FewClustersWarning(UserWarning):
+    """Some ATT(g, t) compare groups drawn from a single cluster (SEs unreliable)."""
 
 
 class UnbalancedPanelWarning(UserWarning):
@@ -372,6 +376,8 @@ class StaggeredDiD:
         varying = self.base_period == "varying"
         tfac = 1 if varying else 0
         rows, infs = [], []
+        self._few = []
+        self._tlist_tmp = tlist
         for g in glist:
             before = np.flatnonzero(tlist + self.anticipation < g)
             if len(before) == 0:  # pragma: no cover - excluded in _design
@@ -404,6 +410,15 @@ class StaggeredDiD:
                 psi[:, k] = inf
         self.n_obs_ = n
         self.influence_ = psi
+        self.few_clusters_ = pd.DataFrame(self._few, columns=["group", "time", "treated_clusters", "comparison_clusters"])
+        del self._tlist_tmp, self._few
+        if len(self.few_clusters_):
+            warnings.warn(
+                f"{len(self.few_clusters_)} ATT(g,t) cell(s) have treated or comparison units from a single "
+                f"{self.cluster!r} cluster; their clustered SEs are unreliable (listed in few_clusters_)",
+                FewClustersWarning,
+                stacklevel=3,
+            )
         self._cluster_obs = d.cluster_obs
         self._glist = glist
         # cohort index per observation (len(glist) = never treated in the sample)
@@ -443,6 +458,7 @@ class StaggeredDiD:
             D = treat[idx]
             X = d.X[idx, pre] if d.X is not None else None
             att, inf = did_panel(dy, D, X, method=self.method)
+            self._cell_clusters(d.cluster_obs, idx, D, g, cur)
             n1 = len(idx)
             full = np.zeros(d.n)
             full[idx] = inf * (d.n / n1)
@@ -457,9 +473,21 @@ class StaggeredDiD:
         idx = np.flatnonzero(sel)
         X = d.rows_X[idx] if d.rows_X is not None else None
         att, inf = did_rc(d.rows_y[idx], d.rows_t[idx] == cur, treat[idx], X, method=self.method)
+        if d.cluster_obs is not None:
+            cl_rows = d.cluster_obs if len(d.cluster_obs) == len(d.rows_y) else d.cluster_obs[d.rows_unit]
+            self._cell_clusters(cl_rows, idx, treat[idx], g, cur, full=True)
         n1 = len(idx)
         full = np.bincount(d.rows_unit[idx], weights=inf * (d.n / n1), minlength=d.n)
         return att, full, n1
+
+    def _cell_clusters(self, cl, idx, D, g, cur, full=False):
+        if cl is None:
+            return
+        c = cl[idx] if (full or len(cl) != len(idx)) else cl
+        D = np.asarray(D, bool)
+        k1, k0 = len(np.unique(c[D])), len(np.unique(c[~D]))
+        if min(k1, k0) < 2:
+            self._few.append((g, self._tlist_tmp[cur], k1, k0))
 
     # ------------------------------------------------------------------ inference
     def _se(self, psi: np.ndarray) -> np.ndarray:
@@ -481,26 +509,48 @@ class StaggeredDiD:
         G = S.shape[0]
         return G / (G - 1) * np.einsum("ij,ik->jk", S, S) / n**2
 
-    def _pretrend(self) -> dict:
-        pre = (~self.att_gt_["post"].to_numpy()) & (~self._ref)
-        k = int(pre.sum())
-        if k == 0:
-            return {"statistic": np.nan, "df": 0, "p_value": np.nan}
-        a = self.att_gt_["att"].to_numpy()[pre]
-        V = self._vcov(self.influence_[:, pre])
+    def _pretrend(self, by: str = "cells") -> dict:
+        if by == "cells":
+            pre = (~self.att_gt_["post"].to_numpy()) & (~self._ref)
+            a = self.att_gt_["att"].to_numpy()[pre]
+            if pre.sum() == 0:
+                return {"statistic": np.nan, "df": 0, "p_value": np.nan}
+            V = self._vcov(self.influence_[:, pre])
+        else:
+            dyn = self.aggregate("dynamic")
+            Vall = self._vcov(self._last_aggregate[3])
+            pre = ((dyn["term"] == "event_time") & (dyn["value"] < -self.anticipation) & (dyn["se"] > 0)).to_numpy()
+            if pre.sum() == 0:
+                return {"statistic": np.nan, "df": 0, "p_value": np.nan}
+            a = dyn["att"].to_numpy()[pre]
+            V = Vall[np.ix_(pre, pre)]
         Vinv = np.linalg.pinv(V)
         df = int(np.linalg.matrix_rank(V))
         W = float(a @ Vinv @ a)
         return {"statistic": W, "df": df, "p_value": float(stats.chi2.sf(W, df))}
 
-    def pretrend_test(self) -> pd.DataFrame:
-        """Wald test that all pre-treatment ATT(g, t) are zero.
+    def pretrend_test(self, by: str = "cells") -> pd.DataFrame:
+        """Wald test that the pre-treatment effects are zero.
 
-        Returns a one-row frame: ``statistic`` (chi-square), ``df`` (rank of the
-        covariance of the pre-period estimates), ``p_value``.
+        Parameters
+        ----------
+        by : {"cells", "event_time"}
+            ``"cells"``: all pre-treatment ATT(g, t) (R ``did``'s pre-test);
+            ``"event_time"``: the pre-treatment event-time averages of the
+            dynamic aggregation — fewer restrictions, preferable when the
+            cells outnumber the clusters (their clustered covariance is then
+            rank-deficient and the cell-level test over-rejects).
+
+        Returns
+        -------
+        DataFrame (one row)
+            ``statistic`` (chi-square), ``df`` (rank of the covariance of the
+            tested estimates), ``p_value``, ``by``.
         """
         self._check_fitted()
-        return pd.DataFrame([self.pretrend_])
+        _check_option("by", by, ("cells", "event_time"))
+        out = self.pretrend_ if by == "cells" else self._pretrend("event_time")
+        return pd.DataFrame([{**out, "by": by}])
 
     @property
     def att_gt(self) -> pd.DataFrame:
