@@ -278,6 +278,10 @@ def plot_intervention_effects(table: pd.DataFrame, *, lang: str = "zh", ax=None,
 
     if lang not in ("zh", "en"):
         raise ValueError(f"lang={lang!r} is not supported; allowed values: 'zh', 'en'")
+    if lang == "zh":
+        from .plots import ensure_cjk_font
+
+        ensure_cjk_font()
     t = table[(table["estimand"] == estimand) | (table["estimand"] == "ATT (naive)")].dropna(subset=["estimate"])
     t = t.iloc[::-1]
     lab = t["label_zh"] if lang == "zh" else t["label_en"]

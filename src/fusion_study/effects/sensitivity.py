@@ -19,7 +19,10 @@ _HONEST = ("relative_magnitude", "smoothness")
 _ADJUST = ("holm", "bh")
 
 
-def honest_did(result, *, method: str = "relative_magnitude", M=(0.5, 1.0, 1.5, 2.0)) -> pd.DataFrame:
+def honest_did(
+    result, *, method: str = "relative_magnitude", M=(0.5, 1.0, 1.5, 2.0), min_e: float | None = None,
+    max_e: float | None = None,
+) -> pd.DataFrame:
     """Robust bounds on the average post-treatment effect when parallel trends may fail.
 
     Parameters
@@ -32,6 +35,10 @@ def honest_did(result, *, method: str = "relative_magnitude", M=(0.5, 1.0, 1.5, 
         largest pre-period violation; ``smoothness``: the slope of the trend
         violation changes by at most ``M`` per period.
     M : float or sequence of float
+    min_e, max_e : float, optional
+        Event-time window. Horizons whose SE is zero (e.g. estimated from a
+        single cluster) are dropped from the ends of the window with a log
+        message; a gap inside the window is an error.
 
     Returns
     -------
@@ -59,10 +66,22 @@ def honest_did(result, *, method: str = "relative_magnitude", M=(0.5, 1.0, 1.5, 
     dyn = result.aggregate("dynamic")
     V = result.aggregate_vcov("dynamic")
     rows = (dyn["term"] == "event_time").to_numpy()
-    d = dyn[rows]
-    Vd = V[np.ix_(rows, rows)]
-    e = d["value"].to_numpy()
     ref_e = -1 - result.anticipation
+    e_all = dyn["value"].to_numpy()
+    ok = rows & ((dyn["se"].to_numpy() > 0) | (e_all == ref_e))
+    if min_e is not None:
+        ok &= e_all >= min_e
+    if max_e is not None:
+        ok &= e_all <= max_e
+    kept = np.sort(e_all[ok])
+    if len(kept) and not np.allclose(np.diff(kept), np.diff(kept).min() if len(kept) > 1 else 0):
+        raise ValueError(
+            f"honest_did: event times {sorted(set(e_all[rows]) - set(kept))} have no usable SE inside the window; "
+            "narrow the window with min_e / max_e"
+        )
+    d = dyn[ok]
+    Vd = V[np.ix_(ok, ok)]
+    e = d["value"].to_numpy()
     ref = e == ref_e
     if not ref.any() or not (e < ref_e).any():
         raise ValueError("honest_did needs at least one pre-period before the reference period e = -1")
