@@ -10,6 +10,7 @@ import pytest
 
 from effects_helpers import mpdta, simulate_staggered
 from fusion_study.effects import DiDSpecificationError, UnbalancedPanelWarning, staggered_did
+from fusion_study.effects.staggered import EmptyCellWarning
 
 # R did 2.5.1 (shared/reference/README.md): aggregation -> (att, se) per (control, covariate)
 R_AGG = {
@@ -221,12 +222,27 @@ def test_perfect_separation_gives_clear_error():
                       control="never", covariates=["sep"])
 
 
-def test_empty_cell_rc_error():
+def test_empty_cells_rc_are_skipped_with_warning_or_error():
     df = mpdta()
-    # repeated cross-sections with no 2004-cohort respondents in 2003
-    df = df[~((df["first.treat"] == 2004) & (df["year"] == 2003))]
-    with pytest.raises(DiDSpecificationError, match="empty cell"):
-        _fit(df, "never", False, panel=False)
+    # repeated cross-sections with no 2004-cohort respondents in 2003 (its only base period)
+    sub = df[~((df["first.treat"] == 2004) & (df["year"] == 2003))]
+    with pytest.warns(EmptyCellWarning):
+        res = _fit(sub, "never", False, panel=False)
+    assert set(res.skipped_["group"]) == {2004}
+    assert res.att_gt.loc[res.att_gt["group"] == 2004, "att"].isna().all()
+    # aggregations use the estimable cells only: equal to dropping cohort 2004 altogether? No -
+    # its cohort share still counts in pg but no cell of it is kept, so simple = cohorts 2006/2007 only
+    simple = res.aggregate("simple")["att"].iloc[0]
+    other = _fit(df[df["first.treat"] != 2004], "never", False, panel=False).aggregate("simple")["att"].iloc[0]
+    assert simple == pytest.approx(other, abs=1e-12)
+    for agg in ("dynamic", "group", "calendar"):
+        assert np.isfinite(res.aggregate(agg)["att"]).all()
+    # nothing estimable at all -> clear error
+    only = df[df["first.treat"].isin([0, 2007])]
+    only = only[~((only["first.treat"] == 2007) & (only["year"] == 2007))]
+    with pytest.raises(DiDSpecificationError, match="empty cells"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _fit(only, "never", False, panel=False)
 
 
 def test_quarter_strings_and_universal_base(fits):

@@ -31,6 +31,10 @@ def run(args: argparse.Namespace) -> int:
     summary = summarise_validation(rows)
     with_cols = ["estimator", "reps", "mean_truth", "bias", "bias_over_se", "sd_estimate", "mean_se", "coverage"]
     print(summary[with_cols].round(3).to_string(index=False))
+    failed = rows.loc[rows["estimator"] == "error"]
+    if len(failed):
+        print(f"\n{len(failed)} replication(s) failed (rows with estimator 'error' in the output):")
+        print(failed[["replication", "error"]].to_string(index=False))
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         rows.to_csv(args.out / "validation_replications.csv", index=False)

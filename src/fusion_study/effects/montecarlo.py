@@ -121,6 +121,17 @@ def one_replication(r: int, *, seed: int = 20240101, preset: str = "p_city", n_b
     return out
 
 
+def _safe_replication(r: int, **kw) -> pd.DataFrame:
+    """One replication; a failure is recorded as a row (estimator ``"error"``), never silently dropped."""
+    try:
+        return one_replication(r, **kw)
+    except Exception as exc:  # noqa: BLE001 - recorded in the output
+        log.warning("replication %d failed: %s", r, exc)
+        return pd.DataFrame([{"replication": r, "estimator": "error", "estimate": np.nan, "se": np.nan,
+                              "truth": np.nan, "ci_lower": np.nan, "ci_upper": np.nan, "covered": np.nan,
+                              "error": f"{type(exc).__name__}: {exc}"}])
+
+
 def run_validation(
     reps: int,
     *,
@@ -133,13 +144,14 @@ def run_validation(
     """Run ``reps`` replications in parallel (joblib; Dask cluster if ``dask_address``).
 
     Returns the per-replication rows of :func:`one_replication`, ordered by
-    replication — identical for any ``jobs`` and backend.
+    replication — identical for any ``jobs`` and backend. A replication that
+    raises is kept as one row with ``estimator == "error"`` and the message.
     """
     from joblib import Parallel, delayed, parallel_backend
 
     if reps < 1:
         raise ValueError("reps must be at least 1")
-    tasks = (delayed(one_replication)(r, seed=seed, preset=preset, n_boot=n_boot) for r in range(reps))
+    tasks = (delayed(_safe_replication)(r, seed=seed, preset=preset, n_boot=n_boot) for r in range(reps))
     if dask_address:
         try:
             from dask.distributed import Client
@@ -166,6 +178,7 @@ def summarise_validation(rows: pd.DataFrame) -> pd.DataFrame:
         ``mcse_bias`` (Monte Carlo SE of the bias), ``sd_estimate``,
         ``mean_se``, ``coverage`` (share of 95 % CIs containing the truth).
     """
+    rows = rows[rows["estimator"] != "error"]
     order = list(dict.fromkeys(rows["estimator"]))
     g = rows.assign(err=rows["estimate"] - rows["truth"]).groupby("estimator", sort=False)
     out = pd.DataFrame(

@@ -21,7 +21,8 @@ from scipy import stats
 
 from .drdid import EstimationError, did_panel, did_rc
 
-__all__ = ["staggered_did", "StaggeredDiD", "DiDSpecificationError", "UnbalancedPanelWarning", "FewClustersWarning"]
+__all__ = ["staggered_did", "StaggeredDiD", "DiDSpecificationError", "UnbalancedPanelWarning", "FewClustersWarning",
+           "EmptyCellWarning"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,10 @@ class DiDSpecificationError(ValueError):
 
 class FewClustersWarning(UserWarning):
     """Some ATT(g, t) compare groups drawn from a single cluster (SEs unreliable)."""
+
+
+class EmptyCellWarning(UserWarning):
+    """Some ATT(g, t) cannot be estimated (no observations of a group in a period)."""
 
 
 class UnbalancedPanelWarning(UserWarning):
@@ -377,6 +382,7 @@ class StaggeredDiD:
         tfac = 1 if varying else 0
         rows, infs = [], []
         self._few = []
+        self._skipped = []
         self._tlist_tmp = tlist
         for g in glist:
             before = np.flatnonzero(tlist + self.anticipation < g)
@@ -397,6 +403,11 @@ class StaggeredDiD:
                 try:
                     att, inf, n_cell = self._cell(d, g, cur, pre, cmp_t)
                 except EstimationError as exc:
+                    if not d.panel and str(exc).startswith("empty cell"):
+                        self._skipped.append((g, tlist[cur], tlist[pre], str(exc)))
+                        rows.append((g, tlist[cur], np.nan, 0))
+                        infs.append(None)
+                        continue
                     raise DiDSpecificationError(
                         f"ATT(g={g:g}, t={tlist[cur]:g}) (base period {tlist[pre]:g}, control={self.control!r}): "
                         f"{exc}"
@@ -411,7 +422,22 @@ class StaggeredDiD:
         self.n_obs_ = n
         self.influence_ = psi
         self.few_clusters_ = pd.DataFrame(self._few, columns=["group", "time", "treated_clusters", "comparison_clusters"])
-        del self._tlist_tmp, self._few
+        self.skipped_ = pd.DataFrame(self._skipped, columns=["group", "time", "base_time", "reason"])
+        if len(self.skipped_):
+            warnings.warn(
+                f"{len(self.skipped_)} ATT(g,t) cell(s) skipped because a group has no observations in the "
+                "period or its base period (listed in skipped_; left out of every aggregation, as R did does)",
+                EmptyCellWarning,
+                stacklevel=3,
+            )
+            estimable = np.isfinite(np.array([r[2] for r in rows], float))
+            post_ok = np.array([r[1] >= r[0] - self.anticipation for r in rows]) & estimable
+            if not post_ok.any():
+                raise DiDSpecificationError(
+                    "no post-treatment ATT(g,t) can be estimated: every cohort lacks observations in its "
+                    "post-treatment periods or base period (empty cells)"
+                )
+        del self._tlist_tmp, self._few, self._skipped
         if len(self.few_clusters_):
             warnings.warn(
                 f"{len(self.few_clusters_)} ATT(g,t) cell(s) have treated or comparison units from a single "
@@ -429,6 +455,7 @@ class StaggeredDiD:
         se = self._se(psi)
         ref = np.array([inf is None for inf in infs])
         se[ref] = np.nan
+        self._valid = np.isfinite(att_gt["att"].to_numpy(float))
         att_gt["se"] = se
         z = stats.norm.ppf(0.975)
         att_gt["ci_lower"] = att_gt["att"] - z * att_gt["se"]
@@ -511,7 +538,7 @@ class StaggeredDiD:
 
     def _pretrend(self, by: str = "cells") -> dict:
         if by == "cells":
-            pre = (~self.att_gt_["post"].to_numpy()) & (~self._ref)
+            pre = (~self.att_gt_["post"].to_numpy()) & (~self._ref) & self._valid
             a = self.att_gt_["att"].to_numpy()[pre]
             if pre.sum() == 0:
                 return {"statistic": np.nan, "df": 0, "p_value": np.nan}
@@ -603,7 +630,9 @@ class StaggeredDiD:
                 inf = inf + _wif_dot(gcode, gidx[keep], pg[keep], att[keep], len(glist))
             return theta, inf
 
-        post = (grp - self.anticipation <= tt) & (tt <= grp + max_e)
+        valid = self._valid
+        att = np.where(valid, att, 0.0)
+        post = (grp - self.anticipation <= tt) & (tt <= grp + max_e) & valid
         if type == "simple":
             keep = np.flatnonzero(post)
             theta, inf = combine(keep, pg[keep] / pg[keep].sum(), True)
@@ -612,21 +641,27 @@ class StaggeredDiD:
             thetas, infs = [], []
             for g in glist:
                 keep = np.flatnonzero(post & (grp == g))
+                if len(keep) == 0:
+                    thetas.append(np.nan)
+                    infs.append(np.zeros(psi.shape[0]))
+                    continue
                 th, inf = combine(keep, np.full(len(keep), 1 / len(keep)), False)
                 thetas.append(th)
                 infs.append(inf)
                 out.append(("group", g, th, inf))
             thetas = np.array(thetas)
-            Psi = np.column_stack(infs)
-            w = pg_g / pg_g.sum()
-            inf = Psi @ w + _wif_dot(gcode, np.arange(len(glist)), pg_g, thetas, len(glist))
-            out.insert(0, ("overall", np.nan, float(w @ thetas), inf))
+            okg = np.isfinite(thetas)
+            Psi = np.column_stack(infs)[:, okg]
+            w = pg_g[okg] / pg_g[okg].sum()
+            kg = np.flatnonzero(okg)
+            inf = Psi @ w + _wif_dot(gcode, kg, pg_g[okg], thetas[okg], len(glist))
+            out.insert(0, ("overall", np.nan, float(w @ thetas[okg]), inf))
         elif type == "dynamic":
             e = tt - grp
-            eseq = np.unique(e[(e >= min_e) & (e <= max_e)])
+            eseq = np.unique(e[(e >= min_e) & (e <= max_e) & valid])
             thetas, infs = [], []
             for ev in eseq:
-                keep = np.flatnonzero(e == ev)
+                keep = np.flatnonzero((e == ev) & valid)
                 th, inf = combine(keep, pg[keep] / pg[keep].sum(), True)
                 out.append(("event_time", ev, th, inf))
                 thetas.append(th)
@@ -638,7 +673,7 @@ class StaggeredDiD:
             tl = self._tlist[self._tlist >= glist.min()]
             thetas, infs = [], []
             for t1 in tl:
-                keep = np.flatnonzero((tt == t1) & (grp <= tt))
+                keep = np.flatnonzero((tt == t1) & (grp <= tt) & valid)
                 if len(keep) == 0:
                     continue
                 th, inf = combine(keep, pg[keep] / pg[keep].sum(), True)
