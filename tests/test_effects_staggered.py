@@ -10,7 +10,7 @@ import pytest
 
 from effects_helpers import mpdta, simulate_staggered
 from fusion_study.effects import DiDSpecificationError, UnbalancedPanelWarning, staggered_did
-from fusion_study.effects.staggered import EmptyCellWarning
+from fusion_study.effects.staggered import EmptyCellWarning, FewClustersWarning
 
 # R did 2.5.1 (shared/reference/README.md): aggregation -> (att, se) per (control, covariate)
 R_AGG = {
@@ -180,7 +180,9 @@ def test_recovers_simulated_truth(kind):
 def test_cluster_se_and_single_cluster_error():
     df = mpdta()
     df["state"] = df["countyreal"] // 1000
-    res = _fit(df, "never", False, cluster="state")
+    with pytest.warns(FewClustersWarning):  # cohort 2004 comes from few states
+        res = _fit(df, "never", False, cluster="state")
+    assert len(res.few_clusters_) > 0
     assert res.aggregate("simple")["se"].iloc[0] > 0
     # each county its own cluster: G/(G-1) times the unclustered variance
     res_c = _fit(df, "never", False, cluster="countyreal")

@@ -218,7 +218,7 @@ def evaluate_interventions(
     programme row (cohort = first adoption) is the cleanly identified one.
     """
     from .naive import naive_before_after, naive_treated_vs_untreated, twfe_event_study
-    from .staggered import DiDSpecificationError, staggered_did
+    from .staggered import DiDSpecificationError, FewClustersWarning, staggered_did
 
     ex = exposures(study)
     if outcome not in ex.columns:
@@ -232,23 +232,31 @@ def evaluate_interventions(
         zh, en = INTERVENTION_LABELS.get(name, (name, name))
         base = {"intervention": name, "label_zh": zh, "label_en": en, "n": len(ex)}
         try:
-            res = staggered_did(ex, outcome=outcome, unit="response_id", time="period", cohort=col,
-                                control=control, panel=False, cluster="branch_id")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FewClustersWarning)  # reported in the note column instead
+                res = staggered_did(ex, outcome=outcome, unit="response_id", time="period", cohort=col,
+                                    control=control, panel=False, cluster="branch_id")
         except DiDSpecificationError as exc:
             rows.append({**base, "estimand": "ATT (simple)", "estimator": "CS-DiD (RC, DR)",
                          "estimate": np.nan, "se": np.nan, "ci_lower": np.nan, "ci_upper": np.nan,
                          "note": f"not estimable: {exc}"})
             continue
         models[name] = res
-        note = "" if name == "programme" else "co-timed with other interventions: includes their effects"
+        notes = [] if name == "programme" else ["co-timed with other interventions: includes their effects"]
+        if len(res.few_clusters_):
+            notes.append(f"{len(res.few_clusters_)} of {len(res.att_gt)} ATT(g,t) rest on a single branch "
+                         "(cohort or comparison): SEs may be too small")
+        if len(getattr(res, "skipped_", ())):
+            notes.append(f"{len(res.skipped_)} ATT(g,t) not estimable (no responses in a period)")
+        note = "; ".join(notes)
         for agg, label in (("simple", "ATT (simple)"), ("dynamic", "ATT (event-time average)")):
             r = res.aggregate(agg).iloc[0]
             rows.append({**base, "estimand": label, "estimator": "CS-DiD (RC, DR)", "estimate": r["att"],
                          "se": r["se"], "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"], "note": note})
-        pt = res.pretrend_
+        pt = res.pretrend_test(by="event_time").iloc[0]
         rows.append({**base, "estimand": "pre-trend test p", "estimator": f"Wald chi2({pt['df']})",
                      "estimate": pt["p_value"], "se": np.nan, "ci_lower": np.nan, "ci_upper": np.nan,
-                     "note": "p-value of H0: all pre-treatment ATT(g,t) = 0"})
+                     "note": "p-value of H0: all pre-treatment event-time effects = 0"})
     if naive:
         col = "cohort_programme"
         base = {"intervention": "programme", "label_zh": INTERVENTION_LABELS["programme"][0],
@@ -291,10 +299,11 @@ def plot_intervention_effects(table: pd.DataFrame, *, lang: str = "zh", ax=None,
         _, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.2))
     yy = np.arange(len(t))
     naive_rows = (t["estimand"] == "ATT (naive)").to_numpy()
-    colors = np.where(naive_rows, "#999999", "#C44E52")
-    ax.errorbar(t["estimate"], yy, xerr=[t["estimate"] - t["ci_lower"], t["ci_upper"] - t["estimate"]],
-                fmt="none", ecolor=colors, capsize=3)
-    ax.scatter(t["estimate"], yy, c=colors, zorder=3)
+    est, lo, hi = (t[c].to_numpy(float) for c in ("estimate", "ci_lower", "ci_upper"))
+    for mask, color in ((naive_rows, "#999999"), (~naive_rows, "#C44E52")):
+        if mask.any():
+            ax.errorbar(est[mask], yy[mask], xerr=[est[mask] - lo[mask], hi[mask] - est[mask]], fmt="o",
+                        color=color, ecolor=color, capsize=3)
     ax.axvline(0, color="0.4", lw=0.8)
     ax.set_yticks(yy)
     ax.set_yticklabels(names)

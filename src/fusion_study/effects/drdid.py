@@ -160,7 +160,6 @@ def did_rc(
     n = y.shape[0]
     D = D.astype(float)
     post = post.astype(float)
-    _check_groups(D > 0)
     for d in (0, 1):
         for p in (0, 1):
             if not ((D == d) & (post == p)).any():
