@@ -1,14 +1,19 @@
-"""Benchmark: staggered_did on a 200,000-unit x 10-period panel (2M rows).
+"""Benchmarks for intervention effects (issue 6).
 
-Targets (issue 6): <= 5 s and <= 1.5 GB peak memory. Run:
-    .venv/bin/python benchmarks/bench_effects.py
+1. staggered_did on a 200,000-unit x 10-period panel (2M rows): <= 5 s and <= 1.5 GB peak memory.
+2. evaluate_interventions on the simulator's ``province`` preset: <= 120 s (the simulation itself is
+   not timed).
+
+Run:  .venv/bin/python benchmarks/bench_effects.py [--skip-province]
 Prints the figures and PASS/FAIL; never used by the test-suite.
 """
 
 from __future__ import annotations
 
 import resource
+import sys
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -44,5 +49,22 @@ def main() -> None:
           f"{'PASS' if peak_mb <= TARGET_MB else 'FAIL'}")
 
 
+def province() -> None:
+    from fusion_study.effects.domain import evaluate_interventions
+    from fusion_study.simulate import simulate_study
+
+    study, _ = simulate_study("province", seed=1)
+    n = len(study.customer_survey)
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = evaluate_interventions(study)
+    secs = time.perf_counter() - t0
+    print(f"evaluate_interventions on the province preset ({n:,} survey responses, {len(table)} rows): "
+          f"{secs:.1f} s (target <= 120) {'PASS' if secs <= 120 else 'FAIL'}")
+
+
 if __name__ == "__main__":
     main()
+    if "--skip-province" not in sys.argv:
+        province()
