@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     rows = run_validation(args.reps, jobs=args.jobs, seed=args.seed, preset=args.preset, n_boot=args.n_boot,
                           dask_address=args.dask)
     summary = summarise_validation(rows)
-    with_cols = ["estimator", "reps", "mean_truth", "bias", "bias_over_se", "sd_estimate", "mean_se", "coverage"]
+    with_cols = ["estimator", "reps", "mean_truth", "bias", "bias_over_se", "sd_error", "mean_se", "coverage"]
     print(summary[with_cols].round(3).to_string(index=False))
     failed = rows.loc[rows["estimator"] == "error"]
     if len(failed):
