@@ -25,7 +25,15 @@ def frame(study):
 def test_exposures_frame(study, frame):
     from fusion_study.simulate import Truth
 
-    assert len(frame) == len(study.customer_survey)
+    # screened responses are excluded and recorded in a ledger, nothing disappears silently
+    assert len(frame) + frame.attrs["n_screened_out"] == len(study.customer_survey)
+    assert frame.attrs["n_screened_out"] > 0
+    truth_flags = Truth.load(example_study_path() / "truth.json").screening
+    flagged = set(truth_flags.loc[truth_flags["table"] == "customer_survey", "response_id"])
+    assert not frame["response_id"].isin(flagged).any()
+    from fusion_study.effects.domain import exposures
+
+    assert len(exposures(study, screen=False)) == len(study.customer_survey)
     assert frame["response_id"].is_unique
     for c in ("satisfaction", "dependency", "cohort_programme", "cohort_vanguard_team", "contacts_vanguard_team",
               "tickets_opened", "segment", "branch_id"):

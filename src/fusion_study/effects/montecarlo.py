@@ -63,7 +63,7 @@ def one_replication(r: int, *, seed: int = 20240101, preset: str = "p_city", n_b
     study, truth = simulate_study(preset, seed=seed + r)
     tr = truth.overall_att("index")
     target = float(tr.loc[tr["intervention"] == "programme", "att_index"].iloc[0])
-    ex_all = exposures(study).dropna(subset=["satisfaction", "branch_id"])
+    ex_all = exposures(study, screen=False).dropna(subset=["satisfaction", "branch_id"])
     flagged = truth.screening.loc[truth.screening["table"] == "customer_survey", "response_id"]
     ex = ex_all[~ex_all["response_id"].isin(set(flagged))]
     rows = []
