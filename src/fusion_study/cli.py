@@ -14,7 +14,7 @@ import sys
 
 from . import __version__
 
-COMMANDS = ["validate", "codebook", "demo", "simulate", "import-survey", "index"]
+COMMANDS = ["validate", "codebook", "demo", "simulate", "import-survey", "validate-estimators", "index"]
 
 
 def build_parser() -> argparse.ArgumentParser:
