@@ -1,0 +1,18 @@
+"""Members: the points portrait (党员赛马积分画像), 360 evaluations (三亮三比三评), fairness checks.
+
+Member-level outputs are for internal use; reports show branch aggregates and
+pseudonymised examples only.
+"""
+
+from .agreement import icc_table, rater_agreement, rwg
+from .profiles import DIMENSIONS, branch_four_strong, member_profiles, plot_member_radar
+
+__all__ = [
+    "DIMENSIONS",
+    "member_profiles",
+    "branch_four_strong",
+    "plot_member_radar",
+    "icc_table",
+    "rwg",
+    "rater_agreement",
+]
