@@ -23,6 +23,7 @@ import pandas as pd
 
 from .periods import date_to_period, period_number
 from .schema import vocabulary_label
+from .survey_scores import satisfaction_score
 from .survival import cox_clustered, kaplan_meier, km_quantile
 
 __all__ = [
@@ -291,24 +292,6 @@ def plot_resolution_curves(
     return ax
 
 
-def _satisfaction_score(survey: pd.DataFrame, codebook: pd.DataFrame | None, items) -> pd.Series:
-    if items is None:
-        if codebook is None:
-            raise ValueError("next_wave_satisfaction: pass items= or a codebook with a 'satisfaction' scale")
-        cb = codebook[codebook["scale"] == "satisfaction"]
-        items = [i for i in cb["item_id"] if i in survey.columns]
-    else:
-        cb = codebook[codebook["item_id"].isin(items)] if codebook is not None else None
-    if not items:
-        raise ValueError("next_wave_satisfaction: no satisfaction items found in the survey")
-    X = survey[list(items)].apply(pd.to_numeric, errors="coerce")
-    if cb is not None and len(cb):
-        lo = cb.set_index("item_id").reindex(items)["min"].astype(float).to_numpy()
-        hi = cb.set_index("item_id").reindex(items)["max"].astype(float).to_numpy()
-        X = (X - lo) / (hi - lo) * 100.0
-    return X.mean(axis=1, skipna=True)
-
-
 def next_wave_satisfaction(
     tickets: pd.DataFrame,
     survey: pd.DataFrame,
@@ -341,7 +324,7 @@ def next_wave_satisfaction(
     _need(survey, ["customer_id", "wave"], "customer_survey")
     _need(customers, ["customer_id", "branch_id"], "customers")
     s = survey[["customer_id", "wave"]].copy()
-    s["sat"] = _satisfaction_score(survey, codebook, items).to_numpy()
+    s["sat"] = satisfaction_score(survey, codebook=codebook, items=items).to_numpy()
     s["wn"] = np.asarray(period_number(s["wave"].astype("string")), dtype=float)
     s = s.dropna(subset=["sat"]).groupby(["customer_id", "wn"], as_index=False)["sat"].mean()
     nxt = s.assign(wn=s["wn"] - 1).rename(columns={"sat": "sat_next"})

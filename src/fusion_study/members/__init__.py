@@ -5,6 +5,8 @@ pseudonymised examples only.
 """
 
 from .agreement import icc_table, rater_agreement, rwg
+from .fairness import points_fairness, points_predict_satisfaction
+from .leniency import RaterLeniency, adjusted_scores
 from .profiles import DIMENSIONS, branch_four_strong, member_profiles, plot_member_radar
 
 __all__ = [
@@ -15,4 +17,8 @@ __all__ = [
     "icc_table",
     "rwg",
     "rater_agreement",
+    "RaterLeniency",
+    "adjusted_scores",
+    "points_fairness",
+    "points_predict_satisfaction",
 ]
