@@ -76,7 +76,7 @@ def participation_by_week(
     a["week"] = (a["date"] - pd.to_timedelta(a["date"].dt.day_of_week, unit="D")).dt.normalize()
     lo = pd.Timestamp(start) if start is not None else a["date"].min()
     hi = pd.Timestamp(end) if end is not None else a["date"].max()
-    lo = lo - pd.Timedelta(days=lo.dayofweek)
+    lo = lo - pd.Timedelta(days=lo.day_of_week)
     weeks = pd.date_range(lo.normalize(), hi.normalize(), freq="7D")
     a = a[(a["week"] >= weeks.min()) & (a["week"] <= weeks.max())]
     roster = members.groupby("branch_id", observed=True)["member_id"].nunique().rename("n_members")
