@@ -131,23 +131,18 @@ def member_profiles(
             out[f"z_{dim}"] = z[:, j]
         out["composite"] = comp
         if n_boot > 0 and n > 0:
-            # all resamples as index arrays: (B, n, d) draws of dimension positions
-            zz = np.where(avail, z, np.nan)
-            idx = rng.integers(0, d, size=(n_boot, n, d))
-            draws = np.take_along_axis(np.broadcast_to(zz, (n_boot, n, d)), idx, axis=2)
-            with np.errstate(invalid="ignore"):
-                cnt = (~np.isnan(draws)).sum(axis=2)
-                bc = np.where(cnt > 0, np.nansum(draws, axis=2) / np.maximum(cnt, 1), comp[None, :])
-            del draws
-            bc = np.where(np.isfinite(bc), bc, -np.inf)
-            order = np.argsort(-bc, axis=1, kind="stable")
-            br = np.empty_like(order)
-            np.put_along_axis(br, order, np.arange(1, n + 1)[None, :], axis=1)
-            out["composite_lower"] = np.quantile(bc, q_lo, axis=0)
-            out["composite_upper"] = np.quantile(bc, q_hi, axis=0)
+            bc = _bootstrap_composites(np.where(avail, z, np.nan), comp, n_boot, rng)
+            # ranks of every replicate at once: one argsort per row, inverted by a scatter
+            order = np.argsort(-bc, axis=1)
+            br = np.empty(order.shape, dtype=np.int32)
+            np.put_along_axis(br, order, np.arange(1, n + 1, dtype=np.int32)[None, :], axis=1)
+            c_lo, c_hi = np.quantile(bc, [q_lo, q_hi], axis=0)
+            r_lo, r_hi = np.quantile(br, [q_lo, q_hi], axis=0)
+            out["composite_lower"] = c_lo.astype(float)
+            out["composite_upper"] = c_hi.astype(float)
             out["rank"] = rank.astype(int)
-            out["rank_lower"] = np.floor(np.quantile(br, q_lo, axis=0))
-            out["rank_upper"] = np.ceil(np.quantile(br, q_hi, axis=0))
+            out["rank_lower"] = np.floor(r_lo)
+            out["rank_upper"] = np.ceil(r_hi)
             out["percentile"] = pct
             out["percentile_lower"] = 100.0 * (n_valid - out["rank_upper"] + 0.5) / n_valid
             out["percentile_upper"] = 100.0 * (n_valid - out["rank_lower"] + 0.5) / n_valid
@@ -168,6 +163,36 @@ def member_profiles(
     res["composite_change"] = res.groupby("member_id", sort=False)["composite"].diff()
     res = res.sort_values(["_pn", "rank", "member_id"], kind="stable").drop(columns="_pn").reset_index(drop=True)
     return res
+
+
+def _bootstrap_composites(z: np.ndarray, comp: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """(n_boot, n) composites: each member's d dimension z-scores redrawn with replacement.
+
+    All resamples are drawn as one index array; gathers run per draw position so
+    peak memory stays at a few (n_boot, n) arrays. Missing dimensions (NaN) are
+    skipped in the mean; a replicate drawing only missing dimensions keeps the
+    point composite. Non-finite composites rank last.
+    """
+    n, d = z.shape
+    idx = rng.integers(0, d, size=(d, n_boot, n), dtype=np.int16)
+    flat = z.ravel()
+    base = (np.arange(n, dtype=np.int64) * d)[None, :]
+    total = np.zeros((n_boot, n))
+    count = np.zeros((n_boot, n), dtype=np.int16)
+    complete = not np.isnan(z).any()
+    for k in range(d):
+        v = flat[base + idx[k]]
+        if complete:
+            total += v
+        else:
+            ok = ~np.isnan(v)
+            total += np.where(ok, v, 0.0)
+            count += ok
+    if complete:
+        bc = total / d
+    else:
+        bc = np.where(count > 0, total / np.maximum(count, 1), comp[None, :])
+    return np.where(np.isfinite(bc), bc, -np.inf)
 
 
 def branch_four_strong(
