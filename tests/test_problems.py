@@ -162,24 +162,28 @@ def test_plot_resolution_curves_labels():
 
 def test_next_wave_satisfaction_recovers_effect():
     rng = np.random.default_rng(11)
-    n = 400
+    n = 600
     cust = pd.DataFrame({"customer_id": [f"R{i}" for i in range(n)], "branch_id": [f"B{i % 20}" for i in range(n)]})
-    waves = ["2024Q1", "2024Q2"]
     base = rng.normal(60, 10, n)
-    resolved = rng.random(n) < 0.3
-    raised = resolved | (rng.random(n) < 0.2)
+    raised = rng.random(n) < 0.5
+    in_time = raised & (rng.random(n) < 0.6)
+    late = raised & ~in_time & (rng.random(n) < 0.5)  # resolved, but only after the next quarter began
     s1 = base + rng.normal(0, 5, n)
-    s2 = base + 5 * resolved - 2 * raised + rng.normal(0, 5, n)
-    survey = pd.DataFrame({"customer_id": np.r_[cust.customer_id, cust.customer_id], "wave": np.repeat(waves, n), "sat": np.r_[s1, s2]})
+    s2 = base - 3 * raised + 5 * in_time + rng.normal(0, 5, n)
+    survey = pd.DataFrame(
+        {"customer_id": np.r_[cust.customer_id, cust.customer_id], "wave": np.repeat(["2024Q1", "2024Q2"], n), "sat": np.r_[s1, s2]}
+    )
+    closed = np.where(in_time, pd.Timestamp("2024-03-20"), np.where(late, pd.Timestamp("2024-04-15"), pd.NaT))
     tk = pd.DataFrame(
         {
             "ticket_id": [f"T{i}" for i in range(n)],
             "customer_id": cust.customer_id,
             "opened": pd.Timestamp("2024-02-01"),
-            "closed": np.where(resolved, pd.Timestamp("2024-05-01"), pd.NaT),
-            "status": np.where(resolved, "resolved", "open"),
+            "closed": pd.to_datetime(closed),
+            "status": np.where(in_time | late, "resolved", "open"),
         }
     )[raised]
     res = next_wave_satisfaction(tk, survey, cust, items=["sat"]).set_index("term")
-    assert res.loc["resolved", "ci_lower"] < 5 < res.loc["resolved", "ci_upper"]
-    assert res.loc["resolved", "n_clusters"] == 20
+    assert res.loc["n_resolved", "ci_lower"] < 5 < res.loc["n_resolved", "ci_upper"]
+    assert res.loc["n_raised", "ci_lower"] < -3 < res.loc["n_raised", "ci_upper"]
+    assert res.loc["n_resolved", "n_clusters"] == 20

@@ -301,61 +301,63 @@ def next_wave_satisfaction(
     items: list[str] | None = None,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
-    """Does a problem resolved between two survey waves raise the retailer's satisfaction at the next wave?
+    """Does a problem resolved in time raise the retailer's satisfaction at the next wave?
 
-    Design (documented, deliberately simple): for each retailer answering at waves
-    *w* and *w+1* (consecutive quarters), ``sat_{w+1}`` (0–100, items rescaled
-    by their codebook ranges and averaged) is regressed by OLS on ``sat_w``,
-    ``resolved`` (a ticket of the retailer was resolved during quarter *w+1*, i.e.
-    between the two surveys) and ``raised`` (the retailer opened a ticket in
-    quarter *w* or *w+1*), plus wave fixed effects; SEs clustered by the serving
-    branch. ``resolved`` is thus compared with retailers who *had a problem* that
-    was not (yet) resolved — the lagged outcome absorbs stable retailer
-    differences. This is an association, not a causal effect: resolution speed
-    may itself depend on the branch's service quality.
+    Design (documented, deliberately simple). For each retailer and quarter *w*
+    with survey answers at waves *w* and *w+1*:
+
+    * ``n_raised`` — tickets the retailer opened in quarter *w*;
+    * ``n_resolved`` — of those, resolved (status ``resolved``) before quarter
+      *w+1* began ("resolved in time", before the next survey quarter);
+    * outcome ``sat_{w+1}`` (0–100: satisfaction items rescaled by their codebook
+      ranges and averaged), regressed by OLS on ``sat_w`` (lagged outcome),
+      ``n_raised``, ``n_resolved`` and wave fixed effects; SEs clustered by the
+      serving branch.
+
+    ``n_resolved`` is then the gain from a problem resolved in time *relative to
+    the same problem left open or closed unresolved*; ``n_raised`` the change that
+    goes with having an unresolved problem at all. This is an association, not a
+    causal effect: branches that resolve quickly may serve better in other ways;
+    the lagged outcome absorbs stable retailer differences only.
 
     Returns
     -------
-    One row per term (``raised``, ``resolved``, ``sat_lag``): ``term, coef, se,
+    One row per term (``n_raised``, ``n_resolved``, ``sat_lag``): ``term, coef, se,
     ci_lower, ci_upper, p, n, n_clusters``.
     """
     import statsmodels.formula.api as smf
 
     _need(survey, ["customer_id", "wave"], "customer_survey")
     _need(customers, ["customer_id", "branch_id"], "customers")
+    _need(tickets, ["customer_id", "opened", "closed", "status"], "tickets")
     s = survey[["customer_id", "wave"]].copy()
     s["sat"] = satisfaction_score(survey, codebook=codebook, items=items).to_numpy()
     s["wn"] = np.asarray(period_number(s["wave"].astype("string")), dtype=float)
     s = s.dropna(subset=["sat"]).groupby(["customer_id", "wn"], as_index=False)["sat"].mean()
     nxt = s.assign(wn=s["wn"] - 1).rename(columns={"sat": "sat_next"})
     d = s.rename(columns={"sat": "sat_lag"}).merge(nxt, on=["customer_id", "wn"], how="inner")
-    t = tickets.copy()
-    t["opened_pn"] = np.asarray(period_number(date_to_period(pd.to_datetime(t["opened"]))), dtype=float)
+    t = tickets[["customer_id", "opened", "closed", "status"]].copy()
+    opened = pd.to_datetime(t["opened"])
     closed = pd.to_datetime(t["closed"])
-    t["closed_pn"] = np.nan
-    has = closed.notna()
-    t.loc[has, "closed_pn"] = np.asarray(period_number(date_to_period(closed[has])), dtype=float)
-    res = t[t["status"] == "resolved"][["customer_id", "closed_pn"]].rename(columns={"closed_pn": "pn"})
-    res = res.assign(wn=res["pn"] - 1)[["customer_id", "wn"]].drop_duplicates().assign(resolved=1.0)
-    op1 = t[["customer_id", "opened_pn"]].rename(columns={"opened_pn": "wn"})
-    op2 = op1.assign(wn=op1["wn"] - 1)
-    raised = pd.concat([op1, op2]).drop_duplicates().assign(raised=1.0)
-    d = d.merge(res, on=["customer_id", "wn"], how="left").merge(raised, on=["customer_id", "wn"], how="left")
-    d[["resolved", "raised"]] = d[["resolved", "raised"]].fillna(0.0)
-    d = d.merge(customers[["customer_id", "branch_id"]], on="customer_id", how="left")
-    d = d.dropna(subset=["branch_id"])
-    if len(d) < 10 or d["resolved"].sum() == 0:
+    t["wn"] = np.asarray(period_number(date_to_period(opened)), dtype=float)
+    next_start = opened.dt.to_period("Q").dt.end_time.dt.normalize() + pd.Timedelta(days=1)
+    t["in_time"] = ((t["status"] == "resolved") & closed.notna() & (closed < next_start)).astype(float)
+    agg = t.groupby(["customer_id", "wn"], as_index=False).agg(n_raised=("in_time", "size"), n_resolved=("in_time", "sum"))
+    d = d.merge(agg, on=["customer_id", "wn"], how="left")
+    d[["n_raised", "n_resolved"]] = d[["n_raised", "n_resolved"]].fillna(0.0)
+    d = d.merge(customers[["customer_id", "branch_id"]], on="customer_id", how="inner")
+    if len(d) < 10 or d["n_resolved"].sum() == 0:
         raise ValueError(
             f"next_wave_satisfaction: only {len(d)} retailer pairs of consecutive waves and "
-            f"{int(d['resolved'].sum())} with a resolved problem; too few to estimate"
+            f"{int(d['n_resolved'].sum())} problems resolved in time; too few to estimate"
         )
     d["wave_fe"] = d["wn"].astype(int).astype(str)
-    groups = pd.factorize(d["branch_id"])[0]
-    fit = smf.ols("sat_next ~ sat_lag + raised + resolved + C(wave_fe)", data=d).fit(
+    groups = pd.factorize(d["branch_id"].astype(str))[0]
+    fit = smf.ols("sat_next ~ sat_lag + n_raised + n_resolved + C(wave_fe)", data=d).fit(
         cov_type="cluster", cov_kwds={"groups": groups}
     )
     ci = fit.conf_int(alpha=alpha)
-    terms = ["raised", "resolved", "sat_lag"]
+    terms = ["n_raised", "n_resolved", "sat_lag"]
     return pd.DataFrame(
         {
             "term": terms,
