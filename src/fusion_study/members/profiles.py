@@ -279,5 +279,5 @@ def plot_member_radar(
     ax.set_xticks(angles)
     ax.set_xticklabels([vocabulary_label("points_dimension", c[2:], lang) for c in zcols])
     ax.set_title(("积分画像（标准分）" if lang == "zh" else "points portrait (z-scores)") + f" {period}")
-    ax.legend(loc="upper right", bbox_to_anchor=(1.35, 1.1), frameon=False, fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=2, frameon=False, fontsize=8)
     return ax
