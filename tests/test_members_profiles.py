@@ -156,3 +156,22 @@ def test_fairness_detects_tenure_bias_and_satisfaction_link():
     res = points_predict_satisfaction(prof, members, s, cust, items=["sat"])
     assert res["coef"].iloc[0] > 0 and res["ci_lower"].iloc[0] > 0
     assert res["n_branches"].iloc[0] == 30
+
+
+def test_points_predict_satisfaction_matches_lme4():
+    from pathlib import Path
+
+    ref_dir = Path(__file__).parent / "reference" / "members"
+    data = pd.read_csv(ref_dir / "mixed_data.csv")
+    ref = pd.read_csv(ref_dir / "mixed_lme4.csv").iloc[0]
+    bp = data[["branch", "wave", "points"]].drop_duplicates()
+    profiles = pd.DataFrame({"member_id": "M_" + bp["branch"], "period": bp["wave"], "composite": bp["points"]})
+    members = pd.DataFrame({"member_id": "M_" + bp["branch"].unique(), "branch_id": bp["branch"].unique()})
+    survey = data.rename(columns={"customer": "customer_id"})[["customer_id", "wave", "sat"]]
+    customers = data[["customer", "branch"]].drop_duplicates().rename(columns={"customer": "customer_id", "branch": "branch_id"})
+    res = points_predict_satisfaction(profiles, members, survey, customers, items=["sat"]).iloc[0]
+    assert res["n"] == ref["n"]
+    assert res["coef"] == pytest.approx(ref["coef"], rel=1e-5)
+    assert res["se"] == pytest.approx(ref["se"], rel=1e-5)
+    assert res["branch_variance"] == pytest.approx(ref["branch_variance"], rel=1e-5)
+    assert res["residual_variance"] == pytest.approx(ref["residual_variance"], rel=1e-5)

@@ -15,9 +15,12 @@ effects and the same sum-to-zero rater-type effects.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 __all__ = ["RaterLeniency", "adjusted_scores"]
 
@@ -103,7 +106,11 @@ class RaterLeniency:
             d["dimension"] = ev["dimension"].astype(str).to_numpy()
             d["member_id"] = members
             formula = "score ~ " + " + ".join(d.columns[: k - 1]) + " + C(dimension)"
-            fit = smf.mixedlm(formula, d, groups=d["member_id"]).fit(reml=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # statsmodels' retry chatter; convergence is checked below
+                fit = smf.mixedlm(formula, d, groups=d["member_id"]).fit(reml=True, method=["powell", "lbfgs"])
+            if not fit.converged:
+                warnings.warn("RaterLeniency: the mixed model did not converge", ConvergenceWarning, stacklevel=2)
             names = list(d.columns[: k - 1])
             beta = fit.fe_params[names].to_numpy()
             V = fit.cov_params().loc[names, names].to_numpy()
