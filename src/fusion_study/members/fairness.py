@@ -134,7 +134,7 @@ def points_predict_satisfaction(
     ``(X' V⁻¹ X)⁻¹`` at the REML variance estimates, as lme4's ``vcov``.
 
     Validated against R lme4 1.1 ``lmer(sat ~ bps + factor(wave) + (1 | branch))``:
-    coefficient, SE and variance components to 1e-5 relative.
+    coefficient and SE to 1e-5, variance components to 1e-4 relative.
 
     Returns
     -------
