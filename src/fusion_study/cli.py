@@ -14,7 +14,7 @@ import sys
 
 from . import __version__
 
-COMMANDS = ["validate", "codebook", "demo"]
+COMMANDS = ["validate", "codebook", "demo", "simulate"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -217,12 +217,22 @@ def _write_xlsx_deterministic(df: pd.DataFrame, path: Path) -> None:
 
 
 def _fix_zip_times(path: Path) -> None:
+    """Pin zip entry times and document timestamps so an .xlsx/.docx has stable bytes."""
     import zipfile
+
+    import re
 
     tmp = path.with_suffix(path.suffix + ".tmp")
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
         for item in zin.infolist():
             data = zin.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                # openpyxl stamps "modified" with the clock on save; pin it
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>2000-01-01T00:00:00Z\g<2>",
+                    data,
+                )
             info = zipfile.ZipInfo(item.filename, date_time=(2000, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zout.writestr(info, data)
