@@ -68,5 +68,9 @@ def test_rater_agreement_shape_and_consistency():
     # leniency hurts absolute agreement (ICC1) more than consistency (ICC3)
     assert a.loc["ICC3", "ICC"] > a.loc["ICC1", "ICC"]
     assert 0 <= a.loc["ICC1", "rwg_mean"] <= 1
+    assert a.loc["ICC1", "n_excluded"] == 0
+    # a member without leader ratings is left out of the ICC and counted
+    ra2 = rater_agreement(ev[~((ev.member_id == "M000") & (ev.rater_type == "leader"))])
+    assert (ra2["n_excluded"] == 1).all() and (ra2["n_subjects"] == 149).all()
     with pytest.raises(ValueError, match="lacks column"):
         rater_agreement(ev.drop(columns="score"))

@@ -118,7 +118,7 @@ def test_leniency_recovered_within_ci(method):
 
 
 def test_leniency_fixed_equals_dummy_ols():
-    ev = _evals(np.random.default_rng(4), n=30)
+    ev = _evals(np.random.default_rng(4), n=12)
     ev["g"] = ev["member_id"] + ev["dimension"]
     ev["e_c"] = (ev.rater_type == "customer").astype(float) - (ev.rater_type == "peer").astype(float)
     ev["e_l"] = (ev.rater_type == "leader").astype(float) - (ev.rater_type == "peer").astype(float)

@@ -162,7 +162,8 @@ def rater_agreement(
     Returns
     -------
     One row per dimension × ICC type: ``dimension, type, ICC, F, df1, df2, p,
-    lower, upper, n_subjects, n_raters, rwg_mean, rwg_median, rwg_share_70``
+    lower, upper, n_subjects, n_raters, n_excluded, rwg_mean, rwg_median, rwg_share_70``
+    (``n_excluded``: members of that dimension left out of the ICC for lacking a rater type)
     (the rwg summaries repeat within a dimension; share of members with rwg ≥ 0.70,
     the conventional threshold).
 
@@ -182,12 +183,14 @@ def rater_agreement(
     out = []
     for dim, sub in ev.groupby("dimension", sort=True, observed=True):
         mat = sub.pivot_table(index="member_id", columns="rater_type", values="score", aggfunc="mean", observed=True)
+        n_all = len(mat)
         mat = mat.dropna()
         if mat.shape[0] < 2 or mat.shape[1] < 2:
             continue
         tab = icc_table(mat.to_numpy(), alpha=alpha)
         r = rwg(sub, group="member_id", score="score", n_options=n_options)["rwg"].dropna()
         tab.insert(0, "dimension", dim)
+        tab["n_excluded"] = n_all - len(mat)
         tab["rwg_mean"] = r.mean()
         tab["rwg_median"] = r.median()
         tab["rwg_share_70"] = (r >= 0.70).mean()
