@@ -43,6 +43,7 @@ from fusion_study.members import (
     branch_four_strong,
     member_profiles,
     plot_member_radar,
+    plot_member_trajectory,
     points_fairness,
     points_predict_satisfaction,
     rater_agreement,
@@ -126,6 +127,12 @@ example = profiles[profiles["period"] == last].sort_values("composite")["member_
 pair = [example.iloc[len(example) // 2], example.iloc[-1]]
 fig, ax = plt.subplots(figsize=(5.5, 5.5), subplot_kw={"projection": "polar"})
 _ = plot_member_radar(profiles, study.members, pair, period=last, labels=dict(zip(pair, ["党员甲", "党员乙"])), ax=ax)
+
+# %% [markdown]
+# The same two members over time (综合分轨迹): the band is the bootstrap interval of the composite.
+
+# %%
+_ = plot_member_trajectory(profiles, pair, labels=dict(zip(pair, ["党员甲", "党员乙"])))
 
 # %% [markdown]
 # ## 3. 三亮三比三评：评价主体一致吗？ Do customers, peers and leaders agree?

@@ -14,6 +14,7 @@ from fusion_study.members import (
     branch_four_strong,
     member_profiles,
     plot_member_radar,
+    plot_member_trajectory,
     points_fairness,
     points_predict_satisfaction,
 )
@@ -88,6 +89,10 @@ def test_four_strong_and_radar():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["党员甲", "党员乙", "本支部平均", "全市平均"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["先锋模范", "教育管理", "自我提升", "履职尽责"]
+    prof_b = member_profiles(mp, n_boot=20, seed=1)
+    ax = plot_member_trajectory(prof_b, ["M000"], labels={"M000": "党员甲"}, lang="en")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2024Q1", "2024Q2", "2024Q3"]
+    assert ax.get_legend().get_texts()[0].get_text() == "党员甲" and len(ax.collections) == 1
 
 
 def _evals(rng, n=120, lenient=None):

@@ -7,13 +7,14 @@ pseudonymised examples only.
 from .agreement import icc_table, rater_agreement, rwg
 from .fairness import points_fairness, points_predict_satisfaction
 from .leniency import RaterLeniency, adjusted_scores
-from .profiles import DIMENSIONS, branch_four_strong, member_profiles, plot_member_radar
+from .profiles import DIMENSIONS, branch_four_strong, member_profiles, plot_member_radar, plot_member_trajectory
 
 __all__ = [
     "DIMENSIONS",
     "member_profiles",
     "branch_four_strong",
     "plot_member_radar",
+    "plot_member_trajectory",
     "icc_table",
     "rwg",
     "rater_agreement",

@@ -12,7 +12,7 @@ import pandas as pd
 from ..periods import period_number
 from ..schema import VOCABULARIES, vocabulary_label
 
-__all__ = ["member_profiles", "branch_four_strong", "plot_member_radar", "DIMENSIONS"]
+__all__ = ["member_profiles", "branch_four_strong", "plot_member_radar", "plot_member_trajectory", "DIMENSIONS"]
 
 #: the four points dimensions, in display order
 DIMENSIONS = tuple(VOCABULARIES["points_dimension"])
@@ -280,4 +280,41 @@ def plot_member_radar(
     ax.set_xticklabels([vocabulary_label("points_dimension", c[2:], lang) for c in zcols])
     ax.set_title(("积分画像（标准分）" if lang == "zh" else "points portrait (z-scores)") + f" {period}")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=2, frameon=False, fontsize=8)
+    return ax
+
+
+def plot_member_trajectory(
+    profiles: pd.DataFrame,
+    member_ids: list[str] | str,
+    *,
+    labels: dict[str, str] | None = None,
+    lang: str = "zh",
+    ax=None,
+):
+    """Composite points over quarters for one or several members, with the bootstrap interval as a band.
+
+    Pass ``labels`` (pseudonyms) to avoid showing member ids.
+    """
+    import matplotlib.pyplot as plt
+
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    ids = [member_ids] if isinstance(member_ids, str) else list(member_ids)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.5))
+    periods = sorted(profiles["period"].unique(), key=lambda p: period_number(p))
+    pos = {p: i for i, p in enumerate(periods)}
+    for mid in ids:
+        sub = profiles[profiles["member_id"] == mid]
+        if sub.empty:
+            raise ValueError(f"member {mid!r} has no profile rows")
+        sub = sub.assign(_x=sub["period"].map(pos)).sort_values("_x")
+        (line,) = ax.plot(sub["_x"], sub["composite"], marker="o", label=(labels or {}).get(mid, mid))
+        if sub["composite_lower"].notna().any():
+            ax.fill_between(sub["_x"], sub["composite_lower"], sub["composite_upper"], alpha=0.15, color=line.get_color())
+    ax.axhline(0, color="grey", linestyle=":", linewidth=1)
+    ax.set_xticks(range(len(periods)))
+    ax.set_xticklabels(periods, rotation=45, fontsize=8)
+    ax.set_ylabel("综合标准分" if lang == "zh" else "composite (z)")
+    ax.legend(frameon=False, fontsize=8)
     return ax
