@@ -133,7 +133,7 @@ def kaplan_meier(
     std_err`` (Greenwood SE of S), ``lower, upper``.
 
     Validated against R survival 3.5 ``summary(survfit(..., conf.type=...))`` on
-    ``veteran`` and a tied clustered dataset, all three conf types, to 1e-10.
+    ``veteran`` and a tied clustered dataset, all three conf types, to 1e-6 relative.
 
     Examples
     --------

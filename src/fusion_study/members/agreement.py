@@ -31,7 +31,7 @@ def icc_table(ratings: pd.DataFrame | np.ndarray, *, alpha: float = 0.05) -> pd.
     ``n_subjects, n_raters``.
 
     Validated against R psych 2.2.9 ``ICC(x, lmer = FALSE)`` on the Shrout & Fleiss
-    (1979) 6 × 4 example and a simulated 40 × 3 matrix, every column to 1e-10.
+    (1979) 6 × 4 example and a simulated 40 × 3 matrix, every column to 1e-6 relative.
 
     Examples
     --------
@@ -167,7 +167,7 @@ def rater_agreement(
     (the rwg summaries repeat within a dimension; share of members with rwg ≥ 0.70,
     the conventional threshold).
 
-    Validated against R psych 2.2.9 ``ICC`` (ICC columns, 1e-10); rwg hand-worked.
+    Validated against R psych 2.2.9 ``ICC`` (ICC columns, 1e-6 relative); rwg hand-worked.
     """
     need = ["member_id", "rater_type", "dimension", "score"]
     missing = [c for c in need if c not in evaluations.columns]
