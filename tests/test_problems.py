@@ -187,3 +187,14 @@ def test_next_wave_satisfaction_recovers_effect():
     assert res.loc["n_resolved", "ci_lower"] < 5 < res.loc["n_resolved", "ci_upper"]
     assert res.loc["n_raised", "ci_lower"] < -3 < res.loc["n_raised", "ci_upper"]
     assert res.loc["n_resolved", "n_clusters"] == 20
+
+
+def test_km_equals_statsmodels_survfuncright():
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    v, _ = _data("veteran")
+    sf = SurvfuncRight(v["time"].to_numpy(float), v["status"].to_numpy(float))
+    km = kaplan_meier(v, time="time", event="status")
+    np.testing.assert_allclose(km["time"], sf.surv_times, atol=0)
+    np.testing.assert_allclose(km["surv"], sf.surv_prob, rtol=1e-12)
+    np.testing.assert_allclose(km["std_err"], sf.surv_prob_se, rtol=1e-10)

@@ -6,8 +6,10 @@ turns the 急难愁盼 ticket table into such a frame.
 Conventions follow R ``survival`` (Therneau) so results can be compared number for
 number:
 
-* survival probabilities and Greenwood standard errors come from statsmodels
-  ``SurvfuncRight``; the pointwise confidence band uses R's ``conf.type``
+* survival probabilities (product limit) and Greenwood standard errors are
+  computed directly, vectorised over event times; they equal statsmodels
+  ``SurvfuncRight``'s ``surv_prob`` and ``surv_prob_se`` (tested). The pointwise
+  confidence band uses R's ``conf.type``
   transforms — ``"log"`` (R's default: ``exp(log S ± z·se(log S))``), ``"log-log"``
   and ``"plain"``. statsmodels' own quantile CI defaults to a cloglog transform,
   which is R's ``"log-log"``, *not* R's default — so we compute bands explicitly.
@@ -59,9 +61,9 @@ def _prepare(data: pd.DataFrame, time: str, event: str, what: str) -> tuple[np.n
 
 def _km_one(t: np.ndarray, e: np.ndarray, conf_type: str, alpha: float) -> pd.DataFrame:
     """Kaplan–Meier at the distinct event times of one group (Greenwood variance)."""
-    times = np.unique(t[e == 1])
-    n_risk = (t[None, :] >= times[:, None]).sum(axis=1).astype(float)
-    n_event = ((t[None, :] == times[:, None]) & (e[None, :] == 1)).sum(axis=1).astype(float)
+    times, n_event = np.unique(t[e == 1], return_counts=True)
+    n_event = n_event.astype(float)
+    n_risk = (len(t) - np.searchsorted(np.sort(t), times, side="left")).astype(float)
     surv = np.cumprod(1.0 - n_event / n_risk)
     with np.errstate(divide="ignore", invalid="ignore"):
         # Greenwood: var(log S) = sum d / (n (n - d)); R's survfit std.err of the cumulative hazard
