@@ -5,7 +5,6 @@ from __future__ import annotations
 import warnings
 
 import matplotlib.pyplot as plt
-import pandas as pd
 
 from .reporting.sections import Figure, Table, Text, register_section
 
