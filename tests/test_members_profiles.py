@@ -180,3 +180,16 @@ def test_points_predict_satisfaction_matches_lme4():
     assert res["se"] == pytest.approx(ref["se"], rel=1e-5)
     assert res["branch_variance"] == pytest.approx(ref["branch_variance"], rel=1e-4)  # optimiser tolerance
     assert res["residual_variance"] == pytest.approx(ref["residual_variance"], rel=1e-5)
+
+
+def test_exclusions_are_counted():
+    ev = _evals(np.random.default_rng(8), n=20)
+    ev.loc[3, "score"] = np.nan
+    with pytest.warns(UserWarning, match="1 evaluation row"):
+        fit = RaterLeniency().fit(ev)
+    assert fit.n_dropped_ == 1
+    rng = np.random.default_rng(1)
+    mp, members, _ = _points(rng, n=30)
+    members.loc[0, "joined_year"] = pd.NA
+    fr = points_fairness(member_profiles(mp, n_boot=0), members)
+    assert (fr["n_excluded"] == 1).all() and (fr["n"] == 29).all()

@@ -69,8 +69,10 @@ def points_fairness(
     -------
     One row per term (``tenure_10y`` per 10 years of Party membership, position
     and role contrasts against the most common category, ``performance_sd`` if
-    given): ``term, coef, se, ci_lower, ci_upper, p, n, n_clusters``; the
-    outcome is the member's mean composite z-score. SEs clustered by branch.
+    given): ``term, coef, se, ci_lower, ci_upper, p, n, n_clusters, n_excluded``
+    (members with points left out for an incomplete member record or missing
+    performance); the outcome is the member's mean composite z-score. SEs
+    clustered by branch.
     """
     import statsmodels.formula.api as smf
 
@@ -83,6 +85,7 @@ def points_fairness(
     if reference_year is None:
         reference_year = int(str(profiles["period"].max())[:4])
     d["tenure_10y"] = (reference_year - pd.to_numeric(d["joined_year"], errors="coerce")) / 10.0
+    n_scored = len(m)
     d = d.dropna(subset=["composite", "tenure_10y", "position", "role"])
     for c in ("position", "role"):
         d[c] = d[c].astype(str)
@@ -103,6 +106,7 @@ def points_fairness(
     fit = smf.ols(formula, data=d).fit(cov_type="cluster", cov_kwds={"groups": groups})
     names = [n for n in fit.params.index if n != "Intercept"]
     out = _terms(fit, names, alpha, n_clusters=int(groups.max() + 1))
+    out["n_excluded"] = n_scored - len(d)
     out["term"] = (
         out["term"]
         .str.replace(r"C\(position, Treatment\(reference='[^']*'\)\)\[T\.(.*)\]", r"position: \1", regex=True)

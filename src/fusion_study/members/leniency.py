@@ -40,6 +40,7 @@ class RaterLeniency:
     --------------------------
     leniency_ : DataFrame ``rater_type, leniency, se, ci_lower, ci_upper, n_ratings``.
     n_members_ : int
+    n_dropped_ : rows left out for missing values (a warning says so).
 
     Validated against the simulator-style truth in the tests (leniencies recovered
     within their 95% CIs); the fixed-effects point estimates equal the OLS
@@ -60,7 +61,16 @@ class RaterLeniency:
         missing = [c for c in need if c not in ev.columns]
         if missing:
             raise ValueError(f"table 'evaluations' (三亮三比三评) lacks column(s) {missing}")
+        n0 = len(ev)
         ev = ev.dropna(subset=need)
+        self.n_dropped_ = n0 - len(ev)
+        if self.n_dropped_:
+            warnings.warn(
+                f"RaterLeniency: {self.n_dropped_} evaluation row(s) with a missing member, rater type, "
+                "dimension or score left out",
+                UserWarning,
+                stacklevel=3,
+            )
         if ev["rater_type"].nunique() < 2:
             raise ValueError("rater leniency needs at least two rater types in the evaluations")
         return ev
