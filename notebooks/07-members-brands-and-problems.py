@@ -40,6 +40,7 @@ from fusion_study import load_study
 from fusion_study.brands import brand_distinctiveness, brand_type_moderation, plot_brand_similarity
 from fusion_study.members import (
     RaterLeniency,
+    adjusted_scores,
     branch_four_strong,
     member_profiles,
     plot_member_radar,
@@ -163,8 +164,14 @@ leniency.round(3)
 # branches whose members score higher also have more satisfied retailers (retailers nested in
 # branches, mixed model)?
 
+# %% [markdown]
+# "Beyond performance": the leniency-adjusted 360 score of each member (mean over raters and
+# dimensions) enters as a control, so the tenure and position rows show what points reward *besides*
+# how customers, peers and leaders rate the member's work.
+
 # %%
-points_fairness(profiles, study.members).round(3)
+performance = adjusted_scores(study.evaluations).groupby("member_id")["adjusted_score"].mean()
+points_fairness(profiles, study.members, performance=performance).round(3)
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -13,6 +13,7 @@ from .reporting.sections import Figure, Table, Text, register_section
 def build(study, ctx):
     from .members import (
         RaterLeniency,
+        adjusted_scores,
         branch_four_strong,
         member_profiles,
         plot_member_radar,
@@ -81,15 +82,18 @@ def build(study, ctx):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            fr = points_fairness(prof, members)
+            perf = None
+            if "evaluations" in study:
+                perf = adjusted_scores(study.evaluations).groupby("member_id")["adjusted_score"].mean()
+            fr = points_fairness(prof, members, performance=perf)
         except ValueError as err:  # too few members with complete records
             yield Text(zh=f"公平性检验未能进行：{err}", en=f"Fairness check not run: {err}")
         else:
             yield Table(
                 "members_fairness",
                 fr,
-                caption_zh="积分是否随党龄、岗位变化（按支部聚类稳健标准误）",
-                caption_en="Do points track tenure or position? (SEs clustered by branch)",
+                caption_zh="控制360评价（已校正宽严度）后，积分是否随党龄、岗位变化（按支部聚类稳健标准误）",
+                caption_en="Do points track tenure or position beyond the leniency-adjusted 360 score? (SEs clustered by branch)",
                 decimals={"coef": 3, "se": 3, "ci_lower": 3, "ci_upper": 3, "p": 3},
                 p_column="p",
             )
