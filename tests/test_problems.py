@@ -77,6 +77,10 @@ def test_km_hand_worked_and_errors():
         kaplan_meier(d, conf_type="logit")
     with pytest.raises(ValueError, match="negative 'time'"):
         kaplan_meier(pd.DataFrame({"time": [-1, 2], "event": [1, 1]}))
+    # flat exactly at 0.5 until the end of follow-up: R quantile(survfit) gives the midpoint with the
+    # last observed time: Surv(c(1,2,3,4), c(1,1,0,0)) -> 3 (lower 1, upper NA); survival 3.5-3
+    q = km_quantile(pd.DataFrame({"time": [1, 2, 3, 4], "event": [1, 1, 0, 0]})).iloc[0]
+    assert q["quantile"] == 3.0 and q["lower"] == 1.0 and np.isnan(q["upper"])
     # median not reached -> NaN, as R NA
     assert np.isnan(km_quantile(pd.DataFrame({"time": [1, 2, 3], "event": [1, 0, 0]}))["quantile"].iloc[0])
 

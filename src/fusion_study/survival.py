@@ -157,18 +157,20 @@ def kaplan_meier(
     return res
 
 
-def _first_below(times: np.ndarray, curve: np.ndarray, p: float) -> float:
-    """R-style quantile of a step curve: first time the curve is <= p; midpoint on an exact flat."""
+def _first_below(times: np.ndarray, curve: np.ndarray, p: float, t_max: float) -> float:
+    """R-style quantile of a step curve: first time the curve is <= p; midpoint on an exact flat.
+
+    A flat stretch exactly at ``p`` ends at the next drop below ``p`` or, if there
+    is none, at the end of follow-up ``t_max`` (the last observed time).
+    """
     below = np.flatnonzero(curve <= p + _EPS)
     if below.size == 0:
         return np.nan
     i = below[0]
     if abs(curve[i] - p) < _EPS:
-        # the curve sits exactly on p: midpoint of this time and the next drop below p
         strictly = np.flatnonzero(curve < p - _EPS)
-        if strictly.size == 0:
-            return np.nan if i == len(times) - 1 else float(times[i])
-        return float((times[i] + times[strictly[0]]) / 2)
+        end = times[strictly[0]] if strictly.size else t_max
+        return float((times[i] + end) / 2)
     return float(times[i])
 
 
@@ -217,9 +219,9 @@ def km_quantile(
         row.update(
             n=len(t),
             n_event=int(e.sum()),
-            quantile=_first_below(tt, km["surv"].to_numpy(), target),
-            lower=_first_below(tt, np.nan_to_num(km["lower"].to_numpy(), nan=0.0), target),
-            upper=_first_below(tt, np.nan_to_num(km["upper"].to_numpy(), nan=0.0), target),
+            quantile=_first_below(tt, km["surv"].to_numpy(), target, t.max()),
+            lower=_first_below(tt, np.nan_to_num(km["lower"].to_numpy(), nan=0.0), target, t.max()),
+            upper=_first_below(tt, np.nan_to_num(km["upper"].to_numpy(), nan=0.0), target, t.max()),
         )
         rows.append(row)
     return pd.DataFrame(rows, columns=[*cols, "n", "n_event", "quantile", "lower", "upper"])
