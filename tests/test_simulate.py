@@ -163,3 +163,23 @@ def test_bundled_example_is_up_to_date(tmp_path):
     _, mismatch, errors = filecmp.cmpfiles(bundled, tmp_path / "fresh", names, shallow=False)
     assert mismatch == [] and errors == [], "run `make example` to regenerate data/example"
     assert sum(p.stat().st_size for p in bundled.iterdir()) < 5 * 1024 * 1024
+
+
+def test_province_preset_changes_only_sizes():
+    p_city, province = make_config("p_city"), make_config("province")
+    assert (province.n_counties, province.n_retailers) == (100, 300_000)
+    size_fields = {"n_counties", "branches_per_county", "n_retailers", "survey_per_wave"}
+    for name, value in p_city.to_dict().items():
+        if name not in size_fields:
+            assert province.to_dict()[name] == value, name
+    assert make_config("province", n_retailers=1000).n_retailers == 1000
+
+
+def test_truth_json_from_an_older_file_and_a_foreign_file(p_city):
+    _, truth = p_city
+    data = truth.to_dict()
+    del data["fusion"]  # a field added later: falls back to its default
+    assert Truth.from_dict(data).fusion.empty
+    del data["att"]
+    with pytest.raises(ValueError, match="lacks 'att'"):
+        Truth.from_dict(data)

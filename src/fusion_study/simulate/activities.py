@@ -24,7 +24,7 @@ import pandas as pd
 
 from .presets import INTERVENTIONS, SimulationConfig
 
-__all__ = ["simulate_activities", "TEAM_SPEC"]
+__all__ = ["simulate_activities", "TEAM_SPEC", "TEAMS", "ACTIVITY_KINDS"]
 
 #: team -> (rate setting, kinds, kind shares, segment factor, size factor)
 TEAM_SPEC = {
@@ -32,6 +32,10 @@ TEAM_SPEC = {
     "publicity_team": ("publicity_rate", ("publicity", "policy_briefing"), (0.6, 0.4), (1.0, 1.0, 1.0), (1.0, 1.0, 1.0)),
     "cloud_team": ("cloud_rate", ("livestream", "short_video"), (0.5, 0.5), (1.2, 0.8, 1.5), (1.0, 1.0, 1.0)),
 }  # fmt: skip
+
+#: code order of the ``team`` and ``kind`` columns returned (alphabetical, so codes sort like the names)
+TEAMS = tuple(sorted(TEAM_SPEC))
+ACTIVITY_KINDS = tuple(sorted(k for spec in TEAM_SPEC.values() for k in spec[1]))
 
 
 def simulate_activities(
@@ -47,7 +51,11 @@ def simulate_activities(
     quarter_starts: np.ndarray,
     rng: np.random.Generator,
 ) -> pd.DataFrame:
-    """Activity rows: ``retailer, member, team, kind, date`` (indices; ids added later), sorted by date."""
+    """Activity rows ``retailer, member, team, kind, date``, sorted by date.
+
+    ``retailer`` and ``member`` are positions, ``team`` and ``kind`` codes into
+    :data:`TEAMS` and :data:`ACTIVITY_KINDS` (ids and names are added by the caller).
+    """
     n, nt = len(cust_branch), cfg.n_waves
     qdays = (quarter_starts[1:] - quarter_starts[:-1]).astype(np.int64)
     parts = []
@@ -67,6 +75,7 @@ def simulate_activities(
         m = len(r)
         day = (rng.random(m) * qdays[t]).astype(np.int64)
         kind = rng.choice(len(kinds), size=m, p=np.asarray(shares))
+        kind_code = np.array([ACTIVITY_KINDS.index(k) for k in kinds])[kind]
         b = cust_branch[r]
         member = member_offset[b] + (rng.random(m) * member_count[b]).astype(np.int64)
         parts.append(
@@ -74,8 +83,8 @@ def simulate_activities(
                 {
                     "retailer": r,
                     "member": member,
-                    "team": team,
-                    "kind": np.asarray(kinds, dtype=object)[kind],
+                    "team": np.full(m, TEAMS.index(team)),
+                    "kind": kind_code,
                     "date": (quarter_starts[t] + day.astype("timedelta64[D]")).astype("datetime64[ns]"),
                 }
             )

@@ -15,6 +15,10 @@ intervention ``i``, event time ``e_bit = t - start_bi``):
   with ``m`` = 1 (urban), ``multiplier_rural``, ``multiplier_modern_terminal``
   and ``K_rt`` the ticket term (:mod:`.tickets`).
 
+The points platform's ``effect_points_platform`` stands for the better service
+that comes with higher member engagement (the engagement lift itself is in
+:mod:`.members`); the cloud team's revenue effect is in :mod:`.kpis`.
+
 The effect of intervention ``i`` on ``S_rt`` is therefore
 ``(m(segment_r) * effect_i + fusion_on_satisfaction * fusion_lift) * a_bi * g(e_bit)``
 (direct + indirect through fusion), plus for the problem mechanism the change
@@ -76,9 +80,9 @@ def satisfaction_base(
 ) -> dict[str, np.ndarray]:
     """Satisfaction of every retailer × wave without the ticket term.
 
-    Returns ``S`` (retailers, waves) and the pieces the truth needs:
-    ``u`` (the standardised retailer effect), ``direct`` (the summed direct
-    effect), ``fusion_lift_part`` (theta × lift).
+    Returns ``{"S": S, "u": u}``: ``S`` (retailers, waves) and ``u`` (the
+    standard-normal persistent retailer effect, which also drives customer
+    expectations).
     """
     n, nt = len(cust_branch), cfg.n_waves
     shift = np.array([0.0, cfg.sat_rural, cfg.sat_modern_terminal])[cust_segment]

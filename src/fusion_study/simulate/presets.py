@@ -63,9 +63,9 @@ class SimulationConfig:
     sat_rural: float = -0.15  #: baseline shift for rural retailers (urban = 0)
     sat_modern_terminal: float = 0.15
     # -- staggered rollout -----------------------------------------------------
-    rollout_mean_wave: float = 7.5  #: mean programme start wave of an average-strength branch
+    rollout_mean_wave: float = 9.0  #: mean programme start wave of an average-strength branch
     rollout_strength: float = 2.0  #: waves earlier per SD of strength
-    rollout_sd: float = 2.0
+    rollout_sd: float = 2.5
     rollout_lag_max: int = 3  #: each intervention starts 0..lag_max waves after the programme
     min_start_wave: int = 3  #: no branch adopts before this wave (waves 1-2 are pre-periods)
     # -- effects (latent satisfaction scale, at saturation, urban retailers) ----

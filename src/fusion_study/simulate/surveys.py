@@ -26,6 +26,7 @@ from ..instruments import CUSTOMER_SCALES, STAFF_SCALES, standard_codebook
 from .measurement import CONSTRUCT_PATHS, LOADINGS, discretise
 from .outcomes import FUSION_DIMENSIONS
 from .presets import SimulationConfig
+from .strings import from_codes
 
 __all__ = ["sample_customer_survey", "customer_survey", "staff_survey", "QUALITY"]
 
@@ -134,8 +135,8 @@ def customer_survey(
     df = pd.DataFrame(
         {
             "response_id": _response_ids("CS", t_idx, periods),
-            "customer_id": customer_ids[r_idx],
-            "wave": np.asarray(periods, dtype=object)[t_idx],
+            "customer_id": from_codes(r_idx, customer_ids),
+            "wave": from_codes(t_idx, periods),
             "submitted": _submitted(t_idx, quarter_starts, rng),
             "duration_s": _durations(quality, 260.0, (20.0, 70.0), rng),
             **answers,

@@ -27,7 +27,9 @@ import pandas as pd
 
 from .presets import INTERVENTIONS, TICKET_CATEGORIES, SimulationConfig
 
-__all__ = ["simulate_tickets", "SEGMENT_TICKET_FACTOR"]
+__all__ = ["simulate_tickets", "SEGMENT_TICKET_FACTOR", "TICKET_STATUSES"]
+
+TICKET_STATUSES = ("open", "resolved", "unresolved")
 
 SEGMENT_TICKET_FACTOR = (1.0, 1.2, 0.8)
 
@@ -83,15 +85,15 @@ def simulate_tickets(
 
     closed, is_open, K = outcome(t1)
     _, _, K0 = outcome(t0)
-    status = np.where(is_open, "open", np.where(unresolved_draw, "unresolved", "resolved"))
+    status = np.where(is_open, 0, np.where(unresolved_draw, 2, 1))  # codes into TICKET_STATUSES
     tickets = pd.DataFrame(
         {
             "retailer": r_idx,
             "wave_index": t_idx,
-            "category": np.asarray(TICKET_CATEGORIES, dtype=object)[cat],
+            "category": cat,  # code into TICKET_CATEGORIES
             "opened": opened.astype("datetime64[ns]"),
             "closed": np.where(is_open, np.datetime64("NaT"), closed).astype("datetime64[ns]"),
-            "status": status.astype(object),
+            "status": status,
             "after_launch": treated,
             "days_without_mechanism": t0,
         }

@@ -61,6 +61,11 @@ class Truth:
     rater_leniency : points each rater type adds to evaluation scores.
     member_skill : ``member_id, skill`` (standard-normal true skill).
     screening : ``table, response_id, quality`` for every speeder and straight-liner.
+    fusion : ``branch_id, period, dimension, fusion``: the latent four-fusion
+        scores ``F_bdt`` the staff survey measures (goal/outcome/capability/service).
+    branch_satisfaction : ``branch_id, period, satisfaction, index``: mean latent
+        satisfaction of all the branch's retailers in the quarter, and the mean
+        expected satisfaction index (0–100).
     """
 
     preset: str
@@ -80,6 +85,8 @@ class Truth:
     rater_leniency: dict
     member_skill: pd.DataFrame
     screening: pd.DataFrame
+    fusion: pd.DataFrame = field(default_factory=pd.DataFrame)
+    branch_satisfaction: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -97,6 +104,29 @@ class Truth:
         a = self.att
         part = a[(a["segment"] == "all") & a["event_time"].isna()]
         return part[["intervention", col, "n"]].reset_index(drop=True)
+
+    def summary(self) -> pd.DataFrame:
+        """The headline truths as one table: ``quantity, value, meaning``."""
+        rows = []
+        overall = self.att[(self.att["segment"] == "all") & self.att["event_time"].isna()].set_index("intervention")
+        for name, r in overall.iterrows():
+            rows.append((f"ATT {name} (index)", r["att_index"], "overall true ATT on the 0-100 satisfaction index"))
+        if "programme" in overall.index:
+            r = overall.loc["programme"]
+            rows.append(("ATT programme (latent)", r["att_latent"], "overall true ATT in latent SD units"))
+        share = self.indirect_share.set_index("intervention")["indirect_share"]
+        if "programme" in share.index:
+            rows.append(("indirect share (programme)", share["programme"], "share carried by the four fusions"))
+        rows.append(("ticket hazard ratio", self.tickets["hazard_ratio"], "resolution speed-up after the mechanism"))
+        rows.append(("party-business alignment", self.alignment, "true correlation of the two assessments"))
+        for k, v in self.rater_leniency.items():
+            rows.append((f"leniency {k}", v, "points this rater type adds"))
+        never = self.adoption.groupby("unit_id")["programme_wave"].first().eq(0).sum()
+        rows.append(("branches never adopting", float(never), "no intervention within the window"))
+        for q in ("speeder", "straight_liner"):
+            n = int((self.screening["quality"] == q).sum())
+            rows.append((f"{q}s injected", float(n), "responses in both surveys"))
+        return pd.DataFrame(rows, columns=["quantity", "value", "meaning"])
 
     def speeders(self, table: str = "customer_survey") -> list[str]:
         s = self.screening
@@ -130,10 +160,14 @@ class Truth:
     def from_dict(cls, data: dict) -> "Truth":
         kwargs = {}
         for f in dataclasses.fields(cls):
-            v = data.get(f.name)
+            if f.name not in data:
+                if f.default_factory is not dataclasses.MISSING:  # a field newer than the file
+                    continue
+                raise ValueError(f"truth.json lacks {f.name!r}; it was not written by this simulator")
+            v = data[f.name]
             if isinstance(v, dict) and v.get("__frame__"):
                 v = _frame_from_json(v)
-            kwargs[f.name] = v if v is not None or f.name == "seed" else {}
+            kwargs[f.name] = v
         return cls(**kwargs)
 
     @classmethod
