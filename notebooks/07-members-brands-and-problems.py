@@ -80,6 +80,8 @@ summary = ticket_summary(tickets, by=("category", "after_launch"))
 summary.round(3)
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (figure only: nbval never compares images; this also skips font warnings until the house style sets a CJK font)
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 _ = plot_resolution_curves(tickets, by="category", max_days=120, ax=axes[0])
 _ = plot_resolution_curves(tickets, by="after_launch", max_days=120, ax=axes[1])
@@ -124,6 +126,8 @@ four = branch_four_strong(profiles, study.members)
 four[four["period"] == last].drop(columns="period").round(2)
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (figure only: nbval never compares images; this also skips font warnings until the house style sets a CJK font)
 example = profiles[profiles["period"] == last].sort_values("composite")["member_id"]
 pair = [example.iloc[len(example) // 2], example.iloc[-1]]
 fig, ax = plt.subplots(figsize=(5.5, 5.5), subplot_kw={"projection": "polar"})
@@ -133,6 +137,8 @@ _ = plot_member_radar(profiles, study.members, pair, period=last, labels=dict(zi
 # The same two members over time (综合分轨迹): the band is the bootstrap interval of the composite.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (figure only: nbval never compares images; this also skips font warnings until the house style sets a CJK font)
 _ = plot_member_trajectory(profiles, pair, labels=dict(zip(pair, ["党员甲", "党员乙"])))
 
 # %% [markdown]
@@ -194,6 +200,8 @@ flags["true_type"] = flags["branch_id"].map(true_type)
 (flags["flag"] == flags["true_type"]).mean()
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (figure only: nbval never compares images; this also skips font warnings until the house style sets a CJK font)
 fig, ax = plt.subplots(figsize=(9, 8))
 _ = plot_brand_similarity(study.brands, flags=flags, ax=ax)
 
@@ -212,6 +220,8 @@ brand_type_moderation(study.customer_survey, study.customers, study.brands, flag
 # (activities per member per week), from the team activity log.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (figure only: nbval never compares images; this also skips font warnings until the house style sets a CJK font)
 participation = participation_by_week(study.activities, study.members)
 fig, ax = plt.subplots(figsize=(10, 6))
 _ = plot_participation_calendar(participation, value="heat", ax=ax)
