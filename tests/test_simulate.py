@@ -157,12 +157,13 @@ def test_bundled_example_is_up_to_date(tmp_path):
     bundled = project_root() / "data" / "example"
     if not bundled.exists():
         pytest.skip("no bundled example in this installation")
-    save_simulated_study(tmp_path / "fresh", preset="p_city", seed=EXAMPLE_SEED)
-    names = sorted(p.name for p in (tmp_path / "fresh").iterdir())
-    assert names == sorted(p.name for p in bundled.iterdir())
-    _, mismatch, errors = filecmp.cmpfiles(bundled, tmp_path / "fresh", names, shallow=False)
+    fresh = tmp_path / "fresh"
+    save_simulated_study(fresh, preset="p_city", seed=EXAMPLE_SEED, exports=("code", "text"))
+    names = sorted(str(p.relative_to(fresh)) for p in fresh.rglob("*") if p.is_file())
+    assert names == sorted(str(p.relative_to(bundled)) for p in bundled.rglob("*") if p.is_file())
+    _, mismatch, errors = filecmp.cmpfiles(bundled, fresh, names, shallow=False)
     assert mismatch == [] and errors == [], "run `make example` to regenerate data/example"
-    assert sum(p.stat().st_size for p in bundled.iterdir()) < 5 * 1024 * 1024
+    assert sum(p.stat().st_size for p in bundled.rglob("*") if p.is_file()) < 5 * 1024 * 1024
 
 
 def test_province_preset_changes_only_sizes():

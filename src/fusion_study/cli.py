@@ -14,7 +14,7 @@ import sys
 
 from . import __version__
 
-COMMANDS = ["validate", "codebook", "demo", "simulate"]
+COMMANDS = ["validate", "codebook", "demo", "simulate", "import-survey"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,6 +17,13 @@ def register(sub) -> None:
     p.add_argument("--out", type=Path, required=True, help="study folder to write")
     p.add_argument("--format", choices=["csv", "parquet", "xlsx"], default="csv")
     p.add_argument(
+        "--exports",
+        action="append",
+        choices=["code", "text"],
+        default=[],
+        help="also write the surveys as 问卷星 exports (code = 按序号, text = 按文本) under OUT/exports/",
+    )
+    p.add_argument(
         "--set",
         dest="overrides",
         action="append",
@@ -44,7 +51,9 @@ def run(args: argparse.Namespace) -> int:
     from ..simulate import save_simulated_study
 
     overrides = dict(_parse_override(t) for t in args.overrides)
-    study, truth = save_simulated_study(args.out, preset=args.preset, seed=args.seed, format=args.format, **overrides)
+    study, truth = save_simulated_study(
+        args.out, preset=args.preset, seed=args.seed, format=args.format, exports=args.exports, **overrides
+    )
     print(study.summary()[["table", "table_zh", "rows"]].to_string(index=False))
     print(f"\nSimulated study ({args.preset}, seed {args.seed}) written to {args.out}/ with truth.json")
     return 0

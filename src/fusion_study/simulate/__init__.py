@@ -27,9 +27,19 @@ from .truth import Truth
 __all__ = ["simulate_study", "Truth", "SimulationConfig", "make_config", "PRESETS", "save_simulated_study"]
 
 
-def save_simulated_study(out, *, preset: str = "p_city", seed: int = 20240101, format: str = "csv", **overrides):
-    """Simulate and write the study folder plus ``truth.json``; returns ``(study, truth)``."""
+def save_simulated_study(
+    out, *, preset: str = "p_city", seed: int = 20240101, format: str = "csv", exports=(), **overrides
+):
+    """Simulate and write the study folder plus ``truth.json``; returns ``(study, truth)``.
+
+    ``exports`` names 问卷星 export flavours (``"code"`` 按序号, ``"text"`` 按文本)
+    to write under ``out/exports/``, one file per survey wave (see :mod:`.exports`).
+    """
     study, truth = simulate_study(preset, seed=seed, **overrides)
     path = study.save(out, format=format)
     truth.save(path / "truth.json")
+    if exports:
+        from .exports import write_survey_exports
+
+        write_survey_exports(study, path / "exports", flavours=tuple(exports))
     return study, truth
