@@ -176,8 +176,14 @@ class RamModel:
         return sigma, mu, dsig, dmu
 
 
-def _group_terms(model: RamModel, theta, g, data: GroupData, means: bool, derivatives: bool):
-    """-2 log-likelihood (minus constants) / n of one group, gradient and expected information."""
+def _group_terms(
+    model: RamModel, theta, g, data: GroupData, means: bool, derivatives: bool, with_info: bool = True
+):
+    """-2 log-likelihood (minus constants) / n of one group, gradient and expected information.
+
+    ``with_info=False`` skips the information matrix (returned as zeros): the
+    numerical Hessian of FIML standard errors needs gradients only.
+    """
     sigma, mu, dsig, dmu = model.implied(theta, g, derivatives=derivatives)
     f = 0.0
     grad = np.zeros(model.q) if derivatives else None
@@ -197,23 +203,25 @@ def _group_terms(model: RamModel, theta, g, data: GroupData, means: bool, deriva
             q = ds.shape[0]
             r = si - si @ sp @ si
             grad += w * (ds.reshape(q, -1) @ r.T.ravel())
-            msd = np.matmul(si, ds)
-            info += w * (msd.reshape(q, -1) @ msd.transpose(0, 2, 1).reshape(q, -1).T)
+            if with_info:
+                msd = np.matmul(si, ds)
+                info += w * (msd.reshape(q, -1) @ msd.transpose(0, 2, 1).reshape(q, -1).T)
             if means:
                 dm = dmu[:, obs]
                 grad -= w * 2 * dm @ (si @ d)
-                info += w * 2 * dm @ si @ dm.T
+                if with_info:
+                    info += w * 2 * dm @ si @ dm.T
     return f, grad, info
 
 
-def objective(model: RamModel, theta, groups, means, derivatives=False):
+def objective(model: RamModel, theta, groups, means, derivatives=False, with_info=True):
     """Sum over groups of n_g/N · F_g (F without constants); gradient and expected information."""
     n = sum(gd.n for gd in groups)
     f = 0.0
     grad = np.zeros(model.q)
     info = np.zeros((model.q, model.q))
     for g, gd in enumerate(groups):
-        fg, gg, ig = _group_terms(model, theta, g, gd, means, derivatives)
+        fg, gg, ig = _group_terms(model, theta, g, gd, means, derivatives, with_info)
         if not np.isfinite(fg):
             return np.inf, None, None
         f += gd.n / n * fg

@@ -268,8 +268,8 @@ class SEM:
                 e = np.zeros(model.q)
                 step = 1e-5 * max(1.0, abs(theta[k]))
                 e[k] = step
-                gp = objective(model, theta + e, groups, means, derivatives=True)[1]
-                gm = objective(model, theta - e, groups, means, derivatives=True)[1]
+                gp = objective(model, theta + e, groups, means, derivatives=True, with_info=False)[1]
+                gm = objective(model, theta - e, groups, means, derivatives=True, with_info=False)[1]
                 h[:, k] = (gp - gm) / (2 * step)
             info = 0.5 * n * (h + h.T) / 2
         else:
