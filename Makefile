@@ -49,7 +49,7 @@ notebooks-regenerate: $(STAMP)
 
 # Regenerate the bundled example study from the simulator.
 example: $(STAMP)
-	$(BIN)/fusion-study simulate --preset p_city --seed 20240101 --out data/example
+	$(BIN)/fusion-study simulate --preset p_city --seed 20240101 --out data/example --exports code --exports text
 
 benchmarks: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -17,6 +17,8 @@ from .ledger import Ledger
 from .privacy import assert_no_pii, neutralise_formulas
 from .readers import TABLE_SUFFIXES, TableReadError, coerce_to_schema, read_table_file
 from .schema import CODEBOOK, TABLES
+from .xlsxio import fix_zip_times as _fix_zip_times  # noqa: F401 (kept for callers of the old name)
+from .xlsxio import write_xlsx_deterministic as _write_xlsx_deterministic
 from .validation import ProblemLog, StudyValidationError, ValidationReport, check_study
 
 __all__ = ["Study", "load_study", "StudyFolderError"]
@@ -196,37 +198,6 @@ def _write_frame(df: pd.DataFrame, path: Path, format: str) -> None:
         df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     else:
         _write_xlsx_deterministic(df, path)
-
-
-def _write_xlsx_deterministic(df: pd.DataFrame, path: Path) -> None:
-    """XLSX with a fixed creation time, so the same frame gives the same bytes."""
-    import datetime as _dt
-
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    wb.properties.created = _dt.datetime(2000, 1, 1)
-    wb.properties.modified = _dt.datetime(2000, 1, 1)
-    ws = wb.active
-    ws.title = path.stem[:31]
-    ws.append([str(c) for c in df.columns])
-    for row in df.itertuples(index=False):
-        ws.append([None if (not isinstance(v, str) and pd.isna(v)) else v for v in row])
-    wb.save(path)
-    _fix_zip_times(path)
-
-
-def _fix_zip_times(path: Path) -> None:
-    import zipfile
-
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            info = zipfile.ZipInfo(item.filename, date_time=(2000, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zout.writestr(info, data)
-    tmp.replace(path)
 
 
 def _find_file(folder: Path, stem: str) -> Path | None:

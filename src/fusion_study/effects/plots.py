@@ -1,0 +1,133 @@
+"""Figures for intervention effects (event studies, love plots).
+
+Every function draws on ``ax`` (or a new one) and returns the Axes; labels in
+Chinese (``lang="zh"``) or English (``lang="en"``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["plot_event_study", "plot_love", "ensure_cjk_font"]
+
+_LABELS = {
+    "zh": {
+        "event": "相对处理时点（期）",
+        "att": "平均处理效应 ATT",
+        "pre": "处理前",
+        "post": "处理后",
+        "smd": "标准化均值差 |SMD|",
+        "before": "加权前",
+        "after": "加权后",
+        "covariate": "协变量",
+    },
+    "en": {
+        "event": "Periods relative to treatment",
+        "att": "Average treatment effect (ATT)",
+        "pre": "pre-treatment",
+        "post": "post-treatment",
+        "smd": "|standardized mean difference|",
+        "before": "unweighted",
+        "after": "weighted",
+        "covariate": "covariate",
+    },
+}
+
+
+def ensure_cjk_font() -> None:
+    """Make sure matplotlib can draw Chinese labels: put a CJK font first in
+    ``font.sans-serif`` (a system CJK font, else mplfonts' bundled Noto Sans CJK SC).
+
+    Called when a figure is drawn with ``lang="zh"`` (never at import). The
+    reporting layer's house style does the same; this keeps the effect figures
+    readable without it.
+    """
+    import matplotlib as mpl
+    from matplotlib import font_manager
+
+    wanted = ("Noto Sans CJK SC", "Source Han Sans SC", "SimHei", "Microsoft YaHei", "WenQuanYi Zen Hei")
+    current = list(mpl.rcParams["font.sans-serif"])
+    if current and current[0] in wanted:
+        return
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    found = next((w for w in wanted if w in names), None)
+    if found is None:  # bundled Noto Sans CJK SC (has Latin digits too, unlike Droid Sans Fallback)
+        try:
+            import mplfonts
+
+            path = Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
+            if path.exists():
+                font_manager.fontManager.addfont(str(path))
+                found = font_manager.FontProperties(fname=str(path)).get_name()
+        except ImportError:  # pragma: no cover - mplfonts is a dependency
+            found = None
+    if found:
+        mpl.rcParams["font.sans-serif"] = [found, *[f for f in current if f != found]]
+        mpl.rcParams["axes.unicode_minus"] = False
+
+
+def _labels(lang: str) -> dict:
+    if lang not in _LABELS:
+        raise ValueError(f"lang={lang!r} is not supported; allowed values: 'zh', 'en'")
+    if lang == "zh":
+        ensure_cjk_font()
+    return _LABELS[lang]
+
+
+def plot_event_study(data: pd.DataFrame, *, lang: str = "zh", ax=None, title: str | None = None):
+    """Event-study plot from a dynamic aggregation frame.
+
+    ``data`` has the columns of ``StaggeredDiD.aggregate("dynamic")`` (rows with
+    ``term == "event_time"`` are drawn) or any frame with ``value``/``event_time``,
+    ``att``, ``ci_lower``, ``ci_upper``.
+    """
+    import matplotlib.pyplot as plt
+
+    lab = _labels(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4))
+    d = data
+    if "term" in d.columns:
+        d = d[d["term"] == "event_time"]
+    e = (d["value"] if "value" in d.columns else d["event_time"]).to_numpy(float)
+    att = d["att"].to_numpy(float)
+    lo = d["ci_lower"].to_numpy(float)
+    hi = d["ci_upper"].to_numpy(float)
+    for mask, color, name in ((e < 0, "#4C72B0", lab["pre"]), (e >= 0, "#C44E52", lab["post"])):
+        if mask.any():
+            ax.errorbar(e[mask], att[mask], yerr=[att[mask] - lo[mask], hi[mask] - att[mask]],
+                        fmt="o", color=color, capsize=3, label=name)
+    ax.axhline(0, color="0.4", lw=0.8)
+    ax.axvline(-0.5, color="0.6", lw=0.8, ls="--")
+    ax.set_xlabel(lab["event"])
+    ax.set_ylabel(lab["att"])
+    if len(e):
+        ax.set_xticks(np.unique(e))
+    if title:
+        ax.set_title(title)
+    ax.legend(frameon=False)
+    return ax
+
+
+def plot_love(balance: pd.DataFrame, *, lang: str = "zh", ax=None, threshold: float = 0.1):
+    """Love plot: |SMD| per covariate before and after weighting.
+
+    ``balance`` has columns ``covariate``, ``smd_before``, ``smd_after``.
+    """
+    import matplotlib.pyplot as plt
+
+    lab = _labels(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 0.4 * len(balance) + 1.5))
+    yy = np.arange(len(balance))
+    ax.scatter(balance["smd_before"].abs(), yy, marker="o", color="#C44E52", label=lab["before"])
+    ax.scatter(balance["smd_after"].abs(), yy, marker="s", color="#4C72B0", label=lab["after"])
+    ax.axvline(threshold, color="0.5", ls="--", lw=0.8)
+    ax.set_yticks(yy)
+    ax.set_yticklabels(balance["covariate"])
+    ax.set_xlabel(lab["smd"])
+    ax.legend(frameon=False)
+    return ax

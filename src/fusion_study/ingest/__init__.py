@@ -1,0 +1,34 @@
+"""Survey ingestion: 问卷星, 腾讯问卷, SPSS and plain exports into a study.
+
+:func:`import_survey` reads an export, maps its columns to codebook items,
+codes the answers, removes personal data, screens responses (speeders,
+straight-liners, duplicates, invalid answers) with the ledger, and validates
+the result; :func:`add_to_study` appends it to a study folder.
+:func:`write_wenjuanxing_export` writes canonical responses as a realistic
+问卷星 export.
+"""
+
+from .append import DuplicateImportError, add_to_study
+from .durations import parse_durations
+from .headers import normalise_source_column, parse_header, parse_headers
+from .importer import ImportResult, import_survey
+from .mapping import MappingError, map_columns
+from .screening import apply_screening, screening_flags
+from .writer import wenjuanxing_frame, write_wenjuanxing_export
+
+__all__ = [
+    "import_survey",
+    "ImportResult",
+    "add_to_study",
+    "DuplicateImportError",
+    "write_wenjuanxing_export",
+    "wenjuanxing_frame",
+    "map_columns",
+    "MappingError",
+    "screening_flags",
+    "apply_screening",
+    "parse_header",
+    "parse_headers",
+    "normalise_source_column",
+    "parse_durations",
+]

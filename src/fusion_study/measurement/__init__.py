@@ -1,0 +1,41 @@
+"""Measurement: reliability, factor analysis, CFA/SEM, validity and invariance.
+
+Generic functions take a DataFrame of item responses and the scales as
+``{scale: [item columns]}`` (or a codebook table, whose reverse flags are applied).
+"""
+
+from ._data import MeasurementWarning
+from .factor import EFAResult, efa, harman_single_factor, kmo_bartlett, parallel_analysis
+from .reliability import item_analysis, reliability
+from .sem import CFA, SEM, NotConvergedError
+from .syntax import ModelSyntaxError, parse_model
+from .validity import composite_validity, fornell_larcker, htmt
+from .invariance import measurement_invariance
+from .scores import score_scales
+from .validity_tables import alternative_models, validity_report
+from .study import study_scores, study_validity
+
+__all__ = [
+    "alternative_models",
+    "measurement_invariance",
+    "score_scales",
+    "study_scores",
+    "study_validity",
+    "validity_report",
+    "CFA",
+    "SEM",
+    "EFAResult",
+    "MeasurementWarning",
+    "ModelSyntaxError",
+    "NotConvergedError",
+    "composite_validity",
+    "efa",
+    "fornell_larcker",
+    "harman_single_factor",
+    "htmt",
+    "item_analysis",
+    "kmo_bartlett",
+    "parallel_analysis",
+    "parse_model",
+    "reliability",
+]
