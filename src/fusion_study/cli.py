@@ -14,7 +14,7 @@ import sys
 
 from . import __version__
 
-COMMANDS = ["validate", "codebook", "demo", "simulate", "import-survey", "validate-estimators"]
+COMMANDS = ["validate", "codebook", "demo", "simulate", "import-survey", "validate-estimators", "report"]
 
 
 def build_parser() -> argparse.ArgumentParser:
