@@ -50,6 +50,7 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "unit_name": ("单位名称", "unit"),
     "intervention": ("干预措施", "intervention"),
     "rollout": ("实施进度", "rollout"),
+    "n_units": ("实施单位数", "units"),
     "start_wave": ("启动季度", "start quarter"),
     "not_yet_treated": ("尚未实施", "not yet started"),
     "never_treated": ("未实施", "never started"),

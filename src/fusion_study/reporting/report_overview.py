@@ -202,7 +202,6 @@ def build(study, ctx):
             .groupby(["intervention", iv["start_period"].astype(str).rename("start_wave")])
             .size().rename("n_units").reset_index()
         )
-        counts = counts.rename(columns={"n_units": "unit"})
         yield Table("overview_rollout_counts", counts,
                     caption_zh="表3 各措施按启动季度的实施单位数",
                     caption_en="Table 3. Units starting each intervention, by quarter")
