@@ -163,3 +163,10 @@ def test_latex_and_markdown():
 
 def test_stars():
     assert [stars(p) for p in (0.05, 0.049, 0.0099, 0.00099)] == ["", "*", "**", "***"]
+
+
+def test_group_column_shows_each_group_once():
+    df = pd.DataFrame({"variable": ["县区局", "县区局", "波次"], "category": ["甲", "乙", "2024Q1"], "n": [9, 8, 17]})
+    ft = format_table(df, group_column="variable", n_column="n")
+    assert ft.display["variable"].tolist() == ["县区局", "", "波次"]
+    assert ft.values["variable"].tolist() == ["县区局", "县区局", "波次"]  # spreadsheets keep every value

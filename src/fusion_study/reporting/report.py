@@ -105,6 +105,7 @@ def _render_section(section: Section, study, ctx: ReportContext, out_dir: Path, 
                 block.frame, lang=lang, decimals=block.decimals or None, p_column=block.p_column,
                 n_column=block.n_column, min_cell=ctx.min_cell, caption=block.caption(lang),
                 notes=block.notes(lang), codebook=getattr(study, "codebook", None),
+                group_column=getattr(block, "group_column", None),
             )
             name = _unique(block.name, used)
             write_table(ft, name, out_dir / "tables", formats=("docx", "xlsx"), lang=lang)

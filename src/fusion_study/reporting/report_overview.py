@@ -176,7 +176,7 @@ def build(study, ctx):
             "overview_sample", sample_profile(study, lang=lang),
             caption_zh="表1 样本构成（零售客户满意度调查）", caption_en="Table 1. Sample profile (retailer survey)",
             notes_zh="占比为占全部答卷的百分比。", notes_en="Share: percent of all responses.",
-            n_column="n", decimals={"share": 1},
+            n_column="n", decimals={"share": 1}, group_column="variable",
         )
         ax = plot_responses(study, lang=lang)
         yield Figure("overview_responses", ax.figure,

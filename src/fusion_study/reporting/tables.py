@@ -106,6 +106,7 @@ def format_table(
     caption: str = "",
     notes: str = "",
     codebook: pd.DataFrame | None = None,
+    group_column: str | None = None,
 ) -> FormattedTable:
     """Format a tidy frame for publication.
 
@@ -127,6 +128,11 @@ def format_table(
         Smallest publishable count (default 5).
     caption, notes : str
         Caption (above the table) and notes (below it).
+    codebook : DataFrame, optional
+        Labels item-id headers with the items' text.
+    group_column : str, optional
+        A grouping column whose repeats are shown once (blank below the first
+        row of each run), as in a sample-profile table.
 
     Returns
     -------
@@ -141,7 +147,8 @@ def format_table(
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"format_table needs a DataFrame, got {type(data).__name__}")
     assert_no_pii(data, where="table export")
-    for opt, col in (("p_column", p_column), ("star_column", star_column), ("n_column", n_column)):
+    for opt, col in (("p_column", p_column), ("star_column", star_column), ("n_column", n_column),
+                     ("group_column", group_column)):
         if col is not None and col not in data.columns:
             raise ValueError(f"{opt}={col!r} is not a column of the table; columns: {list(data.columns)}")
     if decimals:
@@ -189,6 +196,9 @@ def format_table(
         note_parts.append(label("stars_note", lang))
     if small.any():
         note_parts.append(label("suppressed_note", lang).format(k=min_cell))
+    if group_column is not None:
+        g = display[group_column]
+        display[group_column] = g.where(g.ne(g.shift()), "")
     headers = [label(c, lang, codebook=codebook) for c in data.columns]
     return FormattedTable(
         display=display, values=values, headers=headers, caption=caption, notes=note_parts,
