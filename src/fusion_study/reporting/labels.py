@@ -72,7 +72,7 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     # statistics
     "n": ("样本量", "N"),
     "n_rows": ("行数", "rows"),
-    "share": ("占比", "share"),
+    "share": ("占比（%）", "share (%)"),
     "percent": ("百分比", "percent"),
     "mean": ("均值", "mean"),
     "sd": ("标准差", "SD"),

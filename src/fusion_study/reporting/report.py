@@ -66,14 +66,16 @@ nav.toc{background:#f6f8fa;padding:.6rem 1.2rem;border-radius:4px}
 nav.toc ol{margin:.2rem 0}
 figure{margin:1.4rem 0;text-align:center}
 figure img{max-width:100%;height:auto}
+code{overflow-wrap:anywhere}
 figcaption{font-size:.92rem;color:#444;margin-top:.3rem}
-table.three-line{border-collapse:collapse;margin:1.4rem auto .3rem auto;font-size:.92rem;
+div.table-wrap{width:fit-content;max-width:100%;overflow-x:auto;margin:1.4rem auto}
+table.three-line{border-collapse:collapse;margin:0 0 .3rem 0;font-size:.92rem;
  border-top:2px solid #000;border-bottom:2px solid #000}
 table.three-line caption{font-weight:bold;padding-bottom:.4rem}
 table.three-line th{border-bottom:1px solid #000;padding:.25rem .8rem;font-weight:bold}
 table.three-line td{padding:.2rem .8rem;text-align:center}
 table.three-line td:first-child,table.three-line th:first-child{text-align:left}
-p.table-notes{font-size:.85rem;color:#444;max-width:50rem;margin:0 auto 1.2rem auto}
+p.table-notes{font-size:.85rem;color:#444;margin:0 0 1.2rem 0}
 div.error{border:2px solid #D55E00;background:#fff4ee;padding:.6rem 1rem;border-radius:4px}
 div.error code{white-space:pre-wrap}
 footer{margin-top:3rem;font-size:.8rem;color:#777;border-top:1px solid #ddd;padding-top:.5rem}

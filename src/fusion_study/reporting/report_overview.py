@@ -204,7 +204,8 @@ def build(study, ctx):
         )
         yield Table("overview_rollout_counts", counts,
                     caption_zh="表3 各措施按启动季度的实施单位数",
-                    caption_en="Table 3. Units starting each intervention, by quarter")
+                    caption_en="Table 3. Units starting each intervention, by quarter",
+                    group_column="intervention")
     else:
         yield Text(zh="本研究没有干预措施表。", en="This study has no interventions table.")
     ledger = study.ledger.summary()
@@ -212,6 +213,7 @@ def build(study, ctx):
         ledger = ledger.assign(action=[label(a, lang) for a in ledger["action"]])
         yield Table("overview_ledger", ledger,
                     caption_zh="表4 数据筛查记录（剔除与标记的行数）",
-                    caption_en="Table 4. Screening ledger (rows excluded or flagged)")
+                    caption_en="Table 4. Screening ledger (rows excluded or flagged)",
+                    group_column="table")
     else:
         yield Text(zh="筛查记录为空：没有剔除或标记的数据行。", en="The screening ledger is empty: no rows were excluded or flagged.")

@@ -443,7 +443,7 @@ def to_markdown(table: FormattedTable, *, lang: str = "zh") -> str:
 def to_html(table: FormattedTable, *, lang: str = "zh") -> str:
     """An HTML three-line table (class ``three-line``) with caption and notes."""
     e = html.escape
-    parts = ['<table class="three-line">']
+    parts = ['<div class="table-wrap">', '<table class="three-line">']
     if table.caption:
         parts.append(f"<caption>{e(table.caption)}</caption>")
     parts.append("<thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in table.headers) + "</tr></thead><tbody>")
@@ -452,6 +452,7 @@ def to_html(table: FormattedTable, *, lang: str = "zh") -> str:
     parts.append("</tbody></table>")
     if table.notes:
         parts.append(f'<p class="table-notes">{e(table.notes_text(lang))}</p>')
+    parts.append("</div>")
     return "\n".join(parts)
 
 
