@@ -103,3 +103,23 @@ def test_cli_report_exit_codes(tiny_study_dir, tmp_path, capsys):
     assert code in (0, 1)  # 1 only if some analysis section cannot run on the tiny study
     assert (tmp_path / "r" / "report.html").exists()
     assert main(["report", str(tmp_path / "nope"), "--out", str(tmp_path / "r2")]) == 2
+
+
+def test_ledger_summary_in_overview(tiny_study, tmp_path):
+    tiny_study.ledger.record("customer_survey", [5, 6], rule="screening:straightlining", action="excluded")
+    from fusion_study.reporting.sections import ReportContext
+
+    blocks = list(_overview()[0].build(tiny_study, ReportContext(lang="en")))
+    ledger = [b for b in blocks if getattr(b, "name", "") == "overview_ledger"]
+    assert len(ledger) == 1
+    frame = ledger[0].frame
+    assert frame[["table", "rule", "n_rows"]].values.tolist() == [["customer_survey", "screening:straightlining", 2]]
+    assert frame["action"].tolist() == ["excluded"]
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def test_progress_bar_is_quiet_when_not_a_terminal(tiny_study, tmp_path, capsys):
+    build_report(tiny_study, tmp_path, sections=_overview())  # progress=None: stderr is not a TTY here
+    assert "report" not in capsys.readouterr().err
