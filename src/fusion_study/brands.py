@@ -1,0 +1,326 @@
+"""Branch brand distinctiveness (一支部一品牌一特色): generic, copied or distinctive?
+
+Research question 3. Each branch brand is its name plus slogan. Chinese text is
+compared without word segmentation through **character n-grams**:
+
+* ``max_similarity`` / ``nearest_branch`` — cosine similarity of character
+  n-gram TF-IDF vectors (scikit-learn ``TfidfVectorizer(analyzer="char", ngram_range=(1, 3))``,
+  fitted on all brands) to every other branch brand; the nearest neighbour;
+* ``reference_overlap`` — the share of a reference brand name's characters
+  (bigrams for names of 2+ characters) found in the branch brand's name, maximised
+  over the reference brands (default the provincial "星火" Spark brand); 1.0 means the
+  reference name is reused whole;
+* ``genericness`` — the share of the brand text's distinct character bigrams that
+  occur in a bundled, documented list of stock party-building phrases
+  (``resources/generic_phrases.txt``).
+
+Flag rule (thresholds are arguments), first match wins:
+
+1. **copied** if ``reference_overlap >= copy_threshold`` (default 1.0);
+2. **generic** if ``genericness >= generic_threshold`` (default 0.5);
+3. **copied** if ``max_similarity >= duplicate_threshold`` (default 0.9) to a brand
+   launched earlier (same quarter: the lower branch id counts as the original);
+4. otherwise **distinctive**.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "load_generic_phrases",
+    "brand_distinctiveness",
+    "brand_similarity_matrix",
+    "plot_brand_similarity",
+    "brand_type_moderation",
+    "FLAGS",
+]
+
+FLAGS = ("distinctive", "generic", "copied")
+_PUNCT = re.compile(r"[\s\W_]+", flags=re.UNICODE)
+
+
+def load_generic_phrases() -> list[str]:
+    """The bundled list of stock party-building phrases (comments and blank lines dropped)."""
+    text = resources.files("fusion_study").joinpath("resources/generic_phrases.txt").read_text(encoding="utf-8")
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def _clean(s: str) -> str:
+    return _PUNCT.sub("", s or "")
+
+
+def _bigrams(s: str) -> set[str]:
+    s = _clean(s)
+    if len(s) < 2:
+        return {s} if s else set()
+    return {s[i : i + 2] for i in range(len(s) - 1)}
+
+
+def _texts(brands: pd.DataFrame) -> pd.Series:
+    need = ["branch_id", "brand_name"]
+    missing = [c for c in need if c not in brands.columns]
+    if missing:
+        raise ValueError(f"table 'brands' (支部品牌) lacks column(s) {missing}; it has {list(brands.columns)}")
+    if brands["branch_id"].duplicated().any():
+        dup = brands.loc[brands["branch_id"].duplicated(), "branch_id"].iloc[0]
+        raise ValueError(f"brands: branch {dup!r} has more than one brand row; one brand per branch is expected")
+    slogan = brands["slogan"].fillna("") if "slogan" in brands.columns else ""
+    return (brands["brand_name"].fillna("").astype(str) + " " + pd.Series(slogan, index=brands.index).astype(str)).str.strip()
+
+
+def _tfidf(texts: pd.Series, ngram_range=(1, 3)):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(analyzer="char", ngram_range=ngram_range, preprocessor=_clean, dtype=np.float32)
+    return vec.fit_transform(texts.tolist())
+
+
+def _nearest(X, block: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest other row by cosine (rows L2-normalised): sparse products in row blocks."""
+    n = X.shape[0]
+    best = np.full(n, -1, dtype=np.int64)
+    sim = np.zeros(n, dtype=np.float64)
+    XT = X.T.tocsc()
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        S = (X[start:stop] @ XT).toarray()
+        S[np.arange(stop - start), np.arange(start, stop)] = -np.inf
+        j = np.argmax(S, axis=1)
+        best[start:stop] = j
+        sim[start:stop] = S[np.arange(stop - start), j]
+    sim[~np.isfinite(sim)] = np.nan
+    return best, sim
+
+
+def brand_distinctiveness(
+    brands: pd.DataFrame,
+    *,
+    reference: tuple[str, ...] = ("星火",),
+    generic_phrases: list[str] | None = None,
+    copy_threshold: float = 1.0,
+    generic_threshold: float = 0.5,
+    duplicate_threshold: float = 0.9,
+) -> pd.DataFrame:
+    """Score every branch brand for similarity, reuse of a reference brand and genericness; flag it.
+
+    Parameters
+    ----------
+    brands : the ``brands`` table (branch_id, brand_name, slogan, launch_period).
+    reference : reference (provincial) brand names a branch should not reuse.
+    generic_phrases : stock phrases; default the bundled list (:func:`load_generic_phrases`).
+    copy_threshold, generic_threshold, duplicate_threshold : the flag rule's
+        thresholds (module docstring).
+
+    Returns
+    -------
+    One row per brand: ``branch_id, brand_name, slogan, nearest_branch,
+    nearest_brand, max_similarity, reference_overlap, reference_match,
+    genericness, flag, reason``.
+
+    Validated against hand-worked overlaps and the simulator's brand types
+    (precision and recall of each flag >= 0.9 on the P-city preset).
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"branch_id": ["B1", "B2", "B3"],
+    ...     "brand_name": ["青溪茶乡·红管家", "星火先锋", "红色引擎"],
+    ...     "slogan": ["扎根青溪 做零售户的贴心人", "点滴满意 价值凝聚", "党旗引领 护航发展"]})
+    >>> brand_distinctiveness(b)["flag"].tolist()
+    ['distinctive', 'copied', 'generic']
+    """
+    for name, v in [("copy_threshold", copy_threshold), ("generic_threshold", generic_threshold), ("duplicate_threshold", duplicate_threshold)]:
+        if not 0 <= v <= 1:
+            raise ValueError(f"{name} must lie in [0, 1], got {v!r}")
+    texts = _texts(brands)
+    phrases = load_generic_phrases() if generic_phrases is None else list(generic_phrases)
+    stock = set().union(*(_bigrams(p) for p in phrases)) if phrases else set()
+    names = brands["brand_name"].fillna("").astype(str).tolist()
+    slogans = brands["slogan"].fillna("").astype(str).tolist() if "slogan" in brands.columns else [""] * len(brands)
+    n = len(brands)
+    if n >= 2:
+        X = _tfidf(texts)
+        nn, sim = _nearest(X)
+    else:
+        nn, sim = np.full(n, -1), np.full(n, np.nan)
+    ref_grams = [(r, _bigrams(r)) for r in reference]
+    overlap = np.zeros(n)
+    match = [""] * n
+    generic = np.zeros(n)
+    for i in range(n):
+        nm = _clean(names[i])
+        ng = _bigrams(nm)
+        for r, rg in ref_grams:
+            rc = _clean(r)
+            if len(rc) == 1:
+                o = float(rc in nm)
+            else:
+                o = len(rg & ng) / len(rg) if rg else 0.0
+            if o > overlap[i]:
+                overlap[i], match[i] = o, r
+        tg = _bigrams(nm) | _bigrams(slogans[i])
+        generic[i] = len(tg & stock) / len(tg) if tg else 0.0
+    ids = brands["branch_id"].astype(str).to_numpy()
+    launch = brands["launch_period"].astype(str).to_numpy() if "launch_period" in brands.columns else np.full(n, "")
+    flags, reasons = [], []
+    for i in range(n):
+        j = nn[i]
+        if overlap[i] >= copy_threshold - 1e-12 and overlap[i] > 0:
+            flags.append("copied")
+            reasons.append(f"reuses reference brand {match[i]!r} (overlap {overlap[i]:.2f} >= {copy_threshold})")
+        elif generic[i] >= generic_threshold:
+            flags.append("generic")
+            reasons.append(f"{generic[i]:.0%} of its character pairs are stock phrases (>= {generic_threshold:.0%})")
+        elif j >= 0 and sim[i] >= duplicate_threshold and (launch[j], ids[j]) < (launch[i], ids[i]):
+            flags.append("copied")
+            reasons.append(f"near-duplicate (cosine {sim[i]:.2f}) of earlier brand of {ids[j]}")
+        else:
+            flags.append("distinctive")
+            reasons.append("")
+    return pd.DataFrame(
+        {
+            "branch_id": ids,
+            "brand_name": names,
+            "slogan": slogans,
+            "nearest_branch": [ids[j] if j >= 0 else None for j in nn],
+            "nearest_brand": [names[j] if j >= 0 else None for j in nn],
+            "max_similarity": sim,
+            "reference_overlap": overlap,
+            "reference_match": match,
+            "genericness": generic,
+            "flag": flags,
+            "reason": reasons,
+        }
+    )
+
+
+def brand_similarity_matrix(brands: pd.DataFrame, *, reference: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Square cosine-similarity matrix (character 1–3-gram TF-IDF) of brands (and reference names), labelled by branch."""
+    texts = _texts(brands)
+    labels = brands["branch_id"].astype(str).tolist()
+    if reference:
+        texts = pd.concat([texts, pd.Series(list(reference))], ignore_index=True)
+        labels = labels + [f"[{r}]" for r in reference]
+    X = _tfidf(texts)
+    S = (X @ X.T).toarray().astype(float)
+    return pd.DataFrame(S, index=labels, columns=labels)
+
+
+def plot_brand_similarity(
+    brands: pd.DataFrame,
+    *,
+    flags: pd.DataFrame | None = None,
+    reference: tuple[str, ...] = ("星火",),
+    max_brands: int = 40,
+    lang: str = "zh",
+    ax=None,
+):
+    """Heat-map of brand-to-brand text similarity; tick labels are brand names (with the flag if given).
+
+    Brands are ordered by flag then name so copied and generic clusters show as
+    bright blocks; at most ``max_brands`` (the first ones in that order) are drawn.
+    """
+    import matplotlib.pyplot as plt
+
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    b = brands.copy()
+    if flags is not None:
+        b = b.merge(flags[["branch_id", "flag"]], on="branch_id", how="left")
+        b["_o"] = b["flag"].map({f: i for i, f in enumerate(("copied", "generic", "distinctive"))})
+        b = b.sort_values(["_o", "brand_name"], kind="stable")
+    b = b.head(max_brands)
+    S = brand_similarity_matrix(b, reference=reference)
+    if ax is None:
+        size = max(4.0, 0.22 * len(S) + 2)
+        _, ax = plt.subplots(figsize=(size + 1, size))
+    im = ax.imshow(S.to_numpy(), vmin=0, vmax=1, cmap="viridis")
+    tag = {"zh": {"copied": "照搬", "generic": "空泛", "distinctive": "特色"}, "en": {f: f for f in FLAGS}}[lang]
+    lab = [
+        f"{n}（{tag[f]}）" if lang == "zh" and isinstance(f, str) else (f"{n} ({tag[f]})" if isinstance(f, str) else n)
+        for n, f in zip(b["brand_name"], b["flag"] if "flag" in b else [None] * len(b))
+    ] + [f"[{r}]" for r in reference]
+    ax.set_xticks(range(len(lab)))
+    ax.set_yticks(range(len(lab)))
+    ax.set_xticklabels(lab, rotation=90, fontsize=7)
+    ax.set_yticklabels(lab, fontsize=7)
+    ax.figure.colorbar(im, ax=ax, fraction=0.04, label="文本相似度（余弦）" if lang == "zh" else "text similarity (cosine)")
+    ax.set_title("支部品牌文本相似度" if lang == "zh" else "Brand text similarity")
+    return ax
+
+
+def brand_type_moderation(
+    survey: pd.DataFrame,
+    customers: pd.DataFrame,
+    brands: pd.DataFrame,
+    flags: pd.DataFrame,
+    *,
+    codebook: pd.DataFrame | None = None,
+    items: list[str] | None = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Does the brand's effect on retailer satisfaction depend on its type? (a minimal moderator model)
+
+    Retailer × wave two-way fixed effects regression::
+
+        sat_jw = α_branch + γ_wave + Σ_type β_type · post_jw · 1{flag = type} + e
+
+    ``post`` = the wave is at or after the serving branch's brand launch. β_type is
+    the brand's before/after effect for branches with that flag; the last row is
+    the contrast distinctive − generic. SEs clustered by branch. This is the naive
+    staggered TWFE estimator (biased when effects grow over time); the effects
+    module provides heterogeneity-robust estimators.
+
+    Returns
+    -------
+    ``term`` (``post_distinctive``, ``post_generic``, ``post_copied``,
+    ``distinctive_minus_generic``), ``coef, se, ci_lower, ci_upper, p, n, n_clusters``.
+    """
+    import statsmodels.formula.api as smf
+    from scipy import stats
+
+    from .periods import period_number
+    from .survey_scores import satisfaction_score
+
+    s = survey[["customer_id", "wave"]].copy()
+    s["sat"] = satisfaction_score(survey, codebook=codebook, items=items).to_numpy()
+    s = s.merge(customers[["customer_id", "branch_id"]], on="customer_id", how="inner")
+    b = brands[["branch_id", "launch_period"]].merge(flags[["branch_id", "flag"]], on="branch_id", how="left")
+    s = s.merge(b, on="branch_id", how="left").dropna(subset=["sat"])
+    wn = np.asarray(period_number(s["wave"].astype("string")), dtype=float)
+    ln = s["launch_period"].map(lambda x: period_number(x) if isinstance(x, str) else np.nan).astype(float)
+    post = (wn >= ln.to_numpy()).astype(float)
+    present = []
+    for f in FLAGS:
+        s[f"post_{f}"] = post * (s["flag"] == f).to_numpy()
+        if s[f"post_{f}"].sum() > 0:
+            present.append(f"post_{f}")
+    if not present:
+        raise ValueError("brand_type_moderation: no survey wave falls after any brand launch")
+    s["branch_id"] = s["branch_id"].astype(str)
+    s["wave_fe"] = s["wave"].astype(str)
+    groups = pd.factorize(s["branch_id"])[0]
+    fit = smf.ols("sat ~ " + " + ".join(present) + " + C(branch_id) + C(wave_fe)", data=s).fit(
+        cov_type="cluster", cov_kwds={"groups": groups}
+    )
+    ci = fit.conf_int(alpha=alpha)
+    rows = [
+        (t, fit.params[t], fit.bse[t], ci.loc[t, 0], ci.loc[t, 1], fit.pvalues[t]) for t in present
+    ]
+    if {"post_distinctive", "post_generic"} <= set(present):
+        L = np.zeros(len(fit.params))
+        names = list(fit.params.index)
+        L[names.index("post_distinctive")] = 1
+        L[names.index("post_generic")] = -1
+        est = float(L @ fit.params.to_numpy())
+        se = float(np.sqrt(L @ fit.cov_params().to_numpy() @ L))
+        q = stats.norm.ppf(1 - alpha / 2)
+        rows.append(("distinctive_minus_generic", est, se, est - q * se, est + q * se, 2 * stats.norm.sf(abs(est / se))))
+    out = pd.DataFrame(rows, columns=["term", "coef", "se", "ci_lower", "ci_upper", "p"])
+    out["n"] = int(fit.nobs)
+    out["n_clusters"] = int(groups.max() + 1)
+    return out

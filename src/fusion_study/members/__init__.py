@@ -1,0 +1,25 @@
+"""Members: the points portrait (党员赛马积分画像), 360 evaluations (三亮三比三评), fairness checks.
+
+Member-level outputs are for internal use; reports show branch aggregates and
+pseudonymised examples only.
+"""
+
+from .agreement import icc_table, rater_agreement, rwg
+from .fairness import points_fairness, points_predict_satisfaction
+from .leniency import RaterLeniency, adjusted_scores
+from .profiles import DIMENSIONS, branch_four_strong, member_profiles, plot_member_radar, plot_member_trajectory
+
+__all__ = [
+    "DIMENSIONS",
+    "member_profiles",
+    "branch_four_strong",
+    "plot_member_radar",
+    "plot_member_trajectory",
+    "icc_table",
+    "rwg",
+    "rater_agreement",
+    "RaterLeniency",
+    "adjusted_scores",
+    "points_fairness",
+    "points_predict_satisfaction",
+]
