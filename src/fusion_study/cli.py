@@ -14,7 +14,16 @@ import sys
 
 from . import __version__
 
-COMMANDS = ["validate", "codebook", "demo", "simulate", "import-survey", "validate-estimators", "index"]
+COMMANDS = [
+    "validate",
+    "codebook",
+    "import-survey",
+    "simulate",
+    "report",
+    "demo",
+    "index",
+    "validate-estimators",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

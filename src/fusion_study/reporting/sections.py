@@ -55,7 +55,9 @@ class Table:
     """A publication table from a tidy DataFrame.
 
     ``n_column`` names the column holding each row's respondent count, for
-    small-cell suppression; ``decimals`` maps columns to display decimals.
+    small-cell suppression; ``decimals`` maps columns to display decimals;
+    ``p_column`` holds p-values (formatted, starred, note added);
+    ``group_column`` is shown once per run of equal values.
     """
 
     name: str
@@ -67,6 +69,7 @@ class Table:
     n_column: str | None = None
     decimals: dict[str, int] = field(default_factory=dict)
     p_column: str | None = None
+    group_column: str | None = None
 
     def caption(self, lang: str) -> str:
         return self.caption_zh if lang == "zh" or not self.caption_en else self.caption_en

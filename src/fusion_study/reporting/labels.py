@@ -1,0 +1,208 @@
+"""One bilingual label catalogue for every figure and table.
+
+Labels come from four places, looked up in this order:
+
+1. the glossary of domain and statistical terms below (党业融合, 两张皮, ATT, n …);
+2. the scale labels of the standard instruments (:data:`fusion_study.instruments.SCALE_LABELS`);
+3. the schema: table names and column descriptions (``text_zh`` / ``text_en``);
+4. vocabulary values (:data:`fusion_study.schema.VOCABULARIES`), as ``"vocabulary.value"``
+   (always unambiguous) or as the bare value when only one vocabulary has it.
+
+Codebook items (``text_zh`` / ``text_en``) are looked up with ``codebook=``.
+A key the catalogue does not know is returned unchanged, so a figure never fails
+on a label; :func:`catalogue` lists every known key.
+
+>>> label("integration", "zh"), label("two_skins", "en")
+('党业融合', "'two skins' (party and business work run separately)")
+>>> label("segment.rural", "zh"), label("urgent", "en"), label("satisfaction", "zh")
+('农村', 'urgent', '客户满意度')
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from ..instruments import SCALE_LABELS
+from ..schema import TABLES, VOCABULARIES
+
+__all__ = ["GLOSSARY", "label", "labels", "vocabulary_labels", "catalogue", "check_lang"]
+
+#: Domain and statistical terms: key -> (Chinese, English).
+GLOSSARY: dict[str, tuple[str, str]] = {
+    # the field
+    "integration": ("党业融合", "party-business integration"),
+    "party_building": ("党建", "party building"),
+    "two_skins": ("两张皮", "'two skins' (party and business work run separately)"),
+    "four_fusions": ("四个融合", "the four fusions"),
+    "urgent_difficult": ("急难愁盼", "customer-problem mechanism (urgent, difficult, worry, expectation)"),
+    "spark": ("星火", "Spark"),
+    "branch": ("党支部", "party branch"),
+    "county": ("县区局", "county/district bureau"),
+    "city": ("市局", "city bureau"),
+    "retailer": ("零售客户", "retailer"),
+    "retailers": ("零售客户", "retailers"),
+    "member": ("党员", "party member"),
+    "wave": ("调查波次", "survey wave"),
+    "quarter": ("季度", "quarter"),
+    "unit": ("单位", "unit"),
+    "unit_name": ("单位名称", "unit"),
+    "intervention": ("干预措施", "intervention"),
+    "rollout": ("实施进度", "rollout"),
+    "n_units": ("实施单位数", "units"),
+    "start_wave": ("启动季度", "start quarter"),
+    "not_yet_treated": ("尚未实施", "not yet started"),
+    "never_treated": ("未实施", "never started"),
+    "treated": ("已实施", "started"),
+    "integration_index": ("党业融合指数", "integration index"),
+    "responses": ("有效答卷", "responses"),
+    "response_rate": ("应答率", "response rate"),
+    "sample_profile": ("样本构成", "sample profile"),
+    "ledger": ("筛查记录", "screening ledger"),
+    "rule": ("规则", "rule"),
+    "action": ("处理", "action"),
+    "excluded": ("剔除", "excluded"),
+    "flagged": ("标记", "flagged"),
+    "table": ("数据表", "table"),
+    "variable": ("变量", "variable"),
+    "category": ("类别", "category"),
+    "total": ("合计", "total"),
+    "other": ("其他", "other"),
+    # statistics
+    "n": ("样本量", "N"),
+    "n_rows": ("行数", "rows"),
+    "share": ("占比（%）", "share (%)"),
+    "percent": ("百分比", "percent"),
+    "mean": ("均值", "mean"),
+    "sd": ("标准差", "SD"),
+    "se": ("标准误", "SE"),
+    "median": ("中位数", "median"),
+    "min": ("最小值", "min"),
+    "max": ("最大值", "max"),
+    "estimate": ("估计值", "estimate"),
+    "coef": ("系数", "coefficient"),
+    "ci_low": ("95%置信区间下限", "95% CI lower"),
+    "ci_high": ("95%置信区间上限", "95% CI upper"),
+    "t": ("t值", "t"),
+    "z": ("z值", "z"),
+    "p": ("p值", "p"),
+    "p_value": ("p值", "p"),
+    "att": ("平均处理效应（ATT）", "average treatment effect on the treated (ATT)"),
+    "did": ("双重差分", "difference-in-differences"),
+    "event_time": ("相对实施时间（季度）", "quarters since start"),
+    "alpha": ("克朗巴哈α系数", "Cronbach's alpha"),
+    "cr": ("组合信度（CR）", "composite reliability (CR)"),
+    "ave": ("平均方差抽取量（AVE）", "average variance extracted (AVE)"),
+    "loading": ("因子载荷", "factor loading"),
+    "kmo": ("KMO值", "KMO"),
+    # report furniture
+    "note": ("注", "Note"),
+    "source": ("资料来源", "Source"),
+    "contents": ("目录", "Contents"),
+    "report_title": ("党业融合研究报告", "Party-business integration study report"),
+    "section_failed": ("本节生成失败", "This section could not be built"),
+    "suppressed_note": (
+        "“—”表示该格样本量少于{k}人，按小单元格保护规则不予公布。",
+        "— suppressed: fewer than {k} respondents (small-cell protection).",
+    ),
+    "stars_note": ("* p<.05，** p<.01，*** p<.001。", "* p<.05, ** p<.01, *** p<.001."),
+}
+
+_LANGS = ("zh", "en")
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is ``"zh"`` or ``"en"``; raise a clear error otherwise."""
+    if lang not in _LANGS:
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    return lang
+
+
+@lru_cache(maxsize=1)
+def _catalogue_dict() -> dict[str, tuple[str, str, str]]:
+    """key -> (zh, en, kind); earlier sources win."""
+    out: dict[str, tuple[str, str, str]] = {}
+
+    def add(key: str, zh: str, en: str, kind: str) -> None:
+        out.setdefault(key, (zh, en, kind))
+
+    for key, (zh, en) in GLOSSARY.items():
+        add(key, zh, en, "glossary")
+    for key, (zh, en) in SCALE_LABELS.items():
+        add(key, zh, en, "scale")
+    for tname, table in TABLES.items():
+        add(tname, table.text_zh, table.text_en, "table")
+        for col in table.columns:
+            add(col.name, col.text_zh, col.text_en, "column")
+            add(f"{tname}.{col.name}", col.text_zh, col.text_en, "column")
+    owners: dict[str, list[str]] = {}
+    for vocab, values in VOCABULARIES.items():
+        add(vocab, *GLOSSARY.get(vocab, (vocab, vocab)), "vocabulary")
+        for value, (zh, en) in values.items():
+            add(f"{vocab}.{value}", zh, en, "value")
+            owners.setdefault(value, []).append(vocab)
+    for value, vocabs in owners.items():
+        labels_ = {VOCABULARIES[v][value] for v in vocabs}
+        if len(labels_) == 1:  # the bare value is unambiguous
+            zh, en = next(iter(labels_))
+            add(value, zh, en, "value")
+    return out
+
+
+def label(key, lang: str = "zh", *, codebook: pd.DataFrame | None = None, default: str | None = None) -> str:
+    """The ``lang`` label of ``key`` (see the module docstring for where labels come from).
+
+    Parameters
+    ----------
+    key : str
+        A glossary term, scale, table or column name, ``"vocabulary.value"``, a
+        vocabulary value, or (with ``codebook``) an item id.
+    lang : {"zh", "en"}
+    codebook : DataFrame, optional
+        A study codebook; its ``text_zh`` / ``text_en`` label items by ``item_id``.
+    default : str, optional
+        Returned for an unknown key (default: the key itself).
+    """
+    check_lang(lang)
+    key = str(key)
+    if codebook is not None and "item_id" in codebook.columns:
+        hit = codebook.loc[codebook["item_id"].astype(str) == key]
+        if len(hit):
+            row = hit.iloc[0]
+            zh = row.get("text_zh")
+            en = row.get("text_en")
+            text = zh if lang == "zh" else en
+            if text is None or pd.isna(text) or not str(text):
+                text = zh if not pd.isna(zh) else key
+            return str(text)
+    found = _catalogue_dict().get(key)
+    if found is None:
+        return key if default is None else default
+    return found[0] if lang == "zh" else found[1]
+
+
+def labels(keys, lang: str = "zh", **kwargs) -> list[str]:
+    """:func:`label` for each key."""
+    return [label(k, lang, **kwargs) for k in keys]
+
+
+def vocabulary_labels(values, vocabulary: str, lang: str = "zh") -> pd.Series:
+    """Map values of one vocabulary to their labels (unknown values pass through).
+
+    >>> vocabulary_labels(["urban", "rural", "x"], "segment", "zh").tolist()
+    ['城镇', '农村', 'x']
+    """
+    check_lang(lang)
+    if vocabulary not in VOCABULARIES:
+        raise ValueError(f"unknown vocabulary {vocabulary!r}; known: {sorted(VOCABULARIES)}")
+    idx = 0 if lang == "zh" else 1
+    mapping = {value: pair[idx] for value, pair in VOCABULARIES[vocabulary].items()}
+    s = pd.Series(list(values), dtype="object")
+    return s.map(lambda v: mapping.get(v, v))
+
+
+def catalogue() -> pd.DataFrame:
+    """Every key the catalogue knows: columns ``key, kind, zh, en``."""
+    rows = [{"key": k, "kind": kind, "zh": zh, "en": en} for k, (zh, en, kind) in _catalogue_dict().items()]
+    return pd.DataFrame(rows, columns=["key", "kind", "zh", "en"])

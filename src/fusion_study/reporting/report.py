@@ -1,0 +1,236 @@
+"""``build_report``: one self-contained HTML report from every registered section.
+
+The report folder holds ``report.html`` (CSS inline, figures embedded as
+base64 PNG, a table of contents), ``figures/*.png`` and ``tables/*.docx|xlsx``.
+Sections come from :func:`fusion_study.reporting.sections.discover_sections`,
+in order. A section that raises does not stop the report: it is shown as an
+error box, logged, and listed in :attr:`ReportResult.failed`; the command line
+exits with status 1 in that case (the report is still written).
+
+The HTML holds no absolute paths and no clock times, so the same study and
+seed give the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import logging
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import __version__
+from .figures import save_figure
+from .labels import check_lang, label
+from .sections import Figure, ReportContext, Section, Table, Text, discover_sections
+from .tables import format_table, to_html, write_table
+
+__all__ = ["build_report", "render_report", "ReportResult"]
+
+logger = logging.getLogger(__name__)
+
+_ABS_PATH = re.compile(r"(?:[A-Za-z]:\\|(?<![\w.])/)(?:[^\s'\"<>:]+[/\\])+([^\s'\"<>/\\]*)")
+
+
+@dataclass
+class ReportResult:
+    """Where the report went and which sections failed (``key: message``)."""
+
+    path: Path
+    failed: dict[str, str] = field(default_factory=dict)
+    figures: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+
+
+def _scrub(text: str) -> str:
+    """Replace absolute paths in a message by their last component."""
+    return _ABS_PATH.sub(lambda m: m.group(1) or "…", str(text))
+
+
+def _progress(iterable, *, total: int, desc: str, enabled: bool | None):
+    from tqdm.auto import tqdm
+
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    return tqdm(iterable, total=total, desc=desc, disable=not enabled, leave=False)
+
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei","WenQuanYi Zen Hei",sans-serif;
+ max-width:60rem;margin:2rem auto;padding:0 1.2rem;color:#222;line-height:1.6}
+h1{font-size:1.7rem;border-bottom:2px solid #0072B2;padding-bottom:.3rem}
+h2{font-size:1.3rem;margin-top:2.4rem;border-bottom:1px solid #ccc;padding-bottom:.2rem}
+nav.toc{background:#f6f8fa;padding:.6rem 1.2rem;border-radius:4px}
+nav.toc ol{margin:.2rem 0}
+figure{margin:1.4rem 0;text-align:center}
+figure img{max-width:100%;height:auto}
+code{overflow-wrap:anywhere}
+figcaption{font-size:.92rem;color:#444;margin-top:.3rem}
+div.table-wrap{width:fit-content;max-width:100%;overflow-x:auto;margin:1.4rem auto}
+table.three-line{border-collapse:collapse;margin:0 0 .3rem 0;font-size:.92rem;
+ border-top:2px solid #000;border-bottom:2px solid #000}
+table.three-line caption{font-weight:bold;padding-bottom:.4rem}
+table.three-line th{border-bottom:1px solid #000;padding:.25rem .8rem;font-weight:bold}
+table.three-line td{padding:.2rem .8rem;text-align:center}
+table.three-line td:first-child,table.three-line th:first-child{text-align:left}
+p.table-notes{font-size:.85rem;color:#444;margin:0 0 1.2rem 0}
+div.error{border:2px solid #D55E00;background:#fff4ee;padding:.6rem 1rem;border-radius:4px}
+div.error code{white-space:pre-wrap}
+footer{margin-top:3rem;font-size:.8rem;color:#777;border-top:1px solid #ddd;padding-top:.5rem}
+"""
+
+
+def _unique(name: str, used: set[str]) -> str:
+    base, k = name, 2
+    while name in used:
+        name = f"{base}-{k}"
+        k += 1
+    used.add(name)
+    return name
+
+
+def _render_section(section: Section, study, ctx: ReportContext, out_dir: Path, used: set[str], result: ReportResult):
+    """HTML of one section's blocks; raises whatever the builder raises."""
+    import matplotlib.pyplot as plt
+
+    lang = ctx.lang
+    parts: list[str] = []
+    for block in section.build(study, ctx):
+        if isinstance(block, Text):
+            for para in block.text(lang).split("\n\n"):
+                if para.strip():
+                    parts.append(f"<p>{html.escape(para.strip())}</p>")
+        elif isinstance(block, Table):
+            ft = format_table(
+                block.frame, lang=lang, decimals=block.decimals or None, p_column=block.p_column,
+                n_column=block.n_column, min_cell=ctx.min_cell, caption=block.caption(lang),
+                notes=block.notes(lang), codebook=getattr(study, "codebook", None),
+                group_column=getattr(block, "group_column", None),
+            )
+            name = _unique(block.name, used)
+            write_table(ft, name, out_dir / "tables", formats=("docx", "xlsx"), lang=lang)
+            result.tables.append(name)
+            parts.append(to_html(ft, lang=lang))
+        elif isinstance(block, Figure):
+            name = _unique(block.name, used)
+            try:
+                (png,) = save_figure(block.figure, name, folder=out_dir / "figures")
+            finally:
+                plt.close(block.figure)
+            result.figures.append(name)
+            data = base64.b64encode(png.read_bytes()).decode("ascii")
+            cap = html.escape(block.caption(lang))
+            parts.append(
+                f'<figure id="fig-{html.escape(name)}"><img alt="{cap}" src="data:image/png;base64,{data}">'
+                f"<figcaption>{cap}</figcaption></figure>"
+            )
+        else:
+            raise TypeError(
+                f"section {section.key!r} yielded a {type(block).__name__}; yield Text, Table or Figure blocks"
+            )
+    return "\n".join(parts)
+
+
+def build_report(
+    study,
+    out_dir,
+    *,
+    lang: str = "zh",
+    seed: int = 20240101,
+    min_cell: int = 5,
+    sections: list[Section] | None = None,
+    progress: bool | None = None,
+) -> Path:
+    """Build the HTML report of ``study`` into ``out_dir``; return the path of ``report.html``.
+
+    See :func:`render_report` (which also returns the failed sections).
+    """
+    return render_report(
+        study, out_dir, lang=lang, seed=seed, min_cell=min_cell, sections=sections, progress=progress
+    ).path
+
+
+def render_report(
+    study,
+    out_dir,
+    *,
+    lang: str = "zh",
+    seed: int = 20240101,
+    min_cell: int = 5,
+    sections: list[Section] | None = None,
+    progress: bool | None = None,
+) -> ReportResult:
+    """Build the report and return a :class:`ReportResult`.
+
+    Parameters
+    ----------
+    study : Study
+    out_dir : path
+        Receives ``report.html``, ``figures/`` and ``tables/``.
+    lang : {"zh", "en"}
+    seed : int
+        Passed to every section (same seed → same report).
+    min_cell : int
+        Small-cell threshold: published figures from fewer respondents are suppressed.
+    sections : list of Section, optional
+        Default: every discovered section.
+    progress : bool, optional
+        Show a progress bar (default: only when stderr is a terminal).
+    """
+    import matplotlib as mpl
+
+    from .style import use_house_style
+
+    check_lang(lang)
+    if int(min_cell) < 1:
+        raise ValueError(f"min_cell must be at least 1, got {min_cell}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if sections is None:
+        sections = discover_sections()
+    ctx_args = dict(lang=lang, seed=seed, min_cell=int(min_cell))
+    result = ReportResult(path=out_dir / "report.html")
+    used: set[str] = set()
+    bodies = []
+    with mpl.rc_context():
+        use_house_style(lang=lang)
+        for section in _progress(sections, total=len(sections), desc="report", enabled=progress):
+            title = html.escape(section.title(lang))
+            try:
+                body = _render_section(section, study, ReportContext(**ctx_args), out_dir, used, result)
+            except Exception as exc:  # a section's bug must not sink the report
+                import matplotlib.pyplot as plt
+
+                plt.close("all")
+                msg = _scrub(f"{type(exc).__name__}: {exc}")
+                result.failed[section.key] = msg
+                logger.error("report section %r failed: %s", section.key, msg, exc_info=True)
+                body = (
+                    f'<div class="error"><strong>{html.escape(label("section_failed", lang))}</strong>'
+                    f"<br><code>{html.escape(msg)}</code></div>"
+                )
+            bodies.append(f'<section id="sec-{html.escape(section.key)}"><h2>{title}</h2>\n{body}\n</section>')
+    toc = "".join(
+        f'<li><a href="#sec-{html.escape(s.key)}">{html.escape(s.title(lang))}</a></li>' for s in sections
+    )
+    title = f"{label('report_title', lang)} — {html.escape(str(study.name))}"
+    doc = f"""<!DOCTYPE html>
+<html lang="{'zh-CN' if lang == 'zh' else 'en'}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<h1>{title}</h1>
+<nav class="toc"><strong>{label('contents', lang)}</strong><ol>{toc}</ol></nav>
+{chr(10).join(bodies)}
+<footer>fusion_study {html.escape(__version__)} · seed {int(seed)} · min_cell {int(min_cell)}</footer>
+</body>
+</html>
+"""
+    result.path.write_text(doc, encoding="utf-8")
+    return result
