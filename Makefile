@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 NB_ENV := env -u MPLBACKEND PYTHONHASHSEED=0 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 DEMO_OUT ?= out/demo
 
-.PHONY: help venv demo test unit notebooks notebooks-regenerate notebooks-check benchmarks example clean lab
+.PHONY: help venv demo test lint unit notebooks notebooks-regenerate notebooks-check benchmarks example clean lab
 
 help:
 	@echo "make demo   - run the main job on the bundled example study"
@@ -41,7 +41,10 @@ notebooks: $(STAMP)
 	$(NB_ENV) $(BIN)/python -m pytest -q --nbval --nbval-current-env \
 		--nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:randomly -p no:cacheprovider notebooks/
 
-test: unit notebooks-check notebooks
+lint: $(STAMP)
+	$(BIN)/ruff check src tests scripts benchmarks
+
+test: lint unit notebooks-check notebooks
 
 # Re-execute every notebook in place and store its outputs (the nbval contract).
 notebooks-regenerate: $(STAMP)

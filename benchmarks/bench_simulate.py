@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tempfile
 
 TARGETS = {"p_city": (3.0, None), "province": (60.0, 4096.0)}
 

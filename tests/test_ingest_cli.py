@@ -1,6 +1,5 @@
 """``fusion-study import-survey`` end to end on a temporary study."""
 
-import pandas as pd
 
 from fusion_study.cli import main
 from fusion_study.ingest import write_wenjuanxing_export

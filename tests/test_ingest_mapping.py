@@ -1,6 +1,5 @@
 """The mapping report: missing items and unknown columns are reported, never guessed."""
 
-import pandas as pd
 import pytest
 
 from fusion_study.ingest import MappingError, import_survey, map_columns, wenjuanxing_frame

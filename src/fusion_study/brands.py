@@ -239,6 +239,7 @@ def plot_brand_similarity(
         size = max(4.0, 0.22 * len(S) + 2)
         _, ax = plt.subplots(figsize=(size + 1, size))
     im = ax.imshow(S.to_numpy(), vmin=0, vmax=1, cmap="viridis")
+    ax.grid(False)  # the house style's grid would cut every cell in half
     tag = {"zh": {"copied": "照搬", "generic": "空泛", "distinctive": "特色"}, "en": {f: f for f in FLAGS}}[lang]
     lab = [
         f"{n}（{tag[f]}）" if lang == "zh" and isinstance(f, str) else (f"{n} ({tag[f]})" if isinstance(f, str) else n)

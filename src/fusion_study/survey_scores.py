@@ -1,7 +1,8 @@
 """A retailer's satisfaction score from the survey items (0–100), for the members/brands/problems analyses.
 
 Deliberately simple: each satisfaction item is rescaled by its codebook range to
-0–100 and the available items are averaged. The measurement module's latent
+0–100 (reverse-coded items reversed) and the available items are averaged — the
+POMP mean of :func:`fusion_study.measurement.score_scales`. The measurement module's latent
 scores are the better choice where a measurement model has been validated.
 """
 
@@ -33,11 +34,17 @@ def satisfaction_score(
     missing = [i for i in items if i not in survey.columns]
     if missing:
         raise ValueError(f"survey lacks item column(s) {missing}")
+    from .measurement import score_scales
+
     X = survey[list(items)].apply(pd.to_numeric, errors="coerce").astype(float)
-    if codebook is not None:
-        cb = codebook.set_index("item_id").reindex(items)
-        if cb[["min", "max"]].notna().all().all():
-            lo = cb["min"].astype(float).to_numpy()
-            hi = cb["max"].astype(float).to_numpy()
-            X = (X - lo) / (hi - lo) * 100.0
-    return X.mean(axis=1, skipna=True)
+    rescale = codebook is not None and bool(
+        codebook.set_index("item_id").reindex(items)[["min", "max"]].notna().all().all()
+    )
+    if rescale:
+        cb = codebook[codebook["item_id"].isin(items)]
+        if "reverse" not in cb.columns:
+            cb = cb.assign(reverse=False)
+        scores = score_scales(X, {scale: list(items)}, codebook=cb, percent=True, min_items=1, quiet=True)
+    else:
+        scores = score_scales(X, {scale: list(items)}, min_items=1, quiet=True)
+    return scores[scale]

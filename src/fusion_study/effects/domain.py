@@ -38,27 +38,19 @@ _SCALES = ("satisfaction", "dependency")
 
 
 def _scale_scores(survey: pd.DataFrame, codebook: pd.DataFrame | None, instrument: str) -> pd.DataFrame:
-    """0–100 scale scores: mean over the scale's items of ``100 (x − min)/(max − min)``
-    after reversing reverse-coded items (codebook ``reverse``)."""
-    from ..codebook import reverse_code
+    """0–100 scale scores (POMP: each item rescaled by its codebook range, reverse items
+    reversed, averaged over the answered items) — the simulator's satisfaction index."""
+    from ..measurement import score_scales
 
-    out = pd.DataFrame(index=survey.index)
     if codebook is None:
-        from ..instruments import standard_codebook  # type: ignore[attr-defined]
+        from ..instruments import standard_codebook
 
         codebook = standard_codebook()
     cb = codebook[codebook["instrument"] == instrument]
-    rev = reverse_code(survey, cb)
-    for scale in _SCALES:
-        items = cb[cb["scale"] == scale]
-        cols = [i for i in items["item_id"] if i in survey.columns]
-        if not cols:
-            continue
-        b = items.set_index("item_id").loc[cols]
-        x = rev[cols].apply(pd.to_numeric, errors="coerce")
-        scaled = 100 * (x - b["min"].to_numpy()) / (b["max"].to_numpy() - b["min"].to_numpy())
-        out[scale] = scaled.mean(axis=1, skipna=True)
-    return out
+    present = cb[cb["scale"].isin(_SCALES) & cb["item_id"].isin(survey.columns)]
+    if present.empty:
+        return pd.DataFrame(index=survey.index)
+    return score_scales(survey, present, codebook=cb, percent=True, min_items=1, quiet=True)
 
 
 def _branch_of_units(units: pd.DataFrame) -> dict[str, list[str]]:

@@ -97,7 +97,6 @@ class Multilevel:
             res = max(fits, key=lambda r: r.llf)
         self.result_ = res
         se_gls = self._gls_se(model, res)
-        k = len(res.fe_params)
         est = res.fe_params
         se = pd.Series(se_gls, index=est.index)
         z = est / se

@@ -6,10 +6,11 @@ Chinese (``lang="zh"``) or English (``lang="en"``).
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ..reporting.fonts import ensure_cjk_font
 
 __all__ = ["plot_event_study", "plot_love", "ensure_cjk_font"]
 
@@ -35,38 +36,6 @@ _LABELS = {
         "covariate": "covariate",
     },
 }
-
-
-def ensure_cjk_font() -> None:
-    """Make sure matplotlib can draw Chinese labels: put a CJK font first in
-    ``font.sans-serif`` (a system CJK font, else mplfonts' bundled Noto Sans CJK SC).
-
-    Called when a figure is drawn with ``lang="zh"`` (never at import). The
-    reporting layer's house style does the same; this keeps the effect figures
-    readable without it.
-    """
-    import matplotlib as mpl
-    from matplotlib import font_manager
-
-    wanted = ("Noto Sans CJK SC", "Source Han Sans SC", "SimHei", "Microsoft YaHei", "WenQuanYi Zen Hei")
-    current = list(mpl.rcParams["font.sans-serif"])
-    if current and current[0] in wanted:
-        return
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    found = next((w for w in wanted if w in names), None)
-    if found is None:  # bundled Noto Sans CJK SC (has Latin digits too, unlike Droid Sans Fallback)
-        try:
-            import mplfonts
-
-            path = Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
-            if path.exists():
-                font_manager.fontManager.addfont(str(path))
-                found = font_manager.FontProperties(fname=str(path)).get_name()
-        except ImportError:  # pragma: no cover - mplfonts is a dependency
-            found = None
-    if found:
-        mpl.rcParams["font.sans-serif"] = [found, *[f for f in current if f != found]]
-        mpl.rcParams["axes.unicode_minus"] = False
 
 
 def _labels(lang: str) -> dict:

@@ -135,7 +135,6 @@ def screening_flags(
 
     # out of range
     oor = np.zeros(n, bool)
-    oor_detail = empty.copy()
     first_item = np.full(n, "", dtype=object)
     for item in items:
         lo, hi = bounds.at[item, "min"], bounds.at[item, "max"]

@@ -11,7 +11,7 @@ __all__ = ["score_scales"]
 
 
 def score_scales(data: pd.DataFrame, scales, *, method: str = "mean", min_items: int | float | None = None,
-                 codebook: pd.DataFrame | None = None) -> pd.DataFrame:
+                 codebook: pd.DataFrame | None = None, percent: bool = False, quiet: bool = False) -> pd.DataFrame:
     """One score column per scale, indexed like ``data``.
 
     Parameters
@@ -22,21 +22,42 @@ def score_scales(data: pd.DataFrame, scales, *, method: str = "mean", min_items:
         per scale fitted by ML; respondents missing any item get NaN.
     min_items : minimum number (int) or share (float in (0, 1]) of answered items for a
         mean score; default: all items but one for scales of 3+ items, all items otherwise.
+    percent : bool
+        Mean scores only: rescale every item to 0–100 by its codebook range,
+        ``100 (x − min) / (max − min)``, before averaging ("percent of maximum
+        possible", POMP; Cohen et al. 1999), so items with 5-, 7- and 10-point
+        answers weigh alike. Needs a codebook with ``min`` and ``max``.
+    quiet : bool
+        Do not warn about respondents scored missing for too few answers.
 
     Returns
     -------
     DataFrame with one column per scale.
 
     >>> df = pd.DataFrame({"a": [1, 2, None], "b": [3, 4, 5], "c": [5, None, None]})
-    >>> score_scales(df, {"s": ["a", "b", "c"]})["s"].tolist()
+    >>> score_scales(df, {"s": ["a", "b", "c"]}, quiet=True)["s"].tolist()
     [3.0, 3.0, nan]
+    >>> cb = pd.DataFrame({"item_id": ["a", "b", "c"], "scale": "s", "min": 1, "max": [5, 5, 9],
+    ...                    "reverse": False})
+    >>> score_scales(df, cb, percent=True, min_items=1)["s"].round(1).tolist()
+    [33.3, 50.0, 100.0]
     """
     check_choice("method", method, ("mean", "factor"))
     scales, codebook = resolve_scales(scales, codebook)
+    if percent and (method != "mean" or codebook is None or not {"min", "max"} <= set(codebook.columns)):
+        raise ValueError("percent=True rescales items by their codebook range: use method='mean' and pass "
+                         "a codebook with min and max")
     out = pd.DataFrame(index=data.index)
     if method == "mean":
         for name, items in scales.items():
             frame = item_frame(data, items, codebook=codebook, what=f"scale {name!r}")
+            if percent:
+                bounds = codebook.set_index("item_id").reindex(items)[["min", "max"]].astype(float)
+                if bounds.isna().any().any():
+                    raise ValueError(f"scale {name!r}: the codebook gives no min/max for "
+                                     f"{bounds.index[bounds.isna().any(axis=1)].tolist()}")
+                lo, hi = bounds["min"].to_numpy(), bounds["max"].to_numpy()
+                frame = 100.0 * (frame - lo) / (hi - lo)
             k = len(items)
             if min_items is None:
                 need = k - 1 if k >= 3 else k
@@ -47,7 +68,7 @@ def score_scales(data: pd.DataFrame, scales, *, method: str = "mean", min_items:
             answered = frame.notna().sum(axis=1)
             out[name] = frame.mean(axis=1).where(answered >= need)
             short = int((answered < need).sum())
-            if short:
+            if short and not quiet:
                 warn(f"scale {name!r}: {short} respondents answered fewer than {need} of {k} items; "
                      "their score is missing")
         return out

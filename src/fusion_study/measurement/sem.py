@@ -293,7 +293,6 @@ class SEM:
             b = np.linalg.inv(np.eye(model.nv) - a)
             sall = b @ s @ b.T
             implied[g] = (a, s, m, sall)
-        names = spec.variables
         pos = model.pos
         for par in spec.params:
             est = theta[par.index] if par.index >= 0 else par.value

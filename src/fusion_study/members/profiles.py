@@ -276,10 +276,16 @@ def plot_member_radar(
     bvals = m.loc[m["branch_id"] == branch, zcols].mean().to_numpy(dtype=float)
     ax.plot(closed, np.r_[bvals, bvals[:1]], linestyle="--", color="grey", label="本支部平均" if lang == "zh" else "branch mean")
     ax.plot(closed, np.zeros_like(closed), linestyle=":", color="black", label="全市平均" if lang == "zh" else "city mean")
+    # z-scores are negative as often as positive: start the radius below the smallest
+    # value so that the city mean (0) is a visible ring, not the centre point
+    shown = np.concatenate([m.loc[m["member_id"].isin(ids), zcols].to_numpy(dtype=float).ravel(), bvals, [0.0]])
+    ax.set_ylim(np.floor(np.nanmin(shown) * 2) / 2 - 0.5, np.ceil(np.nanmax(shown) * 2) / 2 + 0.25)
     ax.set_xticks(angles)
     ax.set_xticklabels([vocabulary_label("points_dimension", c[2:], lang) for c in zcols])
+    ax.tick_params(axis="x", pad=14)  # keep dimension names clear of the outermost markers
+    ax.set_rlabel_position(22.5)  # radial tick labels between the first two spokes
     ax.set_title(("积分画像（标准分）" if lang == "zh" else "points portrait (z-scores)") + f" {period}")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.06), ncol=2, frameon=False, fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False, fontsize=8)
     return ax
 
 

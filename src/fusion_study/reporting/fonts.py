@@ -115,3 +115,23 @@ def cjk_font_family(prefer: str = "system") -> str:
         if family is not None:
             return family
     return register_bundled_font()
+
+
+def ensure_cjk_font(prefer: str = "system") -> str:
+    """Make Chinese text drawable without applying the whole house style; return the family.
+
+    Puts the CJK family (see :func:`cjk_font_family`) first in ``font.family``,
+    with DejaVu Sans behind it for glyphs it lacks, unless a CJK family is
+    already there. Plot functions call this when drawing with ``lang="zh"`` so a
+    figure is readable even when the caller never ran
+    :func:`fusion_study.reporting.style.use_house_style`. Never called at import.
+    """
+    import matplotlib as mpl
+
+    family = cjk_font_family(prefer)
+    current = list(mpl.rcParams["font.family"])
+    if family not in current:
+        rest = [f for f in current if f not in (family, "DejaVu Sans")]
+        mpl.rcParams["font.family"] = [family, "DejaVu Sans", *rest]
+        mpl.rcParams["axes.unicode_minus"] = False
+    return family

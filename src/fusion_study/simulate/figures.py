@@ -38,44 +38,13 @@ _LABELS = {
 }
 
 
-_CJK_FAMILIES = (
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
-    "WenQuanYi Micro Hei",
-    "Microsoft YaHei",
-    "PingFang SC",
-    "SimHei",
-    "Droid Sans Fallback",
-)
-
-
-def _cjk_family() -> str | None:
-    """An installed CJK font family, else mplfonts' bundled Noto Sans CJK SC (registered on first use)."""
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    family = next((f for f in _CJK_FAMILIES if f in installed), None)
-    if family is None:
-        try:
-            from pathlib import Path
-
-            import mplfonts
-
-            path = Path(mplfonts.__file__).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
-            font_manager.fontManager.addfont(str(path))
-            family = "Noto Sans CJK SC"
-        except (ImportError, OSError, RuntimeError):  # pragma: no cover - no CJK font at all
-            return None
-    return family
-
-
 def _use_cjk(fig) -> None:
     """Let every text of ``fig`` fall back to a CJK font, leaving the global style alone."""
     from matplotlib.text import Text
 
-    family = _cjk_family()
-    if family is None:  # pragma: no cover
-        return
+    from ..reporting.fonts import cjk_font_family
+
+    family = cjk_font_family()
     for text in fig.findobj(Text):
         current = text.get_fontfamily()
         if family not in current:
