@@ -144,6 +144,7 @@ def plot_participation_calendar(
     if ax is None:
         _, ax = plt.subplots(figsize=(10, max(2.0, 0.25 * len(grid) + 1.2)))
     im = ax.imshow(np.ma.masked_invalid(grid.to_numpy(dtype=float)), aspect="auto", cmap="YlOrRd", interpolation="nearest")
+    ax.grid(False)  # grid lines would cross the cells
     ax.set_yticks(range(len(ylabels)))
     ax.set_yticklabels(ylabels, fontsize=7)
     if branch is None:

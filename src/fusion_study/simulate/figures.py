@@ -127,6 +127,7 @@ def plot_rollout_calendar(
         _, ax = plt.subplots(figsize=(8, max(3.0, 0.24 * len(m) + 1.2)))
     n_max = int(interventions["intervention"].nunique()) or 1
     image = ax.imshow(m.to_numpy(), aspect="auto", cmap="YlGnBu", vmin=0, vmax=n_max, interpolation="nearest")
+    ax.grid(False)  # grid lines would cross the cells
     labels = []
     for uid, row in m.iterrows():
         label = names.get(uid, uid) if names else uid
