@@ -80,6 +80,9 @@ def test_evaluate_interventions_table(study):
     assert naive.loc["treated vs untreated", "estimate"] > true_prog + 3
     ax = plot_intervention_effects(table, lang="zh")
     assert "满意度" in ax.get_xlabel()
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert any("双向固定效应" in t for t in ticks) and any("前后对比" in t for t in ticks)
+    assert not any("before/after" in t or "untreated" in t for t in ticks)  # no English in a zh figure
     import matplotlib.pyplot as plt
 
     plt.close("all")

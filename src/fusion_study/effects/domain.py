@@ -303,8 +303,10 @@ def plot_intervention_effects(table: pd.DataFrame, *, lang: str = "zh", ax=None,
     t = table[(table["estimand"] == estimand) | (table["estimand"] == "ATT (naive)")].dropna(subset=["estimate"])
     t = t.iloc[::-1]
     lab = t["label_zh"] if lang == "zh" else t["label_en"]
-    names = [f"{a}（{b}）" if lang == "zh" and e != "CS-DiD (RC, DR)" else (f"{a} ({b})" if e != "CS-DiD (RC, DR)" else a)
-             for a, b, e in zip(lab, t["estimator"], t["estimator"])]
+    est_zh = {"TWFE (branch + wave)": "双向固定效应", "before/after": "前后对比",
+              "treated vs untreated": "处理组对未处理组"}
+    names = [a if e == "CS-DiD (RC, DR)" else (f"{a}（{est_zh.get(e, e)}）" if lang == "zh" else f"{a} ({e})")
+             for a, e in zip(lab, t["estimator"])]
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.2))
     yy = np.arange(len(t))
