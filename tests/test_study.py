@@ -170,3 +170,19 @@ def test_save_neutralises_formula_injection(tiny_study, tmp_path):
     out = tiny_study.save(tmp_path / "x", format="csv")
     text = (out / "units.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text
+
+
+def test_unknown_column_is_a_warning_not_an_error(tiny_study_dir):
+    _rewrite(tiny_study_dir, "customers", lambda d: d.assign(remark="x"))
+    report = load_study(tiny_study_dir).validate()
+    assert report.ok  # warnings do not fail validation
+    hit = report.warnings[report.warnings["rule"] == "unknown_column"]
+    assert hit["column"].tolist() == ["remark"] and hit["table"].tolist() == ["customers"]
+
+
+def test_codebook_min_not_below_max_is_reported(tiny_study_dir):
+    _rewrite(tiny_study_dir, "codebook", lambda d: d.assign(min=d["min"].mask(d.item_id == "sat2", "5")))
+    problems = _problems(tiny_study_dir)
+    hit = problems[problems["rule"] == "codebook"]
+    assert hit["row"].tolist() == [3] and hit["value"].tolist() == ["sat2"]
+    assert hit["file"].iloc[0] == "codebook.csv"
