@@ -60,6 +60,17 @@ def test_critic_matches_r(z):
     np.testing.assert_allclose(critic_weights(z).to_numpy(), REF["critic"], atol=TOL)
 
 
+PYMCDM = json.loads((Path(__file__).parent / "reference" / "index" / "pymcdm_reference.json").read_text())
+
+
+def test_entropy_and_critic_match_pymcdm(z):
+    """A second, independent implementation (pymcdm 1.4.0, MIT; script in tests/reference/index/)."""
+    np.testing.assert_allclose(entropy_weights(z, shift=1e-4).to_numpy(), PYMCDM["entropy_minmax_shift_1e4"], atol=TOL)
+    raw = DATA[["sales", "revenue", "party_score", "trust"]]
+    np.testing.assert_allclose(entropy_weights(raw).to_numpy(), PYMCDM["entropy_raw"], atol=TOL)
+    np.testing.assert_allclose(critic_weights(z).to_numpy(), PYMCDM["critic_minmax"], atol=TOL)
+
+
 def test_cv_matches_r():
     np.testing.assert_allclose(cv_weights(DATA).to_numpy(), REF["cv_raw"], atol=TOL)
 
