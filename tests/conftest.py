@@ -11,6 +11,9 @@ import pytest  # noqa: E402
 
 from fusion_study import Study  # noqa: E402
 
+# Scripts that *made* reference values (they need R or other tools, never run in CI).
+collect_ignore_glob = ["reference/*/*.py"]
+
 
 def tiny_tables() -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """A small, valid study built in code: 1 city, 2 counties, 3 branches."""
