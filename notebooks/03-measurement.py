@@ -121,9 +121,9 @@ compare.round(3).T
 fig, ax = plt.subplots(figsize=(4.5, 4.5))
 _ = ax.scatter(compare["true"], compare["estimated"])
 _ = ax.plot([0.4, 0.9], [0.4, 0.9], color="grey", linestyle="--")
-_ = ax.set_xlabel("true loading (simulator)")
-_ = ax.set_ylabel("estimated standardized loading (CFA)")
-_ = ax.set_title("Loading recovery")
+_ = ax.set_xlabel("真实载荷（模拟器）")
+_ = ax.set_ylabel("估计的标准化载荷（CFA）")
+_ = ax.set_title("载荷的还原")
 
 # %% [markdown]
 # ## 6. 客户满意度模型 (ACSI/ECSI-style satisfaction model)
