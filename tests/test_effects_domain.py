@@ -68,6 +68,11 @@ def test_evaluate_interventions_table(study):
 
     table = evaluate_interventions(study)
     assert table["note"].str.contains("single branch").any()
+    from fusion_study.effects.domain import exposures
+
+    n_screened = exposures(study).attrs["n_screened_out"]
+    assert n_screened > 0  # the example has injected speeders: no response leaves silently
+    assert table["note"].str.contains(f"{n_screened} responses screened out").any()
     assert list(table.columns) == ["intervention", "label_zh", "label_en", "estimand", "estimator", "estimate",
                                    "se", "ci_lower", "ci_upper", "n", "note"]
     prog = table[(table["intervention"] == "programme") & (table["estimand"] == "ATT (simple)")].iloc[0]

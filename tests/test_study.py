@@ -186,3 +186,9 @@ def test_codebook_min_not_below_max_is_reported(tiny_study_dir):
     hit = problems[problems["rule"] == "codebook"]
     assert hit["row"].tolist() == [3] and hit["value"].tolist() == ["sat2"]
     assert hit["file"].iloc[0] == "codebook.csv"
+
+
+def test_undecodable_csv_names_the_file(tiny_study_dir):
+    (tiny_study_dir / "customers.csv").write_bytes(b"\xff\xfe\x00\x81garbage")
+    with pytest.raises(ValueError, match=r"customers\.csv: cannot decode"):
+        load_study(tiny_study_dir)

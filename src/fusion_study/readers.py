@@ -60,7 +60,10 @@ def read_csv_detected(path: Path, *, dtype=None, **kwargs) -> tuple[pd.DataFrame
     raw = Path(path).read_bytes()
     if not raw.strip():
         raise TableReadError(f"{path}: the file is empty")
-    encoding = detect_encoding(raw)
+    try:
+        encoding = detect_encoding(raw)
+    except TableReadError as exc:
+        raise TableReadError(f"{path}: {exc}") from None
     text = raw.decode(encoding)
     try:
         df = pd.read_csv(io.StringIO(text), dtype=dtype, keep_default_na=True, na_values=[""], **kwargs)

@@ -233,7 +233,10 @@ def evaluate_interventions(
     ex = exposures(study)
     if outcome not in ex.columns:
         raise ValueError(f"outcome {outcome!r} not in the analysis frame; available: {list(ex.columns)}")
+    n_all = len(ex)
     ex = ex.dropna(subset=[outcome, "branch_id"])
+    n_left_out = n_all - len(ex)  # no outcome score (every item skipped) or no serving branch
+    screened = int(ex.attrs.get("n_screened_out", 0))
     cohorts = [c for c in ex.columns if c.startswith("cohort_")]
     order = [c for c in cohorts if c != "cohort_programme"] + ["cohort_programme"]
     rows, models = [], {}
@@ -258,6 +261,10 @@ def evaluate_interventions(
                          "(cohort or comparison): SEs may be too small")
         if len(getattr(res, "skipped_", ())):
             notes.append(f"{len(res.skipped_)} ATT(g,t) not estimable (no responses in a period)")
+        if n_left_out:
+            notes.append(f"{n_left_out} responses without a {outcome} score or branch left out")
+        if screened:
+            notes.append(f"{screened} responses screened out (speeders, straight-liners, duplicates; see ledger)")
         note = "; ".join(notes)
         for agg, label in (("simple", "ATT (simple)"), ("dynamic", "ATT (event-time average)")):
             r = res.aggregate(agg).iloc[0]
