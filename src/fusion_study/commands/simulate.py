@@ -12,7 +12,7 @@ def register(sub) -> None:
         "simulate",
         help="draw a synthetic study with known effects (the bundled example is --preset p_city)",
     )
-    p.add_argument("--preset", default="p_city", help="p_city (default) or province")
+    p.add_argument("--preset", default="p_city", help="p_city (default), validation (Monte Carlo design, 96 branches) or province")
     p.add_argument("--seed", type=int, default=20240101, help="random seed (default 20240101)")
     p.add_argument("--out", type=Path, required=True, help="study folder to write")
     p.add_argument("--format", choices=["csv", "parquet", "xlsx"], default="csv")

@@ -14,7 +14,10 @@ def register(sub) -> None:
     p.add_argument("--reps", type=int, default=200, help="replications (default 200)")
     p.add_argument("--jobs", type=int, default=1, help="parallel worker processes (joblib)")
     p.add_argument("--seed", type=int, default=20240101, help="base seed (replication r uses seed + r)")
-    p.add_argument("--preset", default="p_city", help="simulator preset (default p_city)")
+    p.add_argument("--first", type=int, default=0,
+                   help="number of the first replication (run a long study in chunks: --first 0, 100, ...)")
+    p.add_argument("--preset", default="p_city",
+                   help="simulator preset (default p_city; the committed full study uses validation)")
     p.add_argument("--n-boot", type=int, default=199, help="bootstrap replications for mediation CIs")
     p.add_argument("--dask", metavar="ADDRESS", default=None,
                    help="run on a Dask cluster (scheduler address); needs the [dask] extra")
@@ -27,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from ..effects.montecarlo import run_validation, summarise_validation
 
     rows = run_validation(args.reps, jobs=args.jobs, seed=args.seed, preset=args.preset, n_boot=args.n_boot,
-                          dask_address=args.dask)
+                          dask_address=args.dask, first=args.first)
     summary = summarise_validation(rows)
     with_cols = ["estimator", "reps", "mean_truth", "bias", "bias_over_se", "sd_error", "mean_se", "coverage"]
     print(summary[with_cols].round(3).to_string(index=False))

@@ -151,8 +151,13 @@ def run_validation(
     preset: str = "p_city",
     n_boot: int = 199,
     dask_address: str | None = None,
+    first: int = 0,
 ) -> pd.DataFrame:
     """Run ``reps`` replications in parallel (joblib; Dask cluster if ``dask_address``).
+
+    Replications ``first, ..., first + reps - 1`` are run (replication ``r``
+    simulates with seed ``seed + r``), so a long study can be run in chunks
+    whose concatenation equals one run with ``first=0``.
 
     Returns the per-replication rows of :func:`one_replication`, ordered by
     replication — identical for any ``jobs`` and backend. A replication that
@@ -162,7 +167,10 @@ def run_validation(
 
     if reps < 1:
         raise ValueError("reps must be at least 1")
-    tasks = (delayed(_safe_replication)(r, seed=seed, preset=preset, n_boot=n_boot) for r in range(reps))
+    if first < 0:
+        raise ValueError("first must be at least 0")
+    tasks = (delayed(_safe_replication)(r, seed=seed, preset=preset, n_boot=n_boot)
+             for r in range(first, first + reps))
     if dask_address:
         try:
             from dask.distributed import Client

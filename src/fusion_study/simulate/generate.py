@@ -63,8 +63,10 @@ def simulate_study(
     Parameters
     ----------
     preset : ``"p_city"`` (the bundled example: 6 counties, 24 branches,
-        ~300 members, 2,000 retailers, 12 waves) or ``"province"`` (100
-        counties, 400 branches, 300,000 retailers).
+        ~300 members, 2,000 retailers, 12 waves), ``"validation"`` (the
+        Monte Carlo design: 24 counties, 96 branches, 8,000 retailers, 1,200
+        survey responses per wave) or ``"province"`` (100 counties, 400
+        branches, 300,000 retailers).
     seed : int, Generator or None. The same seed gives the same study, byte
         for byte once saved; different seeds give different studies drawn
         from the same truth parameters.

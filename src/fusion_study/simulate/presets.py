@@ -1,4 +1,4 @@
-"""Sizes and rates of the simulated study: the two presets and validated overrides.
+"""Sizes and rates of the simulated study: the presets and validated overrides.
 
 Every number the data-generating process uses lives in :class:`SimulationConfig`;
 the presets only change sizes. ``simulate_study(preset, seed, **overrides)``
@@ -183,6 +183,18 @@ def _plain(v):
 #: Preset name -> size overrides of the defaults (which are the p_city sizes).
 PRESETS: dict[str, dict] = {
     "p_city": {},
+    # Monte Carlo validation design (``fusion-study validate-estimators``): p_city's
+    # data-generating process with four times the counties, branches, retailers and
+    # survey responses (96 branches, ~12 responses per branch and wave as in p_city),
+    # so that each rollout cohort holds several branches. With p_city's 24 branches
+    # many cohorts are a single branch, and influence-function (cluster-robust) SEs
+    # cannot see the treated side's variance: intervals undercover (see
+    # benchmarks/results/validate_estimators_1000/README.md).
+    "validation": {
+        "n_counties": 24,
+        "n_retailers": 8000,
+        "survey_per_wave": 1200,
+    },
     "province": {
         "n_counties": 100,
         "branches_per_county": 4,
