@@ -167,26 +167,25 @@ def _cluster_vcov(psi: np.ndarray, clusters: np.ndarray) -> np.ndarray:
     return k / (k - 1) * (S.T @ S) / n**2
 
 
+def _last_launch_as_comparison(d, cohort):
+    """No branch without a brand launch in the window: as R ``did``, the branches launched in the last
+    launch period (all types) become the comparison and the periods from it on are dropped."""
+    g = d[cohort].to_numpy(float)
+    if (g == 0).any():
+        return d, []
+    q = g.max()
+    d = d[d["period"].to_numpy(float) < q].copy()
+    d.loc[d[cohort] == q, cohort] = 0.0
+    return d, [f"no branch without a brand launch: branches launched in the last launch period ({q:g}) "
+               "serve as comparison; later waves dropped"]
+
+
 def _csdid(d, outcome, brand_type, cohort, control, present):
     from .effects.staggered import DiDSpecificationError, EmptyCellWarning, FewClustersWarning, staggered_did
 
     notes = []
     off = d[brand_type].map(_OFFSET).fillna(0.0).to_numpy()
     g_int = d[cohort].to_numpy(float)
-    if control == "notyet" and not (g_int == 0).any():
-        # No branch without a brand launch in the window: as R did, the last launch quarter (all types)
-        # becomes the comparison and periods from it on are dropped (done here so rows stay aligned).
-        q = g_int.max()
-        keep = d["period"].to_numpy(float) < q
-        notes.append(f"no branch without a brand launch: branches launched in the last launch period ({q:g}) "
-                     "serve as comparison; later waves dropped")
-        d = d[keep].copy()
-        g_int = np.where(d[cohort].to_numpy(float) == q, 0.0, d[cohort].to_numpy(float))
-        off = off[keep]
-        present = [t for t in present if ((g_int > 0) & (d[brand_type] == t).to_numpy()).any()]
-        if len(present) < 2:
-            raise ValueError("brand_type_moderation: after using the last launch period as comparison fewer than "
-                             "two brand types have launched branches left")
     G = np.where(g_int > 0, g_int - off, 0.0)
     d = d.assign(_brand_cohort=G)
     try:
@@ -338,6 +337,9 @@ def brand_type_moderation(
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in (0, 1), got {alpha!r}")
     d, notes = _prepare(data, outcome, brand_type, cohort)
+    if method == "csdid" and control == "notyet":
+        d, more = _last_launch_as_comparison(d, cohort)
+        notes += more
     present, nbranch = _types_present(d, brand_type, cohort)
     if method == "csdid":
         theta, psi, clusters, _n, more = _csdid(d, outcome, brand_type, cohort, control, present)
@@ -375,6 +377,8 @@ def brand_type_moderation(
             note = "placebo: neither brand type is expected to work; " + note
         if a in weak or b in weak:
             note += "; " + weak_note
+        if common:
+            note += "; " + common
         rows.append({"term": f"{a}_minus_{b}", "kind": "contrast", "label_zh": zh, "label_en": en,
                      "estimate": float(L @ est), "se": float(np.sqrt(L @ V @ L)),
                      "n_branches": nbranch[a] + nbranch[b],
