@@ -251,10 +251,12 @@ fig.tight_layout()
 # branches per type the comparison is *underpowered* — the confidence intervals span several index
 # points either way, and clustered standard errors from so few branches are themselves unreliable.
 # The true effect of a distinctive brand here is about 2 points on the 0–100 satisfaction index
-# (below), much smaller than what the data can resolve. So the honest reading for policy staff is
-# "not enough branches to tell", not "brand type does not matter". In a simulated study with 96
-# branches, 200 repetitions showed that the contrast's 95% interval covers the true difference as
-# often as it should (see `benchmarks/results/validate_brand_moderation_200/`); a province-wide
+# (below), much smaller than what the data can resolve — here the estimated difference even comes out
+# below zero, well inside its wide interval. So the honest reading for policy staff is
+# "not enough branches to tell", not "brand type does not matter". Even in a simulated city with 96
+# branches, 200 repetitions found the 2-point difference only about one time in five, although the
+# 95% interval of the contrast covered the true difference in 93% of them (see
+# `benchmarks/results/validate_brand_moderation_200/`). A province-wide
 # analysis, or a longer survey series, is what this question needs.
 
 # %%

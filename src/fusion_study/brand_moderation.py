@@ -400,7 +400,7 @@ def brand_type_moderation(
 
 
 def plot_brand_moderation(table: pd.DataFrame, *, lang: str = "zh", ax=None):
-    """Forest plot of :func:`brand_type_moderation` rows (type ATTs grey, contrasts red), 0 marked.
+    """Forest plot of :func:`brand_type_moderation` rows (type ATTs grey, contrasts red, legend), 0 marked.
 
     Several methods in one table (concatenated outputs) are drawn as separate
     rows labelled by method.
@@ -426,13 +426,15 @@ def plot_brand_moderation(table: pd.DataFrame, *, lang: str = "zh", ax=None):
     yy = np.arange(len(t))
     est, lo, hi = (t[c].to_numpy(float) for c in ("estimate", "ci_lower", "ci_upper"))
     con = (t["kind"] == "contrast").to_numpy()
-    for mask, color in ((~con, "#999999"), (con, "#C44E52")):
+    legend = {"zh": ("分类型（含同期干预）", "类型之差"), "en": ("by type (incl. co-timed interventions)", "contrast")}[lang]
+    for mask, color, name in ((~con, "#999999", legend[0]), (con, "#C44E52", legend[1])):
         if mask.any():
             ax.errorbar(est[mask], yy[mask], xerr=[est[mask] - lo[mask], hi[mask] - est[mask]], fmt="o",
-                        color=color, ecolor=color, capsize=3)
+                        color=color, ecolor=color, capsize=3, label=name)
     ax.axvline(0, color="0.4", lw=0.8)
     ax.set_yticks(yy)
     ax.set_yticklabels(lab)
+    ax.legend(loc="best", fontsize=8)
     ax.set_xlabel("满意度指数变化（0–100 分）" if lang == "zh" else "Change in satisfaction index (0–100)")
     ax.set_title("品牌类型与品牌效应" if lang == "zh" else "Brand effect by brand type")
     return ax
