@@ -214,7 +214,7 @@ def _drdid_rc(y, post, D, X, w):
     inf_tpre = e_tpre - w_tpre * a_tpre / w_tpre.mean()
     inf_tpost = e_tpost - w_tpost * a_tpost / w_tpost.mean()
     M1_post = -((w_tpost * post)[:, None] * X).mean(0) / w_tpost.mean()
-    M1_pre = -((w_tpre * (1 - post))[:, None] * X).mean(0) / w_tpre.mean()
+    M1_pre = ((w_tpre * (1 - post))[:, None] * X).mean(0) / w_tpre.mean()
     inf_t = inf_tpost - inf_tpre + l_c1 @ M1_post + l_c0 @ M1_pre
 
     inf_cpre = e_cpre - w_cpre * a_cpre / w_cpre.mean()
@@ -222,7 +222,7 @@ def _drdid_rc(y, post, D, X, w):
     M2_pre = ((w_cpre * (r - a_cpre))[:, None] * X).mean(0) / w_cpre.mean()
     M2_post = ((w_cpost * (r - a_cpost))[:, None] * X).mean(0) / w_cpost.mean()
     M3_post = -((w_cpost * post)[:, None] * X).mean(0) / w_cpost.mean()
-    M3_pre = -((w_cpre * (1 - post))[:, None] * X).mean(0) / w_cpre.mean()
+    M3_pre = ((w_cpre * (1 - post))[:, None] * X).mean(0) / w_cpre.mean()
     inf_c = inf_cpost - inf_cpre + lin_ps @ (M2_post - M2_pre) + l_c1 @ M3_post + l_c0 @ M3_pre
 
     inf_eff = (e_dpost - w_d * a_dpost / w_d.mean() - (e_dt1post - w_dt1 * a_dt1post / w_dt1.mean())) - (
