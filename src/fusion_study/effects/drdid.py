@@ -12,8 +12,13 @@ each ATT(g, t) is one 2×2 comparison. The formulas follow Sant'Anna & Zhao
 * panel data, ``"ipw"`` (normalised/Hájek IPW, ``std_ipw_did_panel``) and
   ``"reg"`` (outcome regression, ``reg_did_panel``);
 * repeated cross-sections, ``method="dr"``: the *locally efficient* doubly
-  robust estimator (``drdid_rc``) with four outcome regressions (controls and
-  treated, pre and post) and its influence function; ``"ipw"``
+  robust estimator (eq. 3.4, ``drdid_rc``; not the non-locally-efficient
+  ``drdid_rc1``) with four outcome regressions (controls and treated, pre and
+  post) and its influence function — the exact linearisation of the
+  estimator, including the estimation effects of the logit and of all four
+  regressions (verified against the numerical derivative with respect to
+  observation weights and against stacked estimating equations in base R,
+  ``tests/reference/effects/drdid_rc_base.R``); ``"ipw"``
   (``std_ipw_did_rc``) and ``"reg"`` (``reg_did_rc``).
 
 All functions take plain numpy arrays, return ``(att, influence)`` where

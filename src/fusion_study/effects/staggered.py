@@ -167,7 +167,31 @@ class StaggeredDiD:
 
     Influence functions. Each cell's 2×2 influence function (see
     :mod:`fusion_study.effects.drdid`) is rescaled by ``n / n_cell`` and
-    placed at the cell's observations. An aggregation
+    placed at the cell's observations. Which function that is:
+
+    * balanced panel: the influence function of ``DRDID::drdid_panel`` /
+      ``std_ipw_did_panel`` / ``reg_did_panel`` (one entry per unit);
+    * ``panel=False``: one entry per row (``n`` = rows, ``n_cell`` = rows of
+      the two periods in the comparison). For ``"dr"`` it is the exact
+      linearisation of the locally efficient estimator of Sant'Anna & Zhao
+      (2020, eq. 3.4; ``DRDID::drdid_rc``, not ``drdid_rc1``), including the
+      estimation effects of the logit propensity score and of all four OLS
+      outcome regressions (the pre-period regressions enter with the sign of
+      ``-ATT_pre``, checked against the numerical derivative of the estimator
+      with respect to observation weights); ``"ipw"`` and ``"reg"`` likewise
+      include the estimation effect of the logit or of the two comparison-group
+      regressions;
+    * unbalanced panel (``panel=True`` with missing unit-period rows): the
+      repeated-cross-section function above, computed on all rows of the two
+      periods and summed within unit, so ``n`` = units and SEs are robust to
+      within-unit correlation without a ``G/(G-1)`` factor (as R ``did``'s
+      ``allow_unbalanced_panel=TRUE``); cohort shares in the aggregations are
+      unit shares.
+
+    Propensity scores are not trimmed (only capped at ``1 - 1e-6``); R
+    ``DRDID``'s ``trim.level = 0.995`` and diff-diff's ``pscore_trim`` only
+    differ from this when a comparison observation has a score above their
+    threshold. An aggregation
     ``theta = sum_k w_k ATT_k`` with ``w_k = p_gk / sum p`` (cohort shares)
     has influence function ``sum_k w_k psi_k + sum_k ATT_k * psi^w_k``, where
     ``psi^w`` is the influence function of the estimated weights (R ``did``'s
@@ -180,8 +204,16 @@ class StaggeredDiD:
     R ``did`` 2.5.1 on ``mpdta`` (never-treated and not-yet-treated, with and
     without ``~lpop``): ATT(g,t) and all four aggregations to 1e-6 (1e-5 with
     the covariate), analytic SEs to 1e-4. Repeated cross-sections and
-    unbalanced panels: by the simulator's truth and by consistency checks
-    (see ``tests/test_effects_staggered.py``).
+    unbalanced panels (mpdta read as cross-sections, a random 60 % of its rows
+    as cross-sections, and an unbalanced panel with 15 % of rows dropped;
+    dr/ipw/reg, never/not-yet, with and without ``~lpop``): an independent
+    base-R implementation from the published formulas
+    (``tests/reference/effects/drdid_rc_base.R``; ATT(g,t) and simple
+    aggregate to 1e-10, SEs to 1e-9) and diff-diff 3.13 ``CallawaySantAnna``
+    (ATT(g,t), simple, event-time and cohort aggregates to 1e-10; SEs to
+    1e-10 relative after its ``sqrt(G/(G-1))`` factor on unbalanced panels,
+    except ``method="reg"`` with covariates, where diff-diff understates the
+    OLS estimation effect); see ``tests/test_effects_staggered_rc.py``.
     """
 
     def __init__(
@@ -771,7 +803,10 @@ def staggered_did(
 
     Validated against
     -----------------
-    R ``did`` 2.5.1 on ``mpdta``: points 1e-6 (1e-5 with a covariate), SEs 1e-4.
+    R ``did`` 2.5.1 on ``mpdta``: points 1e-6 (1e-5 with a covariate), SEs 1e-4;
+    repeated cross-sections and unbalanced panels: an independent base-R
+    implementation (1e-10 points, 1e-9 SEs) and diff-diff 3.13 (see
+    :class:`StaggeredDiD`).
 
     Examples
     --------
