@@ -62,8 +62,12 @@ def _logit(D: np.ndarray, X: np.ndarray, w: np.ndarray, *, max_iter: int = 100) 
         g = X.T @ (w * (D - p))
         try:
             step = np.linalg.solve(H, g)
-        except np.linalg.LinAlgError as exc:  # pragma: no cover - guarded by rank checks
-            raise EstimationError("propensity model: singular information matrix") from exc
+        except np.linalg.LinAlgError as exc:
+            raise EstimationError(
+                "propensity model: perfect separation or collinear covariates — the information matrix "
+                "became singular because a covariate (or combination) predicts treatment exactly for some "
+                "units, or is constant/collinear; drop or coarsen that covariate"
+            ) from exc
         beta = beta + step
         if np.max(np.abs(step)) < 1e-12 * (1 + np.max(np.abs(beta))):
             break
@@ -83,14 +87,20 @@ def _logit(D: np.ndarray, X: np.ndarray, w: np.ndarray, *, max_iter: int = 100) 
     return np.minimum(p, _PS_CLIP), lin
 
 
-def _ols(y: np.ndarray, X: np.ndarray, w: np.ndarray, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _ols(
+    y: np.ndarray, X: np.ndarray, w: np.ndarray, sel: np.ndarray, who: str = "comparison units"
+) -> tuple[np.ndarray, np.ndarray]:
     """Weighted OLS of y on X among ``sel``; returns fitted values for all rows and
     the asymptotic linear representation (rows outside ``sel`` are zero)."""
     n = X.shape[0]
     ws = w * sel
     XtX = X.T @ (X * ws[:, None])
     if np.linalg.matrix_rank(XtX) < X.shape[1]:
-        raise EstimationError("outcome regression: too few observations or collinear covariates in a cell")
+        raise EstimationError(
+            f"outcome regression among {who}: {int(np.count_nonzero(sel))} observation(s) for "
+            f"{X.shape[1]} coefficients, or a covariate is constant or collinear in that group; "
+            "drop the covariate or use method='ipw'"
+        )
     beta = np.linalg.solve(XtX, X.T @ (ws * y))
     fit = X @ beta
     lin = ((ws * (y - fit))[:, None] * X) @ np.linalg.inv(XtX / n)
@@ -187,10 +197,10 @@ def _drdid_rc(y, post, D, X, w):
     c1 = (D == 0) & (post == 1)
     t0 = (D == 1) & (post == 0)
     t1 = (D == 1) & (post == 1)
-    f_c0, l_c0 = _ols(y, X, w, c0)
-    f_c1, l_c1 = _ols(y, X, w, c1)
-    f_t0, l_t0 = _ols(y, X, w, t0)
-    f_t1, l_t1 = _ols(y, X, w, t1)
+    f_c0, l_c0 = _ols(y, X, w, c0, "comparison units in the base period")
+    f_c1, l_c1 = _ols(y, X, w, c1, "comparison units in the current period")
+    f_t0, l_t0 = _ols(y, X, w, t0, "treated units in the base period")
+    f_t1, l_t1 = _ols(y, X, w, t1, "treated units in the current period")
     f_c = post * f_c1 + (1 - post) * f_c0
     w_tpre = w * D * (1 - post)
     w_tpost = w * D * post
@@ -275,8 +285,8 @@ def _ipw_rc(y, post, D, X, w):
 
 def _reg_rc(y, post, D, X, w):
     """Outcome-regression DiD for repeated cross-sections (``reg_did_rc``)."""
-    f_c0, l_c0 = _ols(y, X, w, (D == 0) & (post == 0))
-    f_c1, l_c1 = _ols(y, X, w, (D == 0) & (post == 1))
+    f_c0, l_c0 = _ols(y, X, w, (D == 0) & (post == 0), "comparison units in the base period")
+    f_c1, l_c1 = _ols(y, X, w, (D == 0) & (post == 1), "comparison units in the current period")
     w_tpre = w * D * (1 - post)
     w_tpost = w * D * post
     w_d = w * D

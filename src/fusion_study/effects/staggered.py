@@ -312,6 +312,7 @@ class StaggeredDiD:
                     "(the last cohort then serves as comparison before it is treated)"
                 )
             last = glist[-1]
+            cohorts_in = glist
             keep = t_raw < last - self.anticipation
             G = np.where(G == last, 0.0, G)
             log.info("no never-treated units: periods >= %s dropped; cohort %s used as comparison", last, last)
@@ -321,7 +322,11 @@ class StaggeredDiD:
             glist = np.unique(G[G > 0])
             if len(glist) == 0 or len(tlist) < 2:
                 raise DiDSpecificationError(
-                    "a single treated cohort and no never-treated units: there is no comparison group"
+                    f"no comparison group for cohort(s) {[float(c) if c % 1 else int(c) for c in cohorts_in]} "
+                    f"in column {self.cohort!r}: no unit is never treated and no cohort is treated later "
+                    f"(with anticipation={self.anticipation}), so nothing is untreated while these units are "
+                    "treated. Add never-treated or later-treated units (e.g. branches that have not yet "
+                    "adopted); a single cohort alone supports only a before/after comparison, not DiD"
                 )
         T = len(tlist)
         tcode = np.searchsorted(tlist, t_raw)
@@ -440,9 +445,10 @@ class StaggeredDiD:
                         rows.append((g, tlist[cur], np.nan, 0))
                         infs.append(None)
                         continue
+                    cov = f" (covariates: {list(self.covariates or [])})" if self.covariates else ""
                     raise DiDSpecificationError(
                         f"ATT(g={g:g}, t={tlist[cur]:g}) (base period {tlist[pre]:g}, control={self.control!r}): "
-                        f"{exc}"
+                        f"{exc}{cov}"
                     ) from exc
                 rows.append((g, tlist[cur], att, n_cell))
                 infs.append(inf)
@@ -456,9 +462,14 @@ class StaggeredDiD:
         self.few_clusters_ = pd.DataFrame(self._few, columns=["group", "time", "treated_clusters", "comparison_clusters"])
         self.skipped_ = pd.DataFrame(self._skipped, columns=["group", "time", "base_time", "reason"])
         if len(self.skipped_):
+            shown = "; ".join(
+                f"(g={r.group:g}, t={r.time:g}): {r.reason}" for r in self.skipped_.head(5).itertuples()
+            )
+            more = f"; and {len(self.skipped_) - 5} more" if len(self.skipped_) > 5 else ""
             warnings.warn(
                 f"{len(self.skipped_)} ATT(g,t) cell(s) skipped because a group has no observations in the "
-                "period or its base period (listed in skipped_; left out of every aggregation, as R did does)",
+                f"period or its base period — {shown}{more}. They are listed in skipped_ and left out of every "
+                "aggregation (as R did does); collect responses from that group in those waves to estimate them",
                 EmptyCellWarning,
                 stacklevel=3,
             )
