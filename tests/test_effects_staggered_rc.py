@@ -62,15 +62,20 @@ def _cells(res, att_gt):
 @pytest.mark.parametrize("r", BASE_R, ids=_key)
 def test_matches_independent_base_r_implementation(r):
     """All 36 configurations (rc_full, rc_sub, unbalanced × dr/ipw/reg × never/notyet × none/lpop):
-    ATT(g,t) and the simple aggregate to 1e-10, analytic SEs to 1e-9 (the R influence function
-    uses a finite-difference Jacobian)."""
+    ATT(g,t) and all four aggregations (overall and per event time / cohort / period) to 1e-10,
+    analytic SEs to 1e-9 (the R influence function uses a finite-difference Jacobian)."""
     res = _ours(r)
     ref, ours = _cells(res, r["att_gt"])
     np.testing.assert_allclose(ours["att"], ref[:, 2], rtol=0, atol=1e-10)
     np.testing.assert_allclose(ours["se"], ref[:, 3], rtol=0, atol=1e-9)
-    simple = res.aggregate("simple").iloc[0]
-    assert simple["att"] == pytest.approx(r["simple"][0], abs=1e-10)
-    assert simple["se"] == pytest.approx(r["simple"][1], abs=1e-9)
+    for agg, rows in r["aggregations"].items():
+        ref_agg = np.array([[np.nan if v is None else v for v in row] for row in rows], float)
+        frame = res.aggregate(agg)
+        assert len(frame) == len(ref_agg), agg
+        assert frame["term"].iloc[0] == "overall" and np.isnan(ref_agg[0, 0])
+        np.testing.assert_allclose(frame["value"].to_numpy(float)[1:], ref_agg[1:, 0], rtol=0, atol=0)
+        np.testing.assert_allclose(frame["att"], ref_agg[:, 1], rtol=0, atol=1e-10, err_msg=agg)
+        np.testing.assert_allclose(frame["se"], ref_agg[:, 2], rtol=0, atol=1e-9, err_msg=agg)
 
 
 @pytest.mark.parametrize("r", DIFFDIFF, ids=_key)

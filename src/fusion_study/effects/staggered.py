@@ -208,8 +208,8 @@ class StaggeredDiD:
     as cross-sections, and an unbalanced panel with 15 % of rows dropped;
     dr/ipw/reg, never/not-yet, with and without ``~lpop``): an independent
     base-R implementation from the published formulas
-    (``tests/reference/effects/drdid_rc_base.R``; ATT(g,t) and simple
-    aggregate to 1e-10, SEs to 1e-9) and diff-diff 3.13 ``CallawaySantAnna``
+    (``tests/reference/effects/drdid_rc_base.R``; ATT(g,t) and all four
+    aggregations to 1e-10, SEs to 1e-9) and diff-diff 3.13 ``CallawaySantAnna``
     (ATT(g,t), simple, event-time and cohort aggregates to 1e-10; SEs to
     1e-10 relative after its ``sqrt(G/(G-1))`` factor on unbalanced panels,
     except ``method="reg"`` with covariates, where diff-diff understates the

@@ -14,14 +14,14 @@
 # equations, Hajek means), and the influence function of the ATT is the
 # standard M-estimation linearisation -A^{-1} g_i(theta_hat), with the
 # Jacobian A of the mean estimating equations taken by central differences.
-# Aggregation: the simple (overall) ATT of Callaway & Sant'Anna (2021),
-# post-treatment cells weighted by cohort shares, with the estimation effect of
-# the shares (delta method) in its influence function.
+# Aggregations of Callaway & Sant'Anna (2021): simple, dynamic (event time),
+# group (cohort) and calendar, with cohort-share weights whose estimation
+# effect (delta method) enters the influence function.
 # Observations: rows for repeated cross-sections; for an unbalanced panel the
 # row-level influence functions are summed within unit (n = units) and the
 # cohort shares are unit shares.
 #
-# Run from the repo root: Rscript tests/reference/effects/drdid_rc_base.R
+# Run from the repo root (after make_rc_designs.py): Rscript tests/reference/effects/drdid_rc_base.R
 # Needs only base R + jsonlite. Writes drdid_rc_base.json beside this script.
 
 suppressPackageStartupMessages(library(jsonlite))
@@ -169,19 +169,56 @@ att_gt <- function(df, unit_ids, method, control, cov) {
   list(cells = cells, n = n, G_unit = as.numeric(G_unit))
 }
 
-simple_agg <- function(fit) {
+# Weighted average of cells with cohort-share weights pg_k / sum(pg) and its
+# influence function: sum_k w_k psi_k + sum_k ATT_k * IF(w_k), where
+# IF(pg_k) = 1{G_i = g_k} - pg_k and IF(w_k) = IF(pg_k)/S - pg_k * sum_j IF(pg_j) / S^2.
+share_avg <- function(fit, cells) {
   n <- fit$n
-  post <- Filter(function(c) c$time >= c$group, fit$cells)
-  pg <- sapply(post, function(c) mean(fit$G_unit == c$group))
+  pg <- sapply(cells, function(c) mean(fit$G_unit == c$group))
   S <- sum(pg)
   w <- pg / S
-  att <- sapply(post, `[[`, "att")
-  Psi <- sapply(post, `[[`, "psi")
-  # influence function of pg_k is 1{G_i = g_k} - pg_k; of w_k = pg_k / S by the delta method
-  Ipg <- sapply(post, function(c) as.numeric(fit$G_unit == c$group)) - matrix(pg, n, length(pg), byrow = TRUE)
+  att <- sapply(cells, `[[`, "att")
+  Psi <- matrix(sapply(cells, `[[`, "psi"), nrow = n)
+  Ipg <- matrix(sapply(cells, function(c) as.numeric(fit$G_unit == c$group)), nrow = n) -
+    matrix(pg, n, length(pg), byrow = TRUE)
   Iw <- Ipg / S - (rowSums(Ipg) %o% pg) / S^2
-  inf <- drop(Psi %*% w + Iw %*% att)
-  c(att = sum(w * att), se = sqrt(sum(inf^2)) / n)
+  list(att = sum(w * att), inf = drop(Psi %*% w + Iw %*% att))
+}
+se_of <- function(fit, inf) sqrt(sum(inf^2)) / fit$n
+
+# The four aggregations of Callaway & Sant'Anna (2021, Section 4): overall row
+# first, then one row per event time / cohort / calendar period: c(value, att, se).
+aggregations <- function(fit) {
+  cells <- fit$cells
+  grp <- sapply(cells, `[[`, "group"); tim <- sapply(cells, `[[`, "time")
+  is_post <- tim >= grp
+  out <- list()
+  s <- share_avg(fit, cells[is_post])
+  out$simple <- list(c(NA, s$att, se_of(fit, s$inf)))
+  # dynamic: event time e = t - g, cohort-share weights within e; overall = mean over e >= 0
+  es <- sort(unique(tim - grp))
+  per <- lapply(es, function(e) share_avg(fit, cells[tim - grp == e]))
+  pos <- es >= 0
+  inf <- Reduce(`+`, lapply(per[pos], `[[`, "inf")) / sum(pos)
+  out$dynamic <- c(list(c(NA, mean(sapply(per[pos], `[[`, "att")), se_of(fit, inf))),
+                   lapply(seq_along(es), function(i) c(es[i], per[[i]]$att, se_of(fit, per[[i]]$inf))))
+  # group: equal-weight mean of a cohort's post cells; overall weights cohorts by their shares
+  gl <- sort(unique(grp))
+  theta <- sapply(gl, function(g) mean(sapply(cells[is_post & grp == g], `[[`, "att")))
+  infg <- sapply(gl, function(g) rowMeans(matrix(sapply(cells[is_post & grp == g], `[[`, "psi"), nrow = fit$n)))
+  pgg <- sapply(gl, function(g) mean(fit$G_unit == g))
+  S <- sum(pgg)
+  Ipg <- sapply(gl, function(g) as.numeric(fit$G_unit == g)) - matrix(pgg, fit$n, length(gl), byrow = TRUE)
+  inf <- drop(infg %*% (pgg / S) + (Ipg / S - (rowSums(Ipg) %o% pgg) / S^2) %*% theta)
+  out$group <- c(list(c(NA, sum(pgg / S * theta), se_of(fit, inf))),
+                 lapply(seq_along(gl), function(i) c(gl[i], theta[i], se_of(fit, infg[, i]))))
+  # calendar: periods t >= first cohort, post cells of time t with cohort-share weights; overall = mean
+  tl <- sort(unique(tim[tim >= min(gl)]))
+  per <- lapply(tl, function(t) share_avg(fit, cells[is_post & tim == t]))
+  inf <- Reduce(`+`, lapply(per, `[[`, "inf")) / length(per)
+  out$calendar <- c(list(c(NA, mean(sapply(per, `[[`, "att")), se_of(fit, inf))),
+                    lapply(seq_along(tl), function(i) c(tl[i], per[[i]]$att, se_of(fit, per[[i]]$inf))))
+  out
 }
 
 # ---------------------------------------------------------------- run
@@ -201,7 +238,7 @@ for (name in names(designs)) {
             c <- fit$cells[[i]]
             c(c$group, c$time, c$att, se[i])
           }),
-          simple = unname(simple_agg(fit))
+          aggregations = aggregations(fit)
         )
       }
     }
@@ -211,5 +248,5 @@ out <- list(meta = list(generator = paste("base", R.version.string, "+ jsonlite"
                         script = "tests/reference/effects/drdid_rc_base.R",
                         designs = "tests/reference/effects/rc_designs.json"),
             results = results)
-writeLines(toJSON(out, digits = NA, auto_unbox = TRUE), file.path(here, "drdid_rc_base.json"))
+writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, na = "null"), file.path(here, "drdid_rc_base.json"))
 cat(length(results), "fits written\n")
