@@ -114,3 +114,14 @@ def test_no_comparison_observations_in_a_period_rc():
         res = _fit(sub, unit="rid", panel=False)
     assert set(res.skipped_["time"]) == {2007}
     assert res.att_gt.query("time < 2007")["att"].notna().all()
+
+
+@pytest.mark.parametrize("panel", [True, False])
+def test_small_scale_covariate_is_not_mistaken_for_separation(panel):
+    """lpop in thousands of log units has a logit coefficient above 30 but no separation:
+    the fit must equal the one on lpop (estimators are invariant to covariate scale)."""
+    df = mpdta().assign(lpop_k=lambda d: d["lpop"] / 1000, rid=lambda d: np.arange(len(d)))
+    unit = "countyreal" if panel else "rid"
+    a = _fit(df, covariates=["lpop"], panel=panel, unit=unit).att_gt
+    b = _fit(df, covariates=["lpop_k"], panel=panel, unit=unit).att_gt
+    np.testing.assert_allclose(b[["att", "se"]], a[["att", "se"]], rtol=0, atol=1e-12)

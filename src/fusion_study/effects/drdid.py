@@ -73,9 +73,12 @@ def _logit(D: np.ndarray, X: np.ndarray, w: np.ndarray, *, max_iter: int = 100) 
             break
     eta = X @ beta
     p = 1.0 / (1.0 + np.exp(-eta))
-    if np.max(np.abs(beta)) > 30 or (p.max() > 1 - 1e-10 and D[p > 1 - 1e-10].all()) and (
-        p.min() < 1e-10
-    ):
+    # Separation: the MLE does not exist and Newton drives the linear predictor of the
+    # perfectly predicted units to +-infinity (about one unit per iteration). Judged on the
+    # linear predictor, not the coefficients, so covariates on a small scale (large
+    # coefficients, moderate eta) are not mistaken for separation.
+    hi, lo = eta > 30, eta < -30
+    if (hi.any() and (D[hi] == 1).all()) or (lo.any() and (D[lo] == 0).all()):
         raise EstimationError(
             "propensity model: perfect separation — the covariates predict treatment exactly; "
             "drop or coarsen the covariate that separates the groups"
