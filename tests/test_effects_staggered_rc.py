@@ -137,3 +137,25 @@ def test_rc_influence_function_is_the_exact_derivative(method):
         down = did_rc(y, post, D, X, w, method=method)[0]
         num[i] = n * (up - down) / (2 * h)
     np.testing.assert_allclose(inf, num, rtol=0, atol=1e-6 * np.abs(inf).max())
+
+
+def test_stored_diff_diff_numbers_are_reproduced_by_the_installed_version():
+    """Live cross-check of one configuration per design, so a diff-diff upgrade that changes
+    these numbers is noticed (the stored file is what the other tests compare to)."""
+    diff_diff = pytest.importorskip("diff_diff")
+    for r in DIFFDIFF:
+        if r["method"] != "dr" or r["control"] != "notyet" or not r["covariates"]:
+            continue
+        spec = DESIGNS[r["design"]]
+        df = mpdta().iloc[spec["rows"]].reset_index(drop=True)
+        df["row"] = spec["rows"]
+        panel = spec["unit"] != "row"
+        est = diff_diff.CallawaySantAnna(control_group="not_yet_treated", estimation_method="dr",
+                                         pscore_trim=1e-6, n_bootstrap=0, panel=panel,
+                                         allow_unbalanced_panel=panel)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gt = est.fit(df, outcome="lemp", unit=spec["unit"], time="year", first_treat="first.treat",
+                         covariates=["lpop"]).to_dataframe("group_time")
+        np.testing.assert_allclose(gt[["effect", "se"]].to_numpy(), np.asarray(r["att_gt"])[:, 2:],
+                                   rtol=1e-10, atol=1e-12)
