@@ -28,7 +28,10 @@ DIFFDIFF = json.loads((REF / "diffdiff_rc_unbalanced.json").read_text())["result
 
 
 def _key(r):
-    return f"{r['design']}-{r['method']}-{r['control']}-{'lpop' if r['covariates'] else 'nocov'}"
+    key = f"{r['design']}-{r['method']}-{r['control']}-{'lpop' if r['covariates'] else 'nocov'}"
+    if r.get("base_period", "varying") != "varying" or r.get("anticipation", 0):
+        key += f"-{r['base_period']}-ant{r['anticipation']}"
+    return key
 
 
 _FITS: dict = {}
@@ -41,12 +44,14 @@ def _ours(r):
         spec = DESIGNS[r["design"]]
         df = mpdta().iloc[spec["rows"]].reset_index(drop=True)
         df["row"] = spec["rows"]
+        df = df[~df["first.treat"].isin(r.get("drop_cohorts", []))]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # UnbalancedPanelWarning is expected for the panel design
             _FITS[key] = staggered_did(
                 df, outcome="lemp", unit=spec["unit"], time="year", cohort="first.treat",
                 panel=spec["unit"] != "row", method=r["method"], control=r["control"],
-                covariates=r["covariates"] or None,
+                covariates=r["covariates"] or None, base_period=r.get("base_period", "varying"),
+                anticipation=r.get("anticipation", 0),
             )
     return _FITS[key]
 
@@ -80,7 +85,8 @@ def test_matches_independent_base_r_implementation(r):
 
 @pytest.mark.parametrize("r", DIFFDIFF, ids=_key)
 def test_matches_diff_diff(r):
-    """diff-diff 3.13 ``CallawaySantAnna`` (pscore_trim=1e-6, never binding here).
+    """diff-diff 3.13 ``CallawaySantAnna`` (pscore_trim=1e-6, never binding here); also with a
+    universal base period and with anticipation=1 (dr, ~lpop).
 
     Points (ATT(g,t), simple, event-time, cohort): 1e-10. SEs: 1e-10 after two documented
     differences: (i) for the unbalanced panel diff-diff multiplies the unit-clustered SE by
@@ -109,7 +115,13 @@ def test_matches_diff_diff(r):
         G = res.n_obs_
         scale = np.sqrt(G / (G - 1))
     np.testing.assert_allclose(ours["se"] * scale, ref[:, 3], rtol=1e-10, atol=0)
-    np.testing.assert_allclose(dynamic.loc[ev[:, 0], "se"] * scale, ev[:, 2], rtol=1e-10, atol=0)
+    ours_ev_se = dynamic.loc[ev[:, 0], "se"].to_numpy() * scale
+    ref_ev_se = ev[:, 2]
+    # universal base: the reference event time e = -1 is 0 by construction; diff-diff reports
+    # its SE as NaN, we report 0 (a zero influence function)
+    assert (ours_ev_se[np.isnan(ref_ev_se)] == 0).all()
+    ok = ~np.isnan(ref_ev_se)
+    np.testing.assert_allclose(ours_ev_se[ok], ref_ev_se[ok], rtol=1e-10, atol=0)
     np.testing.assert_allclose(group.loc[gr[:, 0], "se"] * scale, gr[:, 2], rtol=1e-10, atol=0)
     assert simple["se"] * scale == pytest.approx(r["simple"][1], rel=1e-10)
 
@@ -144,7 +156,7 @@ def test_stored_diff_diff_numbers_are_reproduced_by_the_installed_version():
     these numbers is noticed (the stored file is what the other tests compare to)."""
     diff_diff = pytest.importorskip("diff_diff")
     for r in DIFFDIFF:
-        if r["method"] != "dr" or r["control"] != "notyet" or not r["covariates"]:
+        if r["method"] != "dr" or r["control"] != "notyet" or not r["covariates"] or "base_period" in r:
             continue
         spec = DESIGNS[r["design"]]
         df = mpdta().iloc[spec["rows"]].reset_index(drop=True)
