@@ -120,6 +120,8 @@ def test_errors_name_the_problem():
         brand_type_moderation(df, control="all")
     with pytest.raises(ValueError, match=r"column\(s\) \['cohort_brand'\]"):
         brand_type_moderation(df.drop(columns="cohort_brand"))
+    with pytest.raises(ValueError, match="period number"):
+        brand_type_moderation(df.assign(cohort_brand="2024Q3"))
     bad = df.assign(brand_type=df["brand_type"].replace({"copied": "borrowed"}))
     with pytest.raises(ValueError, match="borrowed"):
         brand_type_moderation(bad)

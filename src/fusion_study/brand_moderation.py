@@ -125,7 +125,11 @@ def _prepare(data: pd.DataFrame, outcome: str, brand_type: str, cohort: str):
     d = d.dropna(subset=[outcome, "branch_id", "period"])
     if len(d) < n0:
         notes.append(f"{n0 - len(d)} responses without a {outcome} score or branch left out")
-    d[cohort] = pd.to_numeric(d[cohort], errors="raise").fillna(0).astype(float)
+    try:
+        d[cohort] = pd.to_numeric(d[cohort], errors="raise").fillna(0).astype(float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"brand_type_moderation: column {cohort!r} must hold the brand launch as a period number "
+                         f"(0 = no launch), as exposures() gives; could not read it: {exc}") from exc
     for col in ("period", cohort):
         v = d[col].to_numpy(float)
         if not np.allclose(v, np.round(v)):
