@@ -318,14 +318,30 @@ def brand_type_moderation(
         launched brands; :class:`~fusion_study.effects.DiDSpecificationError`
         when a type has no comparison branches.
 
+    Notes
+    -----
+    Why one comparison group for all types (not comparisons within the type):
+    a contrast of two ATTs estimated against the *same* not-yet-launched
+    branches removes whatever those comparison branches went through (their
+    own teams and platform starting); type-specific comparison groups would
+    leave that in, and would leave 3–5 branches per type on a city-sized study.
+    Implementation: one :func:`~fusion_study.effects.staggered_did` fit whose
+    cohort codes are the launch quarter minus a type offset below one quarter,
+    so each type has its own cohorts while "not yet launched" is unchanged;
+    the contrasts' covariance comes from the cells' influence functions
+    (including that of the estimated cohort weights), clustered by branch.
+
     Validated against
     -----------------
     The type ATTs: a hand-computed difference of mean changes (closed form,
     1e-8); with a single type the estimate and SE equal
     :func:`~fusion_study.effects.staggered_did`'s simple aggregation (itself
     checked against R ``did`` 2.5.1) to 1e-10. The contrasts: the simulator's
-    true brand effects by type (``benchmarks/validate_brand_moderation.py``:
-    Monte Carlo coverage and bias, ``benchmarks/results/``).
+    true brand effects by type, 200 simulated studies of 96 branches
+    (``benchmarks/validate_brand_moderation.py``,
+    ``benchmarks/results/validate_brand_moderation_200``): 95 % CI coverage
+    0.93 (distinctive − generic, − copied) and 0.91 (placebo); mean estimate
+    1.53 against a true 1.90 index points.
 
     Examples
     --------
