@@ -98,8 +98,8 @@ class OrdinalMoments:
         x = np.asarray(x, dtype=float)
         self.items = list(items)
         p = x.shape[1]
-        if p < 2:
-            raise ValueError(f"{what}: polychoric correlations need at least 2 items, got {self.items}")
+        if p < 1:
+            raise ValueError(f"{what}: no items given")
         if missing == "listwise":
             ok = ~np.isnan(x).any(axis=1)
             self.n_dropped = int((~ok).sum())
@@ -153,8 +153,8 @@ class OrdinalMoments:
         pad[:, 0] = -np.inf
         for j, t in enumerate(self.tau):
             pad[j, 1:len(t) + 1] = t
-        ii = np.array([a for a, _ in self.pairs])
-        jj = np.array([b for _, b in self.pairs])
+        ii = np.array([a for a, _ in self.pairs], dtype=int)
+        jj = np.array([b for _, b in self.pairs], dtype=int)
         return pad[ii], pad[jj], kmax
 
     def _cells(self, r, ta, tb, derivatives=False):
@@ -188,6 +188,9 @@ class OrdinalMoments:
         tabs = self._tables()
         self.tables = tabs
         npair = tabs.sum(axis=(1, 2))
+        if not self.pairs:
+            self.rho_flat, self.rho, self.npair = np.zeros(0), np.eye(self.p), npair
+            return
         if np.any(npair < 2):
             bad = [(self.items[i], self.items[j]) for (i, j), m in zip(self.pairs, npair) if m < 2]
             raise ValueError(f"item pair(s) {bad[:5]} have fewer than 2 respondents answering both")
@@ -318,9 +321,11 @@ def polychoric(data: pd.DataFrame, items: list[str], *, missing: str = "listwise
     >>> polychoric(df, ["a", "b"])[["item1", "item2", "n"]].values.tolist()
     [['a', 'b', 2000]]
     """
+    if len(items) < 2:
+        raise ValueError(f"polychoric correlations need at least 2 items, got {list(items)}")
     mom = _moments(data, items, missing, "polychoric")
     nt = len(mom.tau_flat)
-    se = np.sqrt(np.diag(mom.gamma)[nt:] / mom.n)
+    se = np.sqrt(np.diag(mom.gamma)[nt:] / (mom.n - 1))  # lavaan divides by N - 1
     return pd.DataFrame({
         "item1": [mom.items[j] for _, j in mom.pairs],
         "item2": [mom.items[i] for i, _ in mom.pairs],
@@ -351,6 +356,6 @@ def thresholds(data: pd.DataFrame, items: list[str], *, missing: str = "listwise
         j = mom.items.index(item)
         c = int(name[1:]) - 1
         rows.append({"item": item, "threshold": name, "below": float(mom.levels[j][c]),
-                     "value": mom.tau_flat[k], "se": np.sqrt(mom.gamma[k, k] / mom.n)})
+                     "value": mom.tau_flat[k], "se": np.sqrt(mom.gamma[k, k] / (mom.n - 1))})
     assert len(rows) == nt
     return pd.DataFrame(rows)
