@@ -51,6 +51,16 @@ def hs():
 
 
 @pytest.fixture(scope="module")
+def hs_missing(hs):
+    """The same NA pattern as make_ordinal_reference.R (R rows 1, 8, ...; 0-based here)."""
+    out = hs.astype(float)
+    out.loc[np.arange(0, 301, 7), "x2"] = np.nan
+    out.loc[np.arange(2, 301, 11), "x5"] = np.nan
+    out.loc[np.arange(4, 301, 13), "x9"] = np.nan
+    return out
+
+
+@pytest.fixture(scope="module")
 def example():
     ex = pd.read_csv(REF_DIR / "example_customer_items.csv")
     ex["qual4"] = 8 - ex["qual4"]  # reverse-keyed items, as in the R script
@@ -77,11 +87,12 @@ def test_bivariate_normal_cdf_matches_scipy():
                                [0.6179114221889527, 0.0, 0.6179114221889527], atol=1e-15)
 
 
-@pytest.mark.parametrize("key", ["hs", "example"])
-def test_polychoric_statistics_match_lavaan(key, hs, example):
-    data = hs if key == "hs" else example
+@pytest.mark.parametrize("key", ["hs", "example", "hs_pairwise", "hs_listwise"])
+def test_polychoric_statistics_match_lavaan(key, hs, example, hs_missing):
+    data = {"hs": hs, "example": example}.get(key, hs_missing)
     ref = REF[key]
-    mom = OrdinalMoments(data.to_numpy(float), list(data.columns))
+    mom = OrdinalMoments(data.to_numpy(float), list(data.columns),
+                         missing="pairwise" if key == "hs_pairwise" else "listwise")
     assert mom.n == ref["nobs"]
     np.testing.assert_allclose(mom.rho, np.array(ref["polychoric"]), atol=1e-7)
     np.testing.assert_allclose(mom.tau_flat, list(ref["thresholds"].values()), atol=1e-12)
@@ -109,10 +120,12 @@ def test_tidy_polychoric_and_thresholds(hs):
     ("hs_misfit", "hs", HS_MISFIT, {}),
     ("example", "example", EX_MODEL, {}),
     ("example_stdlv", "example", EX_MODEL, {"std_lv": True}),
+    ("hs_listwise", "hs_missing", HS_MODEL, {}),
+    ("hs_pairwise", "hs_missing", HS_MODEL, {"missing": "pairwise"}),
 ])
-def test_wlsmv_matches_lavaan(key, data_name, model, kw, hs, example):
+def test_wlsmv_matches_lavaan(key, data_name, model, kw, hs, example, hs_missing):
     """Estimates, robust SEs, std.all, thresholds and fit measures of ``cfa(..., ordered=TRUE)``."""
-    fit = _fit(model, hs if data_name == "hs" else example, **kw)
+    fit = _fit(model, {"hs": hs, "example": example, "hs_missing": hs_missing}[data_name], **kw)
     ref = REF[key]
     rp = pd.DataFrame(ref["params"])
     rp = rp[~rp["op"].isin(["~*~", "~1"])]  # constant scale and intercept rows, not reported

@@ -30,10 +30,11 @@ def instrument_frame(study, instrument: str) -> tuple[pd.DataFrame, pd.DataFrame
 
 
 def study_validity(study, *, instruments=("customer_survey", "staff_survey"),
-                   missing: str = "listwise") -> dict[str, dict[str, pd.DataFrame]]:
+                   missing: str = "listwise", ordered: bool = False) -> dict[str, dict[str, pd.DataFrame]]:
     """Validity report (see :func:`validity_report`) for each survey instrument of a study.
 
-    Scales and reverse-coded items come from the study's codebook.
+    Scales and reverse-coded items come from the study's codebook. ``ordered=True`` fits the
+    CFAs as ordinal (WLSMV on polychoric correlations, as lavaan's ``ordered=TRUE``).
 
     Returns
     -------
@@ -42,7 +43,7 @@ def study_validity(study, *, instruments=("customer_survey", "staff_survey"),
     out = {}
     for inst in instruments:
         data, cb = instrument_frame(study, inst)
-        out[inst] = validity_report(data, cb, missing=missing)
+        out[inst] = validity_report(data, cb, missing=missing, ordered=ordered)
     return out
 
 

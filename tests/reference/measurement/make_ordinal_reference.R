@@ -51,5 +51,13 @@ hs_model2 <- ' visual =~ x1 + x2 + x3 + x7 + x8 + x9
                textual =~ x4 + x5 + x6 '
 out$hs_misfit <- tidy_ordinal(cfa(hs_model2, data = hso, ordered = TRUE))
 
+# missing answers, pairwise (lavaan's option for ordered data): NAs at fixed rows
+hsm <- hso
+hsm$x2[seq(1, 301, by = 7)] <- NA
+hsm$x5[seq(3, 301, by = 11)] <- NA
+hsm$x9[seq(5, 301, by = 13)] <- NA
+out$hs_pairwise <- tidy_ordinal(cfa(hs_model, data = hsm, ordered = TRUE, missing = "pairwise"), keep_gamma = TRUE)
+out$hs_listwise <- tidy_ordinal(cfa(hs_model, data = hsm, ordered = TRUE))
+
 write_json(out, "ordinal_reference.json", digits = NA, auto_unbox = TRUE, matrix = "rowmajor", pretty = FALSE)
 cat("ok ordinal\n")
