@@ -221,3 +221,10 @@ def test_wlsmv_intervals_cover_the_true_loadings(example_study, instrument, n_it
     # normal-theory ML on the category codes is attenuated (what the ordinal estimator fixes)
     assert (ml["est"] - ml["true_std"]).mean() < -0.015
     assert ml["covered"].isna().all()
+
+
+def test_gamma_does_not_depend_on_the_chunk_size(hs_missing):
+    mom = OrdinalMoments(hs_missing.to_numpy(float), list(hs_missing.columns), missing="pairwise")
+    full = mom.gamma.copy()
+    mom._gamma(chunk=37)
+    np.testing.assert_allclose(mom.gamma, full, rtol=1e-12, atol=1e-14)

@@ -179,8 +179,9 @@ class OrdinalMoments:
         kmax = max(len(t) for t in self.tau) + 1
         tabs = np.zeros((len(self.pairs), kmax, kmax))
         for m, (i, j) in enumerate(self.pairs):
-            ok = (self.codes[:, i] >= 0) & (self.codes[:, j] >= 0)
-            np.add.at(tabs[m], (self.codes[ok, i], self.codes[ok, j]), 1.0)
+            ci, cj = self.codes[:, i], self.codes[:, j]
+            ok = (ci >= 0) & (cj >= 0)
+            tabs[m] = np.bincount(ci[ok] * kmax + cj[ok], minlength=kmax * kmax).reshape(kmax, kmax)
         return tabs
 
     def _correlations(self, tol: float = 1e-12, max_iter: int = 200):
@@ -218,62 +219,78 @@ class OrdinalMoments:
         self.npair = npair
 
     # ------------------------------------------------------------ asymptotic covariance
-    def _gamma(self):
+    def _gamma(self, chunk: int = 20_000):
         """NACOV of (thresholds, correlations) from casewise scores (sandwich with two-step correction).
 
         The "bread" uses cross-products of the casewise scores (outer-product
         information), as lavaan does: per item for the thresholds, and the
         rho-score × bivariate threshold-score products for the two-step correction.
+        Scores depend on a respondent's categories only, so the bread comes from the
+        marginal and bivariate tables; the "meat" is one pass over the respondents in chunks.
         """
         n = self.n
         nt = len(self.tau_flat)
         npr = len(self.pairs)
         codes = self.codes
-        # univariate threshold scores (n × nt), information block diagonal per item
-        sc_th = np.zeros((n, nt))
+        # univariate threshold scores per category (K × k per item); information block diagonal
+        score_th = []
         a11 = np.zeros((nt, nt))
         for j in range(self.p):
             t = np.concatenate([[-np.inf], self.tau[j], [np.inf]])
             phi = _npdf(t)
             pr = ndtr(t[1:]) - ndtr(t[:-1])
-            c = codes[:, j]
-            obs = c >= 0
             o, k = self.tau_offset[j], len(self.tau[j])
             # threshold m (1..k) is the upper bound of category m-1 and the lower bound of category m
             m = np.arange(1, k + 1)
-            co = c[obs, None]
-            sc_th[obs, o:o + k] = phi[m] * ((co == m - 1).astype(float) - (co == m)) / pr[c[obs]][:, None]
-            blk = sc_th[:, o:o + k]
-            a11[o:o + k, o:o + k] = blk.T @ blk / n
-        # bivariate rho scores; cross-products with the bivariate threshold scores
-        ta, tb, _ = self._grids(None)
+            cat = np.arange(k + 1)[:, None]
+            sj = phi[m] * ((cat == m - 1).astype(float) - (cat == m)) / pr[:, None]
+            counts = np.bincount(codes[codes[:, j] >= 0, j], minlength=k + 1)
+            a11[o:o + k, o:o + k] = sj.T @ (sj * counts[:, None]) / n
+            score_th.append(np.vstack([sj, np.zeros((1, k))]))  # last row: missing answer
+        # bivariate rho scores and their cross-products with the bivariate threshold scores
+        ta, tb, kmax = self._grids(None)
         prob, dprob, gh, gk = self._cells(self.rho_flat, ta, tb, derivatives=True)
-        sc_rho = np.zeros((n, npr))
         a21 = np.zeros((npr, nt))
+        pos = prob > 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(prob > 0, dprob / prob, 0.0)
+            ratio = np.where(pos, dprob / np.where(pos, prob, 1.0), 0.0)
+            weight = np.where(pos, self.tables * ratio / np.where(pos, prob, 1.0), 0.0) / n  # N P' / P² / n
+        a22 = np.sum(self.tables * ratio**2, axis=(1, 2)) / n
         for q, (i, j) in enumerate(self.pairs):
-            ok = (codes[:, i] >= 0) & (codes[:, j] >= 0)
-            ci, cj = codes[ok, i], codes[ok, j]
-            sc = ratio[q, ci, cj]
-            sc_rho[ok, q] = sc
-            pc = prob[q, ci, cj]
-            # dP[a, b]/dtau_i,c: grid row c enters cell row a = c - 1 with + and a = c with -
             ki, kj = len(self.tau[i]), len(self.tau[j])
-            row = gh[q][:, 1:] - gh[q][:, :-1]  # (grid rows, b)
-            rows_c = np.arange(1, ki + 1)
-            d_i = (row[rows_c][:, cj] * ((ci == rows_c[:, None] - 1).astype(float) - (ci == rows_c[:, None])))
-            col = gk[q][1:, :] - gk[q][:-1, :]  # (a, grid cols)
-            cols_c = np.arange(1, kj + 1)
-            d_j = (col[:, cols_c][ci].T * ((cj == cols_c[:, None] - 1).astype(float) - (cj == cols_c[:, None])))
-            a21[q, self.tau_offset[i]:self.tau_offset[i] + ki] = (d_i / pc) @ sc / n
-            a21[q, self.tau_offset[j]:self.tau_offset[j] + kj] = (d_j / pc) @ sc / n
-        a22 = np.einsum("nq,nq->q", sc_rho, sc_rho) / n
-        # influence functions: IF_tau = A11^-1 u, IF_rho = A22^-1 (v - A21 A11^-1 u)
-        if_th = sc_th @ np.linalg.inv(a11).T
-        if_rho = (sc_rho - if_th @ a21.T) / a22
-        infl = np.hstack([if_th, if_rho])
-        self.gamma = infl.T @ infl / n
+            m = weight[q]
+            c = np.arange(1, ki + 1)
+            # dP[a, b]/dtau_i,c = ±(gh[c, b+1] - gh[c, b]) for a = c - 1 (+) and a = c (-)
+            a21[q, self.tau_offset[i]:self.tau_offset[i] + ki] = np.sum(
+                (m[c - 1] - m[c]) * (gh[q][c, 1:] - gh[q][c, :-1]), axis=1)
+            c = np.arange(1, kj + 1)
+            a21[q, self.tau_offset[j]:self.tau_offset[j] + kj] = np.sum(
+                (m[:, c - 1] - m[:, c]) * (gk[q][1:, c] - gk[q][:-1, c]), axis=0)
+        # influence functions IF_tau = A11^-1 u, IF_rho = A22^-1 (v - A21 A11^-1 u); Γ = mean IF IF'
+        a11_inv_t = np.linalg.inv(a11).T
+        # rho score per cell, with an extra zero row and column for a missing answer
+        ratio_pad = np.zeros((npr, kmax + 1, kmax + 1))
+        ratio_pad[:, :kmax, :kmax] = ratio
+        flat = ratio_pad.reshape(npr, (kmax + 1) ** 2)
+        ii = np.array([i for i, _ in self.pairs], dtype=int)
+        jj = np.array([j for _, j in self.pairs], dtype=int)
+        gamma = np.zeros((nt + npr, nt + npr))
+        infl = np.empty((min(chunk, n), nt + npr))
+        for lo in range(0, n, chunk):
+            cc = codes[lo:lo + chunk]
+            rows = cc.shape[0]
+            f = infl[:rows]
+            u = np.empty((rows, nt))
+            for j in range(self.p):
+                o, k = self.tau_offset[j], len(self.tau[j])
+                u[:, o:o + k] = score_th[j][cc[:, j]]  # code -1 picks the zero row
+            f[:, :nt] = u @ a11_inv_t
+            cm = np.where(cc < 0, kmax, cc)
+            if npr:
+                v = np.take_along_axis(flat, (cm[:, ii] * (kmax + 1) + cm[:, jj]).T, axis=1).T
+                f[:, nt:] = (v - f[:, :nt] @ a21.T) / a22
+            gamma += f.T @ f
+        self.gamma = gamma / n
 
     # ------------------------------------------------------------ outputs
     def threshold_names(self) -> list[tuple[str, str]]:
