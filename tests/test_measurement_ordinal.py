@@ -228,3 +228,23 @@ def test_gamma_does_not_depend_on_the_chunk_size(hs_missing):
     full = mom.gamma.copy()
     mom._gamma(chunk=37)
     np.testing.assert_allclose(mom.gamma, full, rtol=1e-12, atol=1e-14)
+
+
+def test_validity_report_with_ordered_items(example):
+    from fusion_study.measurement import validity_report
+
+    scales = {"expectation": ["exp1", "exp2", "exp3"], "quality": ["qual1", "qual2", "qual3", "qual4"],
+              "image": ["img1", "img2", "img3"], "satisfaction": ["sat1", "sat2", "sat3"],
+              "dependency": ["dep1", "dep2", "dep3"]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MeasurementWarning)
+        rep = validity_report(example, scales, ordered=True)
+        with pytest.raises(ValueError, match="use one of"):
+            validity_report(example, scales, ordered=True, missing="fiml")
+    ref = pd.DataFrame(REF["example"]["params"]).query("op == '=~'")
+    np.testing.assert_allclose(rep["loadings"]["std_all"], ref["std_all"], rtol=2e-6)
+    fit = rep["cfa_fit"].iloc[0]
+    assert fit["chisq"] == pytest.approx(REF["example"]["fit"]["chisq.scaled"], rel=1e-5)
+    assert fit["cfi"] == pytest.approx(REF["example"]["fit"]["cfi.scaled"], rel=1e-5)
+    assert rep["cfa_fit"]["delta_p"].isna().all() and rep["cfa_fit"]["aic"].isna().all()
+    assert (rep["cfa_fit"]["chisq"].iloc[1:] > fit["chisq"]).all()
