@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy.stats import multivariate_normal
 
-from fusion_study.measurement import CFA, MeasurementWarning
+from fusion_study.measurement import CFA, SEM, MeasurementWarning
 from fusion_study.measurement.polychoric import (
     OrdinalMoments,
     bivariate_normal_cdf,
@@ -28,6 +28,11 @@ REF = json.loads((REF_DIR / "ordinal_reference.json").read_text())
 
 HS_MODEL = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"
 HS_MISFIT = "visual =~ x1 + x2 + x3 + x7 + x8 + x9\n textual =~ x4 + x5 + x6"
+HS_SEM = """visual =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed =~ x7 + x8 + x9
+speed ~ visual + textual
+x7 ~~ x8"""
 EX_MODEL = """expectation =~ exp1 + exp2 + exp3
 quality =~ qual1 + qual2 + qual3 + qual4
 image =~ img1 + img2 + img3
@@ -68,10 +73,10 @@ def example():
     return ex
 
 
-def _fit(model, data, **kw):
+def _fit(model, data, *, cls=CFA, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MeasurementWarning)
-        return CFA(model, ordered=True, **kw).fit(data)
+        return cls(model, ordered=True, **kw).fit(data)
 
 
 def test_bivariate_normal_cdf_matches_scipy():
@@ -122,6 +127,7 @@ def test_tidy_polychoric_and_thresholds(hs):
     ("example_stdlv", "example", EX_MODEL, {"std_lv": True}),
     ("hs_listwise", "hs_missing", HS_MODEL, {}),
     ("hs_pairwise", "hs_missing", HS_MODEL, {"missing": "pairwise"}),
+    ("hs_sem", "hs", HS_SEM, {"cls": SEM}),  # regressions, a residual covariance and a Heywood case
 ])
 def test_wlsmv_matches_lavaan(key, data_name, model, kw, hs, example, hs_missing):
     """Estimates, robust SEs, std.all, thresholds and fit measures of ``cfa(..., ordered=TRUE)``."""
@@ -140,6 +146,11 @@ def test_wlsmv_matches_lavaan(key, data_name, model, kw, hs, example, hs_missing
         assert fi[ours] == pytest.approx(ref["fit"][theirs], rel=1e-5, abs=1e-10), ours
     assert fit.estimator_ == "WLSMV"
     assert "WLSMV" in fit.summary()
+
+
+def test_heywood_case_is_flagged(hs):
+    with pytest.warns(MeasurementWarning, match="Heywood case: negative variance estimate for \\['x9'\\]"):
+        SEM(HS_SEM, ordered=True).fit(hs)
 
 
 def test_validity_tables_use_the_ordinal_solution(example):
@@ -248,3 +259,9 @@ def test_validity_report_with_ordered_items(example):
     assert fit["cfi"] == pytest.approx(REF["example"]["fit"]["cfi.scaled"], rel=1e-5)
     assert rep["cfa_fit"]["delta_p"].isna().all() and rep["cfa_fit"]["aic"].isna().all()
     assert (rep["cfa_fit"]["chisq"].iloc[1:] > fit["chisq"]).all()
+
+
+def test_unidentified_model_warns_and_gives_nan_se(hs):
+    with pytest.warns(MeasurementWarning, match="not identified"):
+        fit = CFA({"a": ["x1", "x2"]}, ordered=True).fit(hs)
+    assert fit.params_.query("op == '=~' and free")["se"].isna().all()

@@ -162,9 +162,14 @@ def fit_ordinal(model_obj, data: pd.DataFrame, codebook: pd.DataFrame | None = N
             par.value = float(resid_var[spec.observed.index(par.lhs)])
     model = RamModel(spec)
     delta = dsig[:, ii, jj].T
-    bread = np.linalg.inv(delta.T @ (w[:, None] * delta))
-    h = bread @ (delta.T * w)
-    vcov = h @ g_rr @ h.T / (n - 1)
+    info = delta.T @ (w[:, None] * delta)
+    if spec.n_free > len(r) or np.linalg.matrix_rank(info) < spec.n_free:
+        warn(f"{name}: the model is not identified ({spec.n_free} free parameters, {len(r)} polychoric "
+             "correlations, or a rank-deficient information matrix); standard errors are NaN")
+        vcov = np.full((spec.n_free, spec.n_free), np.nan)
+    else:
+        h = np.linalg.solve(info, delta.T * w)
+        vcov = h @ g_rr @ h.T / (n - 1)
     model_obj.spec_, model_obj.groups_, model_obj._means = spec, [None], False
     model_obj._ram, model_obj.theta_, model_obj.n_ = model, theta, n
     model_obj.converged_, model_obj.n_iter_ = ok, it
@@ -204,9 +209,9 @@ def _fit_indices(mom, sig_hat, w, delta, npar, nt) -> pd.Series:
     df = k - npar
     e = r - sig_hat
     chisq = (n - 1) * float(np.sum(w * e * e))
-    wd = w[:, None] * delta
-    u = np.diag(w) - wd @ np.linalg.solve(delta.T @ wd, wd.T)
     if df > 0:
+        wd = w[:, None] * delta
+        u = np.diag(w) - wd @ np.linalg.pinv(delta.T @ wd) @ wd.T
         chisq_s, scale, shift = _scaled_shifted(chisq, df, u @ g)
     else:
         chisq_s, scale, shift = chisq, np.nan, np.nan

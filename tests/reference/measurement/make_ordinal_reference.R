@@ -51,6 +51,14 @@ hs_model2 <- ' visual =~ x1 + x2 + x3 + x7 + x8 + x9
                textual =~ x4 + x5 + x6 '
 out$hs_misfit <- tidy_ordinal(cfa(hs_model2, data = hso, ordered = TRUE))
 
+# structural model with a residual covariance (sem(): regressions among factors)
+hs_sem <- ' visual =~ x1 + x2 + x3
+            textual =~ x4 + x5 + x6
+            speed =~ x7 + x8 + x9
+            speed ~ visual + textual
+            x7 ~~ x8 '
+out$hs_sem <- tidy_ordinal(sem(hs_sem, data = hso, ordered = TRUE))
+
 # missing answers, pairwise (lavaan's option for ordered data): NAs at fixed rows
 hsm <- hso
 hsm$x2[seq(1, 301, by = 7)] <- NA
