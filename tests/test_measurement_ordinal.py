@@ -265,3 +265,12 @@ def test_unidentified_model_warns_and_gives_nan_se(hs):
     with pytest.warns(MeasurementWarning, match="not identified"):
         fit = CFA({"a": ["x1", "x2"]}, ordered=True).fit(hs)
     assert fit.params_.query("op == '=~' and free")["se"].isna().all()
+
+
+def test_empty_cell_of_a_two_by_two_table_as_lavaan():
+    """lavaan's zero.add = c(0.5, 0), zero.keep.margins = TRUE: a finite correlation, not ±1."""
+    zc = pd.DataFrame({"a": [1] * 30 + [2] * 30 + [1] * 10, "b": [1] * 30 + [2] * 30 + [2] * 10})
+    assert polychoric(zc, ["a", "b"])["rho"].item() == pytest.approx(REF["zero_cell"]["rho_ab"], abs=1e-7)
+    zc3 = pd.DataFrame({"a": [1] * 30 + [2] * 30 + [1] * 10 + [2] * 5, "b": [1] * 30 + [2] * 30 + [2] * 10 + [1] * 5,
+                        "c": [1] * 20 + [2] * 20 + [3] * 35})
+    np.testing.assert_allclose(polychoric_matrix(zc3, ["a", "b", "c"]), REF["zero_cell"]["cor3"], atol=1e-7)

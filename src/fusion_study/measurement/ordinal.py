@@ -29,9 +29,8 @@ thresholds and robust SEs to 2e-6 relative (lavaan's optimiser stops at ~1e-7), 
 to 1e-5 relative.
 
 Not implemented (lavaan has them): the theta parameterisation, mixing continuous and ordinal
-indicators, several groups, the "robust" CFI/TLI/RMSEA of Savalei (``cfi.robust``), DIFFTEST
-χ² differences, and lavaan's 0.5 added to empty cells of 2 × 2 tables (binary item pairs
-with an empty cell give a different polychoric than lavaan).
+indicators, several groups, the "robust" CFI/TLI/RMSEA of Savalei (``cfi.robust``) and
+DIFFTEST χ² differences.
 """
 
 from __future__ import annotations

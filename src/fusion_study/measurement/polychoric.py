@@ -10,7 +10,9 @@ with the two-step correction).
 
 Categories are the distinct observed values of each item, as when R turns a
 numeric column into an ordered factor: a 5-point item nobody answered "1" to
-has three thresholds, not four.
+has three thresholds, not four. An empty cell of a 2 × 2 table (two binary
+items) gets 0.5 with the margins kept, as lavaan's default ``zero.add``;
+larger tables are used as observed.
 """
 
 from __future__ import annotations
@@ -146,7 +148,7 @@ class OrdinalMoments:
         self.tau_offset = np.concatenate([[0], np.cumsum([len(t) for t in self.tau])])
 
     # ------------------------------------------------------------ step 2
-    def _grids(self, r):
+    def _grids(self):
         """Padded thresholds (-inf, tau..., +inf, +inf...) per pair: (npairs, kmax+1) each."""
         kmax = max(len(t) for t in self.tau) + 1
         pad = np.full((self.p, kmax + 1), np.inf)
@@ -185,7 +187,7 @@ class OrdinalMoments:
         return tabs
 
     def _correlations(self, tol: float = 1e-12, max_iter: int = 200):
-        ta, tb, _ = self._grids(None)
+        ta, tb, _ = self._grids()
         tabs = self._tables()
         self.tables = tabs
         npair = tabs.sum(axis=(1, 2))
@@ -195,18 +197,33 @@ class OrdinalMoments:
         if np.any(npair < 2):
             bad = [(self.items[i], self.items[j]) for (i, j), m in zip(self.pairs, npair) if m < 2]
             raise ValueError(f"item pair(s) {bad[:5]} have fewer than 2 respondents answering both")
+        # lavaan's zero.add = c(0.5, 0) with zero.keep.margins: an empty cell of a 2 × 2 table gets 0.5,
+        # the other cells ∓0.5 so that the margins (and thresholds) stay as observed
+        fit_tabs = tabs.copy()
+        for m, (i, j) in enumerate(self.pairs):
+            if len(self.tau[i]) == 1 and len(self.tau[j]) == 1:
+                t = fit_tabs[m]
+                for a, b in zip(*np.nonzero(tabs[m, :2, :2] == 0)):
+                    t[a, b] += 0.5
+                    t[a, 1 - b] -= 0.5
+                    t[1 - a, b] -= 0.5
+                    t[1 - a, 1 - b] += 0.5
+        tiny = np.finfo(float).tiny
         r = np.zeros(len(self.pairs))
         for _ in range(max_iter):
             prob, dprob = self._cells(r, ta, tb)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                score = np.where(tabs > 0, tabs * dprob / prob, 0.0).sum(axis=(1, 2))
-                info = npair * np.where(prob > 0, dprob**2 / prob, 0.0).sum(axis=(1, 2))
+            prob = np.maximum(prob, tiny)  # an observed cell the model gives (numerically) no mass
+            score = np.where(fit_tabs > 0, fit_tabs * dprob / prob, 0.0).sum(axis=(1, 2))
+            info = npair * (dprob**2 / prob).sum(axis=(1, 2))
             step = np.clip(score / info, -0.3, 0.3)  # damped far from the solution
             new = np.clip(r + step, -0.99999, 0.99999)
             delta = np.max(np.abs(new - r))
             r = new
             if delta < tol:
                 break
+        else:
+            warn(f"polychoric correlations did not converge in {max_iter} iterations (largest last step "
+                 f"{delta:.2g}); the contingency tables may be too sparse")
         if np.any(np.abs(r) > 0.9999):
             bad = [(self.items[i], self.items[j]) for (i, j), v in zip(self.pairs, r) if abs(v) > 0.9999]
             warn(f"polychoric correlation at ±1 for item pair(s) {bad[:5]}: the items are (nearly) "
@@ -248,7 +265,7 @@ class OrdinalMoments:
             a11[o:o + k, o:o + k] = sj.T @ (sj * counts[:, None]) / n
             score_th.append(np.vstack([sj, np.zeros((1, k))]))  # last row: missing answer
         # bivariate rho scores and their cross-products with the bivariate threshold scores
-        ta, tb, kmax = self._grids(None)
+        ta, tb, kmax = self._grids()
         prob, dprob, gh, gk = self._cells(self.rho_flat, ta, tb, derivatives=True)
         a21 = np.zeros((npr, nt))
         pos = prob > 0

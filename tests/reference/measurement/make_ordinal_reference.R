@@ -67,5 +67,13 @@ hsm$x9[seq(5, 301, by = 13)] <- NA
 out$hs_pairwise <- tidy_ordinal(cfa(hs_model, data = hsm, ordered = TRUE, missing = "pairwise"), keep_gamma = TRUE)
 out$hs_listwise <- tidy_ordinal(cfa(hs_model, data = hsm, ordered = TRUE))
 
+# 2 x 2 tables with an empty cell (lavaan adds 0.5 to it, keeping the margins)
+zc <- data.frame(a = c(rep(1, 30), rep(2, 30), rep(1, 10)), b = c(rep(1, 30), rep(2, 30), rep(2, 10)))
+zc3 <- data.frame(a = c(rep(1, 30), rep(2, 30), rep(1, 10), rep(2, 5)),
+                  b = c(rep(1, 30), rep(2, 30), rep(2, 10), rep(1, 5)),
+                  c = c(rep(1, 20), rep(2, 20), rep(3, 35)))
+out$zero_cell <- list(rho_ab = lavCor(zc, ordered = c("a", "b"))[1, 2],
+                      cor3 = unclass(lavCor(zc3, ordered = c("a", "b", "c"))))
+
 write_json(out, "ordinal_reference.json", digits = NA, auto_unbox = TRUE, matrix = "rowmajor", pretty = FALSE)
 cat("ok ordinal\n")
