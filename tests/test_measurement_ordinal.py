@@ -146,6 +146,7 @@ def test_wlsmv_matches_lavaan(key, data_name, model, kw, hs, example, hs_missing
         assert fi[ours] == pytest.approx(ref["fit"][theirs], rel=1e-5, abs=1e-10), ours
     assert fit.estimator_ == "WLSMV"
     assert "WLSMV" in fit.summary()
+    assert repr(fit).endswith("(estimator='WLSMV', missing='%s', ordered=True)" % kw.get("missing", "listwise"))
 
 
 def test_heywood_case_is_flagged(hs):

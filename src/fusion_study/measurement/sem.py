@@ -110,7 +110,10 @@ class SEM:
         self.group_equal = tuple([group_equal] if isinstance(group_equal, str) else group_equal)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(estimator={self.estimator!r}, missing={self.missing!r})"
+        ordinal = self.ordered is not None and self.ordered is not False
+        est = self.estimator or ("WLSMV" if ordinal else "ML")
+        extra = f", ordered={self.ordered!r}" if ordinal else ""
+        return f"{type(self).__name__}(estimator={est!r}, missing={self.missing!r}{extra})"
 
     # ------------------------------------------------------------------ fit
     def fit(self, data: pd.DataFrame, *, codebook: pd.DataFrame | None = None):
