@@ -437,6 +437,10 @@ class SEM:
         head = (f"{type(self).__name__} ({self.estimator_}, n={self.n_}): chisq={fi['chisq']:.3f}, df={fi['df']:.0f}, "
                 f"p={fi['pvalue']:.4f}, CFI={fi['cfi']:.3f}, TLI={fi['tli']:.3f}, RMSEA={fi['rmsea']:.3f} "
                 f"[{fi['rmsea_ci_lower']:.3f}, {fi['rmsea_ci_upper']:.3f}], SRMR={fi['srmr']:.3f}")
+        if self.estimator_ == "WLSMV":
+            head = (f"{type(self).__name__} (WLSMV, ordinal, n={self.n_}): scaled-shifted chisq="
+                    f"{fi['chisq_scaled']:.3f}, df={fi['df']:.0f}, p={fi['pvalue_scaled']:.4f}, CFI={fi['cfi_scaled']:.3f}"
+                    f", TLI={fi['tli_scaled']:.3f}, RMSEA={fi['rmsea_scaled']:.3f} (scaled), SRMR={fi['srmr']:.3f}")
         cols = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "std_all"]
         return head + "\n" + self.params_[cols].round(3).to_string(index=False)
 
