@@ -8,18 +8,20 @@ from ._data import MeasurementWarning
 from .factor import EFAResult, efa, harman_single_factor, kmo_bartlett, parallel_analysis
 from .reliability import item_analysis, reliability
 from .sem import CFA, SEM, NotConvergedError
+from .polychoric import polychoric, polychoric_matrix, thresholds
 from .syntax import ModelSyntaxError, parse_model
 from .validity import composite_validity, fornell_larcker, htmt
 from .invariance import measurement_invariance
 from .scores import score_scales
 from .validity_tables import alternative_models, validity_report
-from .study import study_scores, study_validity
+from .study import loading_recovery, study_scores, study_validity
 
 __all__ = [
     "alternative_models",
     "measurement_invariance",
     "score_scales",
     "study_scores",
+    "loading_recovery",
     "study_validity",
     "validity_report",
     "CFA",
@@ -37,5 +39,8 @@ __all__ = [
     "kmo_bartlett",
     "parallel_analysis",
     "parse_model",
+    "polychoric",
+    "polychoric_matrix",
+    "thresholds",
     "reliability",
 ]
