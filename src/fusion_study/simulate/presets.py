@@ -183,23 +183,23 @@ def _plain(v):
 #: Preset name -> size overrides of the defaults (which are the p_city sizes).
 PRESETS: dict[str, dict] = {
     "p_city": {},
-    # Monte Carlo validation design (``fusion-study validate-estimators``): p_city's
-    # data-generating process with four times the counties, branches, retailers and
-    # survey responses (96 branches, ~12 responses per branch and wave as in p_city),
-    # so that each rollout cohort holds several branches. With p_city's 24 branches
-    # many cohorts are a single branch, and influence-function (cluster-robust) SEs
-    # cannot see the treated side's variance: intervals undercover (see
-    # benchmarks/results/validate_estimators_1000/README.md).
-    "validation": {
-        "n_counties": 24,
-        "n_retailers": 8000,
-        "survey_per_wave": 1200,
-    },
     "province": {
         "n_counties": 100,
         "branches_per_county": 4,
         "n_retailers": 300_000,
         "survey_per_wave": 15_000,
+    },
+    # Monte Carlo validation design (``fusion-study validate-estimators``): p_city's
+    # data-generating process with four times the counties, branches, retailers and
+    # survey responses (96 branches, ~12 responses per branch and wave as in p_city),
+    # so that each rollout cohort holds several branches (median about 8). p_city's
+    # cohorts hold a median of about 2 branches (often 1), too few for influence-function
+    # or branch-clustered SEs to see the treated branches' own variance: its DiD
+    # intervals undercover (benchmarks/results/validate_estimators_1000/README.md).
+    "validation": {
+        "n_counties": 24,
+        "n_retailers": 8000,
+        "survey_per_wave": 1200,
     },
 }
 
