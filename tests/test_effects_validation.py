@@ -117,3 +117,21 @@ def test_run_validation_in_chunks_equals_one_run(monkeypatch):
     assert whole["estimate"].tolist() == [10.0, 11.0, 12.0, 13.0, 14.0]
     with pytest.raises(ValueError, match="first"):
         montecarlo.run_validation(1, first=-1)
+
+
+def test_run_validation_passes_simulator_overrides(monkeypatch):
+    """--set NAME=VALUE reaches simulate_study; a wrong name fails before any replication runs."""
+    from fusion_study.effects import montecarlo
+
+    seen = []
+
+    def fake(r, *, seed, preset, n_boot, overrides=None):
+        seen.append(overrides)
+        return pd.DataFrame({"replication": [r], "estimator": ["x"], "estimate": [0.0], "se": [1.0],
+                             "truth": [0.0], "ci_lower": [0.0], "ci_upper": [0.0], "covered": [1.0]})
+
+    monkeypatch.setattr(montecarlo, "one_replication", fake)
+    montecarlo.run_validation(2, preset="validation", overrides={"sat_trend": 0.0})
+    assert seen == [{"sat_trend": 0.0}, {"sat_trend": 0.0}]
+    with pytest.raises(ValueError, match="unknown simulation setting"):
+        montecarlo.run_validation(1, overrides={"sat_trnd": 0.0})

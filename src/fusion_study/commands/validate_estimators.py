@@ -18,6 +18,8 @@ def register(sub) -> None:
                    help="number of the first replication (run a long study in chunks: --first 0, 100, ...)")
     p.add_argument("--preset", default="p_city",
                    help="simulator preset (default p_city; the committed full study uses validation)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                   help="override one simulator setting on top of the preset, e.g. --set sat_trend=0 (repeatable)")
     p.add_argument("--n-boot", type=int, default=199, help="bootstrap replications for mediation CIs")
     p.add_argument("--dask", metavar="ADDRESS", default=None,
                    help="run on a Dask cluster (scheduler address); needs the [dask] extra")
@@ -28,9 +30,12 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..effects.montecarlo import run_validation, summarise_validation
+    from .simulate import _parse_override
 
+    overrides = dict(_parse_override(t) for t in args.overrides)
     rows = run_validation(args.reps, jobs=args.jobs, seed=args.seed, preset=args.preset, n_boot=args.n_boot,
-                          dask_address=args.dask, first=args.first)
+                          dask_address=args.dask, first=args.first,
+                          overrides=overrides or None)
     summary = summarise_validation(rows)
     with_cols = ["estimator", "reps", "mean_truth", "bias", "bias_over_se", "sd_error", "mean_se", "coverage"]
     print(summary[with_cols].round(3).to_string(index=False))

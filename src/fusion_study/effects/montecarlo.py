@@ -67,8 +67,14 @@ def _row(estimator, estimate, se, truth, **extra):
     return {"estimator": estimator, "estimate": float(estimate), "se": float(se), "truth": float(truth), **extra}
 
 
-def one_replication(r: int, *, seed: int = 20240101, preset: str = "p_city", n_boot: int = 199) -> pd.DataFrame:
-    """Run every estimator on one simulated study; one row per estimator."""
+def one_replication(
+    r: int, *, seed: int = 20240101, preset: str = "p_city", n_boot: int = 199, overrides: dict | None = None
+) -> pd.DataFrame:
+    """Run every estimator on one simulated study; one row per estimator.
+
+    ``overrides`` are simulator settings applied on top of ``preset`` (as
+    :func:`~fusion_study.simulate.simulate_study`'s keyword arguments).
+    """
     from ..simulate import simulate_study
     from .aipw import doubly_robust
     from .domain import exposures
@@ -76,7 +82,7 @@ def one_replication(r: int, *, seed: int = 20240101, preset: str = "p_city", n_b
     from .naive import naive_before_after, naive_treated_vs_untreated, twfe_event_study
     from .staggered import staggered_did
 
-    study, truth = simulate_study(preset, seed=seed + r)
+    study, truth = simulate_study(preset, seed=seed + r, **(overrides or {}))
     tr = truth.overall_att("index")
     target = float(tr.loc[tr["intervention"] == "programme", "att_index"].iloc[0])
     ex_all = exposures(study, screen=False).dropna(subset=["satisfaction", "branch_id"])
@@ -168,12 +174,14 @@ def run_validation(
     n_boot: int = 199,
     dask_address: str | None = None,
     first: int = 0,
+    overrides: dict | None = None,
 ) -> pd.DataFrame:
     """Run ``reps`` replications in parallel (joblib; Dask cluster if ``dask_address``).
 
     Replications ``first, ..., first + reps - 1`` are run (replication ``r``
     simulates with seed ``seed + r``), so a long study can be run in chunks
-    whose concatenation equals one run with ``first=0``.
+    whose concatenation equals one run with ``first=0``. ``overrides``: simulator
+    settings applied on top of ``preset`` (validated before any work starts).
 
     Returns the per-replication rows of :func:`one_replication`, ordered by
     replication — identical for any ``jobs`` and backend. A replication that
@@ -185,7 +193,11 @@ def run_validation(
         raise ValueError("reps must be at least 1")
     if first < 0:
         raise ValueError("first must be at least 0")
-    tasks = (delayed(_safe_replication)(r, seed=seed, preset=preset, n_boot=n_boot)
+    from ..simulate import make_config
+
+    make_config(preset, **(overrides or {}))  # unknown preset or setting: a clear error now, not per replication
+    kw = {"overrides": dict(overrides)} if overrides else {}
+    tasks = (delayed(_safe_replication)(r, seed=seed, preset=preset, n_boot=n_boot, **kw)
              for r in range(first, first + reps))
     if dask_address:
         try:
