@@ -9,7 +9,8 @@ simple aggregation) on these branch x wave means estimates 0 exactly when parall
 mean over replications is the bias parallel-trend violations alone give. Done for the expected index,
 the latent ``S0`` and the counterfactual ticket term ``K0``.
 
-Usage: ``PT_PRESET=p_city PT_N=30 python parallel_trends_index.py`` (output: parallel_trends_index.txt).
+Usage: ``PT_PRESET=p_city PT_N=30 [PT_TREND=0.0] python parallel_trends_index.py`` (output: parallel_trends_index.txt;
+``PT_TREND`` overrides the latent trend ``sat_trend``, default 0.02 as in the presets).
 """
 import os, warnings, numpy as np, pandas as pd
 import fusion_study.simulate.generate as gen
@@ -29,7 +30,7 @@ def ta(cfg, **kw):
 gen.satisfaction_base = sb; gen.true_att = ta
 nodes, weights = np.polynomial.hermite_e.hermegauss(15); weights = weights / weights.sum()
 def one(r, preset):
-    study, truth = gen.simulate_study(preset, seed=20240101 + r)
+    study, truth = gen.simulate_study(preset, seed=20240101 + r, sat_trend=float(os.environ.get("PT_TREND", "0.02")))
     k = CAP; cfg = k["cfg"]; S = k["S"]; nret, nt = S.shape
     base = k["base"]["S"]
     # deterministic part of base: recompute without eps
