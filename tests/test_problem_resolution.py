@@ -142,3 +142,29 @@ def test_errors(big):
         resolution_effect(fast, *args[1:], codebook=study.codebook)
     with pytest.raises(ValueError, match="table 'tickets' lacks column"):
         resolution_effect(study.tickets.drop(columns="status"), *args[1:], codebook=study.codebook)
+
+
+def test_report_section_shows_the_estimate_or_says_why_not():
+    from fusion_study import load_study
+    from fusion_study.paths import example_study_path
+    from fusion_study.report_problems import _resolution_blocks
+    from fusion_study.reporting.sections import ReportContext, Table, Text
+
+    study = load_study(example_study_path())
+    ctx = ReportContext(lang="en", quick=True)
+    blocks = list(_resolution_blocks(study, ctx))
+    table = next(b for b in blocks if isinstance(b, Table))
+    assert table.name == "problems_resolution_effect"
+    expected = _fit_seed(study, ctx.seed)
+    pd.testing.assert_frame_equal(table.frame, expected.drop(columns="note"))
+    text = next(b for b in blocks if isinstance(b, Text))
+    assert "excluded: no_next_wave_in_study" in text.en and "排除" in text.zh
+    study.tables["customer_survey"] = study.customer_survey.iloc[:50]
+    blocks = list(_resolution_blocks(study, ctx))
+    assert len(blocks) == 1 and "could not be estimated" in blocks[0].en
+
+
+def _fit_seed(study, seed):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OverlapWarning)
+        return study_resolution_effect(study, seed=seed)
