@@ -198,3 +198,15 @@ def test_defined_only_model_is_an_error(hs):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             CFA("ind := a*b").fit(hs)
+
+
+def test_fixed_x_mlr_matches_lavaan(hs):
+    fit = SEM(model("hs_x"), estimator="MLR").fit(hs)
+    compare(fit, "hs_fixed_x_mlr", rel=1e-4, se_rel=1e-4)
+    ref = REF["hs_fixed_x_mlr_scaled"]
+    assert fit.fit_indices_["chisq_scaling_factor"] == pytest.approx(ref["chisq.scaling.factor"], rel=1e-4)
+    assert fit.fit_indices_["chisq_scaled"] == pytest.approx(ref["chisq.scaled"], rel=1e-4)
+    # the covariates' saturated block cancels: the same scaling as modelling them freely
+    free = SEM(model("hs_x"), estimator="MLR", fixed_x=False).fit(hs)
+    assert fit.fit_indices_["chisq_scaling_factor"] == pytest.approx(
+        free.fit_indices_["chisq_scaling_factor"], rel=1e-6)

@@ -269,31 +269,20 @@ class SEM:
         a0 = np.linalg.inv(self.vcov_)  # observed information (N/2 · Hessian of F)
         si = np.linalg.inv(sigma)
         q = model.q
-        p = gd.p
-        s_inv = np.linalg.inv(gd.cov)
-        iu = np.triu_indices(p)
         b0 = np.zeros((q, q))
-        b1 = np.zeros((len(iu[0]), len(iu[0])))
         c0 = np.einsum("ij,kji->k", si, dsig)
-        mult = np.where(iu[0] == iu[1], 1.0, 2.0)
         for lo in range(0, n, 100_000):
-            d = gd.x[lo:lo + 100_000] - gd.mean
-            e = d @ si
+            e = (gd.x[lo:lo + 100_000] - gd.mean) @ si
             sc = 0.5 * (np.einsum("ni,kij,nj->nk", e, dsig, e, optimize=True) - c0)
             b0 += sc.T @ sc
-            e1 = d @ s_inv
-            sc1 = 0.5 * (e1[:, iu[0]] * e1[:, iu[1]] - s_inv[iu]) * mult
-            b1 += sc1.T @ sc1
         self.vcov_ = np.linalg.solve(a0, np.linalg.solve(a0, b0).T)
-        # saturated-model information for the vech(Σ) parameters at Σ = S
-        dup = np.zeros((p * p, len(iu[0])))
-        for k, (i, j) in enumerate(zip(*iu)):
-            dup[i * p + j, k] = 1
-            dup[j * p + i, k] = 1
-        a1 = 0.5 * n * dup.T @ np.kron(s_inv, s_inv) @ dup
-        d1, d0 = len(iu[0]), q
-        t1 = np.trace(np.linalg.solve(a1, b1))
-        t0 = np.trace(np.linalg.solve(a0, b0))
+        t1, d1 = _saturated_trace(gd, np.arange(gd.p))
+        t0, d0 = np.trace(np.linalg.solve(a0, b0)), q
+        if self.spec_.fixed_x:
+            # fixed covariates: their saturated block is neither free nor counted in df (lavaan's scaling
+            # equals the fixed_x=False one; the log-likelihood separates into x and y-given-x parts)
+            tx, dx = _saturated_trace(gd, [self.spec_.observed.index(v) for v in self.spec_.exogenous_x])
+            t1, d1 = t1 - tx, d1 - dx
         self._scaling = (t1 - t0) / (d1 - d0) if d1 > d0 else np.nan
 
     def _vcov(self, model, theta, groups, means, fiml):
@@ -516,6 +505,27 @@ class SEM:
         from .validity import htmt_matrix
 
         return htmt_matrix(self._data[0].cov, self.spec_)
+
+
+def _saturated_trace(gd, cols) -> tuple[float, int]:
+    """tr(A⁻¹B) of the saturated covariance model of columns ``cols`` at Σ = S, and its vech size."""
+    cols = np.asarray(cols)
+    p = len(cols)
+    s_inv = np.linalg.inv(gd.cov[np.ix_(cols, cols)])
+    iu = np.triu_indices(p)
+    mult = np.where(iu[0] == iu[1], 1.0, 2.0)
+    b1 = np.zeros((len(iu[0]), len(iu[0])))
+    for lo in range(0, gd.n, 100_000):
+        e1 = (gd.x[lo:lo + 100_000, cols] - gd.mean[cols]) @ s_inv
+        sc1 = 0.5 * (e1[:, iu[0]] * e1[:, iu[1]] - s_inv[iu]) * mult
+        b1 += sc1.T @ sc1
+    # saturated-model information for the vech(Σ) parameters at Σ = S
+    dup = np.zeros((p * p, len(iu[0])))
+    for k, (i, j) in enumerate(zip(*iu)):
+        dup[i * p + j, k] = 1
+        dup[j * p + i, k] = 1
+    a1 = 0.5 * gd.n * dup.T @ np.kron(s_inv, s_inv) @ dup
+    return float(np.trace(np.linalg.solve(a1, b1))), len(iu[0])
 
 
 def _add_ci(frame: pd.DataFrame, level: float = 0.95) -> None:

@@ -77,6 +77,11 @@ hs_x <- '
 out$hs_fixed_x <- tidy_fit(sem(hs_x, data = hs))
 out$hs_fixed_x_mean <- tidy_fit(sem(hs_x, data = hs, meanstructure = TRUE))
 out$hs_free_x <- tidy_fit(sem(hs_x, data = hs, fixed.x = FALSE))
+# MLR: robust SEs and the Yuan-Bentler scaled chi-square with fixed covariates
+fit_mlr <- sem(hs_x, data = hs, estimator = "MLR")
+out$hs_fixed_x_mlr <- tidy_fit(fit_mlr)
+out$hs_fixed_x_mlr_scaled <- as.list(fitMeasures(fit_mlr, c("chisq.scaled", "chisq.scaling.factor",
+                                                             "pvalue.scaled")))
 # FIML: lavaan drops respondents with a missing covariate when fixed.x = TRUE
 set.seed(20240102)
 hsm <- hs[, c("id", paste0("x", 1:9), "ageyr", "grade", "sex")]
