@@ -12,7 +12,8 @@ from .syntax import ModelSyntaxError, parse_model
 from .validity import composite_validity, fornell_larcker, htmt
 from .invariance import measurement_invariance
 from .scores import score_scales
-from .validity_tables import alternative_models, validity_report
+from .validity_tables import ValidityReport, alternative_models, validity_report
+from .validity_export import validity_tables, write_validity_report
 from .study import study_scores, study_validity
 
 __all__ = [
@@ -22,6 +23,9 @@ __all__ = [
     "study_scores",
     "study_validity",
     "validity_report",
+    "validity_tables",
+    "write_validity_report",
+    "ValidityReport",
     "CFA",
     "SEM",
     "EFAResult",
