@@ -93,12 +93,16 @@ def build_spec(terms: list[ModelTerm], data_columns, *, n_groups: int = 1, means
 
     params: list[Param] = []
 
+    seen: dict = {}  # (group, op, lhs, rhs) -> first Param with that key
+    n_seen = [0]
+
     def find(lhs, op, rhs, g):
-        for p in params:
-            if p.group == g and p.op == op and ((p.lhs, p.rhs) == (lhs, rhs) or
-                                                (op == "~~" and (p.lhs, p.rhs) == (rhs, lhs))):
-                return p
-        return None
+        for p in params[n_seen[0]:]:  # index the parameters appended since the last lookup
+            seen.setdefault((p.group, p.op, p.lhs, p.rhs), p)
+            if p.op == "~~":
+                seen.setdefault((p.group, p.op, p.rhs, p.lhs), p)
+        n_seen[0] = len(params)
+        return seen.get((g, op, lhs, rhs))
 
     for g in range(n_groups):
         for t in terms:
