@@ -345,8 +345,8 @@ class SEM:
                             "rhs": [par.rhs for par in params],
                             "group": np.array([par.group + 1 for par in params], dtype=np.int64),
                             "label": [par.label or "" for par in params], "free": free, "est": est,
-                            "se": se_all, "std_all": std, "z": z, "pvalue": 2 * special.ndtr(-np.abs(z))})
-        _add_ci(out)
+                            "se": se_all, "std_all": std, "z": z, "pvalue": 2 * special.ndtr(-np.abs(z)),
+                            **_wald_ci(est, se_all)})
         self.params_ = out
         a, s, m, sall = implied[0]
         lv = spec.latent
@@ -377,8 +377,8 @@ class SEM:
         rows = pd.DataFrame({"lhs": [n for n, _ in fns.defined], "op": ":=",
                              "rhs": [f.text for _, f in fns.defined], "group": 0,
                              "label": [n for n, _ in fns.defined], "free": False, "est": est, "se": se,
-                             "std_all": std_all, "z": z, "pvalue": 2 * special.ndtr(-np.abs(z))})
-        _add_ci(rows)
+                             "std_all": std_all, "z": z, "pvalue": 2 * special.ndtr(-np.abs(z)),
+                             **_wald_ci(est, se)})
         self.params_ = pd.concat([self.params_, rows], ignore_index=True)
 
     def _loglik(self, model, theta, groups, means):
@@ -406,6 +406,9 @@ class SEM:
         return total
 
     def _base_loglik(self, gd, columns=None):
+        if len(gd.patterns) == 1 and len(gd.patterns[0][0]) == gd.p:  # complete data: closed form
+            var = np.diag(gd.cov) if columns is None else np.diag(gd.cov)[columns]
+            return float(-0.5 * gd.n * np.sum(np.log(2 * np.pi * var) + 1))
         total = 0.0
         p = gd.p
         for j in range(p) if columns is None else columns:
@@ -530,11 +533,9 @@ def _saturated_trace(gd, cols) -> tuple[float, int]:
     return float(np.trace(np.linalg.solve(a1, b1))), len(iu[0])
 
 
-def _add_ci(frame: pd.DataFrame, level: float = 0.95) -> None:
+def _wald_ci(est: np.ndarray, se: np.ndarray, level: float = 0.95) -> dict[str, np.ndarray]:
     z = special.ndtri(0.5 + level / 2)
-    est, se = frame["est"].to_numpy(), frame["se"].to_numpy()
-    frame["ci_lower"] = est - z * se
-    frame["ci_upper"] = est + z * se
+    return {"ci_lower": est - z * se, "ci_upper": est + z * se}
 
 
 class CFA(SEM):
