@@ -272,5 +272,6 @@ def fit_ml(model: RamModel, theta0: np.ndarray, groups, means: bool, *, tol: flo
         else:
             f, g, info = objective(model, theta, groups, means, derivatives=True)
         if np.max(np.abs(g)) < tol or (abs(f_old - f) < 1e-15 and np.max(np.abs(lam * step)) < 1e-10):
+            model.last_information_ = (theta.copy(), info)  # reused for the standard errors
             return theta, True, it
     return theta, False, max_iter

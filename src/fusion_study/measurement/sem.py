@@ -299,7 +299,11 @@ class SEM:
                 h[:, k] = (gp - gm) / (2 * step)
             info = 0.5 * n * (h + h.T) / 2
         else:
-            info = 0.5 * n * objective(model, theta, groups, means, derivatives=True)[2]
+            last = getattr(model, "last_information_", None)
+            if last is not None and np.array_equal(last[0], theta):
+                info = 0.5 * n * last[1]  # the expected information at the solution, from fit_ml
+            else:
+                info = 0.5 * n * objective(model, theta, groups, means, derivatives=True)[2]
         try:
             vcov = np.linalg.inv(info)
             if np.any(np.diag(vcov) < 0):
