@@ -111,3 +111,28 @@ def test_cli_writes_validity_tables(tmp_path, capsys):
     assert len(d.tables) == 8
     assert d.tables[0].rows[1].cells[0].text == "客户期望"  # scale labels from the catalogue
     assert (tmp_path / "validity_customer_survey.xlsx").exists()
+
+
+def test_same_report_same_bytes(report, tmp_path):
+    a = report.to_docx(tmp_path / "a.docx").read_bytes()
+    b = report.to_docx(tmp_path / "b.docx").read_bytes()
+    assert a == b
+    assert report.to_xlsx(tmp_path / "a.xlsx").read_bytes() == report.to_xlsx(tmp_path / "b.xlsx").read_bytes()
+
+
+def test_multi_table_writers_check_input(report, tmp_path):
+    from fusion_study.reporting.tables import to_docx_tables, to_xlsx_tables
+
+    tables = report.tables(lang="en")
+    with pytest.raises(TypeError, match="FormattedTable"):
+        to_docx_tables([], tmp_path / "x.docx")
+    with pytest.raises(TypeError, match="FormattedTable"):
+        to_xlsx_tables([report["htmt"]], tmp_path / "x.xlsx")
+    with pytest.raises(ValueError, match="distinct"):
+        to_xlsx_tables(tables[:2], tmp_path / "x.xlsx", sheet_names=["a", "a"])
+    with pytest.raises(ValueError, match="forbids"):
+        to_xlsx_tables(tables[:1], tmp_path / "x.xlsx", sheet_names=["a/b"])
+    with pytest.raises(ValueError, match="format"):
+        from fusion_study.measurement import write_validity_report
+
+        write_validity_report(report, tmp_path / "x", formats=("pdf",))

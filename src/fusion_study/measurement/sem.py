@@ -315,7 +315,6 @@ class SEM:
 
     def _tables(self, model, theta, groups, means):
         spec = self.spec_
-        rows = []
         se = np.sqrt(np.diag(self.vcov_))
         implied = {}
         for g in range(spec.n_groups):
