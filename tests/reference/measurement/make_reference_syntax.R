@@ -82,6 +82,8 @@ fit_mlr <- sem(hs_x, data = hs, estimator = "MLR")
 out$hs_fixed_x_mlr <- tidy_fit(fit_mlr)
 out$hs_fixed_x_mlr_scaled <- as.list(fitMeasures(fit_mlr, c("chisq.scaled", "chisq.scaling.factor",
                                                              "pvalue.scaled")))
+# two groups: the covariates' moments are fixed per group
+out$hs_fixed_x_groups <- tidy_fit(sem(hs_x, data = hs, group = "school"))
 # FIML: lavaan drops respondents with a missing covariate when fixed.x = TRUE
 set.seed(20240102)
 hsm <- hs[, c("id", paste0("x", 1:9), "ageyr", "grade", "sex")]
