@@ -278,9 +278,9 @@ def test_summary_plot_and_determinism(fits):
 
 @pytest.mark.parametrize("method", ["dr", "ipw", "reg"])
 def test_rc_influence_function_matches_bootstrap_with_covariate(method):
-    """No R reference is available for panel=FALSE with covariates (R did is not installable here),
-    so the RC influence functions are checked against a nonparametric bootstrap of the same
-    estimator: analytic SE within 15 % of the bootstrap SD (400 resamples), and the bootstrap
+    """R did is not installable here; besides the base-R and diff-diff references
+    (test_effects_staggered_rc.py), the RC influence functions are checked against a
+    nonparametric bootstrap of the same estimator: analytic SE within 15 % of the bootstrap SD (400 resamples), and the bootstrap
     mean within 0.25 SE of the estimate."""
     from fusion_study.effects.drdid import did_rc
 

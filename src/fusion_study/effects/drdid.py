@@ -12,8 +12,13 @@ each ATT(g, t) is one 2×2 comparison. The formulas follow Sant'Anna & Zhao
 * panel data, ``"ipw"`` (normalised/Hájek IPW, ``std_ipw_did_panel``) and
   ``"reg"`` (outcome regression, ``reg_did_panel``);
 * repeated cross-sections, ``method="dr"``: the *locally efficient* doubly
-  robust estimator (``drdid_rc``) with four outcome regressions (controls and
-  treated, pre and post) and its influence function; ``"ipw"``
+  robust estimator (eq. 3.4, ``drdid_rc``; not the non-locally-efficient
+  ``drdid_rc1``) with four outcome regressions (controls and treated, pre and
+  post) and its influence function — the exact linearisation of the
+  estimator, including the estimation effects of the logit and of all four
+  regressions (verified against the numerical derivative with respect to
+  observation weights and against stacked estimating equations in base R,
+  ``tests/reference/effects/drdid_rc_base.R``); ``"ipw"``
   (``std_ipw_did_rc``) and ``"reg"`` (``reg_did_rc``).
 
 All functions take plain numpy arrays, return ``(att, influence)`` where
@@ -57,16 +62,23 @@ def _logit(D: np.ndarray, X: np.ndarray, w: np.ndarray, *, max_iter: int = 100) 
         g = X.T @ (w * (D - p))
         try:
             step = np.linalg.solve(H, g)
-        except np.linalg.LinAlgError as exc:  # pragma: no cover - guarded by rank checks
-            raise EstimationError("propensity model: singular information matrix") from exc
+        except np.linalg.LinAlgError as exc:
+            raise EstimationError(
+                "propensity model: perfect separation or collinear covariates — the information matrix "
+                "became singular because a covariate (or combination) predicts treatment exactly for some "
+                "units, or is constant/collinear; drop or coarsen that covariate"
+            ) from exc
         beta = beta + step
         if np.max(np.abs(step)) < 1e-12 * (1 + np.max(np.abs(beta))):
             break
     eta = X @ beta
     p = 1.0 / (1.0 + np.exp(-eta))
-    if np.max(np.abs(beta)) > 30 or (p.max() > 1 - 1e-10 and D[p > 1 - 1e-10].all()) and (
-        p.min() < 1e-10
-    ):
+    # Separation: the MLE does not exist and Newton drives the linear predictor of the
+    # perfectly predicted units to +-infinity (about one unit per iteration). Judged on the
+    # linear predictor, not the coefficients, so covariates on a small scale (large
+    # coefficients, moderate eta) are not mistaken for separation.
+    hi, lo = eta > 30, eta < -30
+    if (hi.any() and (D[hi] == 1).all()) or (lo.any() and (D[lo] == 0).all()):
         raise EstimationError(
             "propensity model: perfect separation — the covariates predict treatment exactly; "
             "drop or coarsen the covariate that separates the groups"
@@ -78,14 +90,20 @@ def _logit(D: np.ndarray, X: np.ndarray, w: np.ndarray, *, max_iter: int = 100) 
     return np.minimum(p, _PS_CLIP), lin
 
 
-def _ols(y: np.ndarray, X: np.ndarray, w: np.ndarray, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _ols(
+    y: np.ndarray, X: np.ndarray, w: np.ndarray, sel: np.ndarray, who: str = "comparison units"
+) -> tuple[np.ndarray, np.ndarray]:
     """Weighted OLS of y on X among ``sel``; returns fitted values for all rows and
     the asymptotic linear representation (rows outside ``sel`` are zero)."""
     n = X.shape[0]
     ws = w * sel
     XtX = X.T @ (X * ws[:, None])
     if np.linalg.matrix_rank(XtX) < X.shape[1]:
-        raise EstimationError("outcome regression: too few observations or collinear covariates in a cell")
+        raise EstimationError(
+            f"outcome regression among {who}: {int(np.count_nonzero(sel))} observation(s) for "
+            f"{X.shape[1]} coefficients, or a covariate is constant or collinear in that group; "
+            "drop the covariate or use method='ipw'"
+        )
     beta = np.linalg.solve(XtX, X.T @ (ws * y))
     fit = X @ beta
     lin = ((ws * (y - fit))[:, None] * X) @ np.linalg.inv(XtX / n)
@@ -182,10 +200,10 @@ def _drdid_rc(y, post, D, X, w):
     c1 = (D == 0) & (post == 1)
     t0 = (D == 1) & (post == 0)
     t1 = (D == 1) & (post == 1)
-    f_c0, l_c0 = _ols(y, X, w, c0)
-    f_c1, l_c1 = _ols(y, X, w, c1)
-    f_t0, l_t0 = _ols(y, X, w, t0)
-    f_t1, l_t1 = _ols(y, X, w, t1)
+    f_c0, l_c0 = _ols(y, X, w, c0, "comparison units in the base period")
+    f_c1, l_c1 = _ols(y, X, w, c1, "comparison units in the current period")
+    f_t0, l_t0 = _ols(y, X, w, t0, "treated units in the base period")
+    f_t1, l_t1 = _ols(y, X, w, t1, "treated units in the current period")
     f_c = post * f_c1 + (1 - post) * f_c0
     w_tpre = w * D * (1 - post)
     w_tpost = w * D * post
@@ -214,7 +232,7 @@ def _drdid_rc(y, post, D, X, w):
     inf_tpre = e_tpre - w_tpre * a_tpre / w_tpre.mean()
     inf_tpost = e_tpost - w_tpost * a_tpost / w_tpost.mean()
     M1_post = -((w_tpost * post)[:, None] * X).mean(0) / w_tpost.mean()
-    M1_pre = -((w_tpre * (1 - post))[:, None] * X).mean(0) / w_tpre.mean()
+    M1_pre = ((w_tpre * (1 - post))[:, None] * X).mean(0) / w_tpre.mean()
     inf_t = inf_tpost - inf_tpre + l_c1 @ M1_post + l_c0 @ M1_pre
 
     inf_cpre = e_cpre - w_cpre * a_cpre / w_cpre.mean()
@@ -222,7 +240,7 @@ def _drdid_rc(y, post, D, X, w):
     M2_pre = ((w_cpre * (r - a_cpre))[:, None] * X).mean(0) / w_cpre.mean()
     M2_post = ((w_cpost * (r - a_cpost))[:, None] * X).mean(0) / w_cpost.mean()
     M3_post = -((w_cpost * post)[:, None] * X).mean(0) / w_cpost.mean()
-    M3_pre = -((w_cpre * (1 - post))[:, None] * X).mean(0) / w_cpre.mean()
+    M3_pre = ((w_cpre * (1 - post))[:, None] * X).mean(0) / w_cpre.mean()
     inf_c = inf_cpost - inf_cpre + lin_ps @ (M2_post - M2_pre) + l_c1 @ M3_post + l_c0 @ M3_pre
 
     inf_eff = (e_dpost - w_d * a_dpost / w_d.mean() - (e_dt1post - w_dt1 * a_dt1post / w_dt1.mean())) - (
@@ -270,8 +288,8 @@ def _ipw_rc(y, post, D, X, w):
 
 def _reg_rc(y, post, D, X, w):
     """Outcome-regression DiD for repeated cross-sections (``reg_did_rc``)."""
-    f_c0, l_c0 = _ols(y, X, w, (D == 0) & (post == 0))
-    f_c1, l_c1 = _ols(y, X, w, (D == 0) & (post == 1))
+    f_c0, l_c0 = _ols(y, X, w, (D == 0) & (post == 0), "comparison units in the base period")
+    f_c1, l_c1 = _ols(y, X, w, (D == 0) & (post == 1), "comparison units in the current period")
     w_tpre = w * D * (1 - post)
     w_tpost = w * D * post
     w_d = w * D

@@ -167,7 +167,31 @@ class StaggeredDiD:
 
     Influence functions. Each cell's 2×2 influence function (see
     :mod:`fusion_study.effects.drdid`) is rescaled by ``n / n_cell`` and
-    placed at the cell's observations. An aggregation
+    placed at the cell's observations. Which function that is:
+
+    * balanced panel: the influence function of ``DRDID::drdid_panel`` /
+      ``std_ipw_did_panel`` / ``reg_did_panel`` (one entry per unit);
+    * ``panel=False``: one entry per row (``n`` = rows, ``n_cell`` = rows of
+      the two periods in the comparison). For ``"dr"`` it is the exact
+      linearisation of the locally efficient estimator of Sant'Anna & Zhao
+      (2020, eq. 3.4; ``DRDID::drdid_rc``, not ``drdid_rc1``), including the
+      estimation effects of the logit propensity score and of all four OLS
+      outcome regressions (the pre-period regressions enter with the sign of
+      ``-ATT_pre``, checked against the numerical derivative of the estimator
+      with respect to observation weights); ``"ipw"`` and ``"reg"`` likewise
+      include the estimation effect of the logit or of the two comparison-group
+      regressions;
+    * unbalanced panel (``panel=True`` with missing unit-period rows): the
+      repeated-cross-section function above, computed on all rows of the two
+      periods and summed within unit, so ``n`` = units and SEs are robust to
+      within-unit correlation without a ``G/(G-1)`` factor (as R ``did``'s
+      ``allow_unbalanced_panel=TRUE``); cohort shares in the aggregations are
+      unit shares.
+
+    Propensity scores are not trimmed (only capped at ``1 - 1e-6``); R
+    ``DRDID``'s ``trim.level = 0.995`` and diff-diff's ``pscore_trim`` only
+    differ from this when a comparison observation has a score above their
+    threshold. An aggregation
     ``theta = sum_k w_k ATT_k`` with ``w_k = p_gk / sum p`` (cohort shares)
     has influence function ``sum_k w_k psi_k + sum_k ATT_k * psi^w_k``, where
     ``psi^w`` is the influence function of the estimated weights (R ``did``'s
@@ -180,8 +204,20 @@ class StaggeredDiD:
     R ``did`` 2.5.1 on ``mpdta`` (never-treated and not-yet-treated, with and
     without ``~lpop``): ATT(g,t) and all four aggregations to 1e-6 (1e-5 with
     the covariate), analytic SEs to 1e-4. Repeated cross-sections and
-    unbalanced panels: by the simulator's truth and by consistency checks
-    (see ``tests/test_effects_staggered.py``).
+    unbalanced panels (mpdta read as cross-sections, a random 60 % of its rows
+    as cross-sections, and an unbalanced panel with 15 % of rows dropped;
+    dr/ipw/reg, never/not-yet, with and without ``~lpop``): an independent
+    base-R implementation from the published formulas
+    (``tests/reference/effects/drdid_rc_base.R``; ATT(g,t) and all four
+    aggregations to 1e-10, SEs to 1e-9) and diff-diff 3.13 ``CallawaySantAnna``
+    (ATT(g,t), simple, event-time and cohort aggregates to 1e-10; SEs to
+    1e-10 relative after its ``sqrt(G/(G-1))`` factor on unbalanced panels,
+    except ``method="reg"`` with covariates, where diff-diff understates the
+    OLS estimation effect); see ``tests/test_effects_staggered_rc.py``.
+    Unbalanced panels also against R ``did`` 2.5.1 itself
+    (``allow_unbalanced_panel=TRUE``, no covariates; numbers published with
+    diff-diff's benchmarks, data regenerated in base R): ATT(g,t), event-time,
+    simple and cohort aggregates and SEs to 1e-10.
     """
 
     def __init__(
@@ -280,6 +316,7 @@ class StaggeredDiD:
                     "(the last cohort then serves as comparison before it is treated)"
                 )
             last = glist[-1]
+            cohorts_in = glist
             keep = t_raw < last - self.anticipation
             G = np.where(G == last, 0.0, G)
             log.info("no never-treated units: periods >= %s dropped; cohort %s used as comparison", last, last)
@@ -289,7 +326,11 @@ class StaggeredDiD:
             glist = np.unique(G[G > 0])
             if len(glist) == 0 or len(tlist) < 2:
                 raise DiDSpecificationError(
-                    "a single treated cohort and no never-treated units: there is no comparison group"
+                    f"no comparison group for cohort(s) {[float(c) if c % 1 else int(c) for c in cohorts_in]} "
+                    f"in column {self.cohort!r}: no unit is never treated and no cohort is treated later "
+                    f"(with anticipation={self.anticipation}), so nothing is untreated while these units are "
+                    "treated. Add never-treated or later-treated units (e.g. branches that have not yet "
+                    "adopted); a single cohort alone supports only a before/after comparison, not DiD"
                 )
         T = len(tlist)
         tcode = np.searchsorted(tlist, t_raw)
@@ -408,9 +449,10 @@ class StaggeredDiD:
                         rows.append((g, tlist[cur], np.nan, 0))
                         infs.append(None)
                         continue
+                    cov = f" (covariates: {list(self.covariates or [])})" if self.covariates else ""
                     raise DiDSpecificationError(
                         f"ATT(g={g:g}, t={tlist[cur]:g}) (base period {tlist[pre]:g}, control={self.control!r}): "
-                        f"{exc}"
+                        f"{exc}{cov}"
                     ) from exc
                 rows.append((g, tlist[cur], att, n_cell))
                 infs.append(inf)
@@ -424,9 +466,14 @@ class StaggeredDiD:
         self.few_clusters_ = pd.DataFrame(self._few, columns=["group", "time", "treated_clusters", "comparison_clusters"])
         self.skipped_ = pd.DataFrame(self._skipped, columns=["group", "time", "base_time", "reason"])
         if len(self.skipped_):
+            shown = "; ".join(
+                f"(g={r.group:g}, t={r.time:g}): {r.reason}" for r in self.skipped_.head(5).itertuples()
+            )
+            more = f"; and {len(self.skipped_) - 5} more" if len(self.skipped_) > 5 else ""
             warnings.warn(
                 f"{len(self.skipped_)} ATT(g,t) cell(s) skipped because a group has no observations in the "
-                "period or its base period (listed in skipped_; left out of every aggregation, as R did does)",
+                f"period or its base period — {shown}{more}. They are listed in skipped_ and left out of every "
+                "aggregation (as R did does); collect responses from that group in those waves to estimate them",
                 EmptyCellWarning,
                 stacklevel=3,
             )
@@ -771,7 +818,10 @@ def staggered_did(
 
     Validated against
     -----------------
-    R ``did`` 2.5.1 on ``mpdta``: points 1e-6 (1e-5 with a covariate), SEs 1e-4.
+    R ``did`` 2.5.1 on ``mpdta``: points 1e-6 (1e-5 with a covariate), SEs 1e-4;
+    repeated cross-sections and unbalanced panels: an independent base-R
+    implementation (1e-10 points, 1e-9 SEs) and diff-diff 3.13 (see
+    :class:`StaggeredDiD`).
 
     Examples
     --------
