@@ -223,3 +223,10 @@ def test_fixed_x_two_groups_matches_lavaan(hs):
     for g, (lev, part) in enumerate(hs.dropna(subset=["grade"]).groupby("school", sort=True), start=1):
         v = p.query(f"group == {g} and lhs == 'ageyr' and rhs == 'ageyr' and op == '~~'")["est"].iloc[0]
         assert v == pytest.approx(part["ageyr"].var(ddof=0), rel=1e-12)
+
+
+def test_dotted_labels_in_formulas(hs):
+    fit = CFA("visual =~ x1 + a.1*x2 + b.2*x3\ntextual =~ x4 + x5 + x6\nd := a.1 - b.2\na.1 == b.2").fit(hs)
+    d = fit.params_.set_index("lhs").loc["d"]
+    assert d["rhs"] == "a.1-b.2" and d["est"] == pytest.approx(0, abs=1e-12) and d["se"] == pytest.approx(0, abs=1e-9)
+    assert fit.fit_indices_["df"] == 9  # 8 for the free two-factor model, one constraint

@@ -14,6 +14,7 @@ of the constraint matrix, so standard errors are those of the constrained model.
 from __future__ import annotations
 
 import ast
+import re
 
 import numpy as np
 
@@ -25,6 +26,7 @@ _FUNCS = {"sqrt": np.sqrt, "exp": np.exp, "log": np.log}
 _BINOPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide,
            ast.Pow: np.power}
 _STEP = 1e-20  # complex-step size
+_NAME = re.compile(r"(?<![\w.])[A-Za-z_\u4e00-\u9fff][\w.\u4e00-\u9fff]*")
 
 
 class Formula:
@@ -33,10 +35,20 @@ class Formula:
     def __init__(self, text: str, known, line: str):
         self.text = text
         self.line = line
+        # labels may contain dots (lavaan allows "a.1"): parse them as placeholder names
+        self._alias: dict[str, str] = {}
+
+        def alias(m):
+            name = m.group(0)
+            if "." not in name:
+                return name
+            return self._alias.setdefault(name, f"_dotted{len(self._alias)}_")
+
         try:
-            tree = ast.parse(text.replace("^", "**"), mode="eval")
+            tree = ast.parse(_NAME.sub(alias, text).replace("^", "**"), mode="eval")
         except SyntaxError:
             raise ModelSyntaxError(f"model line {line!r}: cannot read the expression {text!r}") from None
+        self._real = {v: k for k, v in self._alias.items()}
         self.names: list[str] = []
         self._check(tree.body)
         unknown = [n for n in self.names if n not in known]
@@ -57,8 +69,9 @@ class Formula:
                 and not isinstance(node.value, bool):
             pass
         elif isinstance(node, ast.Name):
-            if node.id not in self.names:
-                self.names.append(node.id)
+            name = self._real.get(node.id, node.id)
+            if name not in self.names:
+                self.names.append(name)
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCS
               and len(node.args) == 1 and not node.keywords):
             self._check(node.args[0])
@@ -79,7 +92,7 @@ class Formula:
         if isinstance(node, ast.Constant):
             return float(node.value)
         if isinstance(node, ast.Name):
-            return env[node.id]
+            return env[self._real.get(node.id, node.id)]
         return _FUNCS[node.func.id](self._eval(node.args[0], env))
 
 
