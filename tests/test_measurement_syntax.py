@@ -230,3 +230,17 @@ def test_dotted_labels_in_formulas(hs):
     d = fit.params_.set_index("lhs").loc["d"]
     assert d["rhs"] == "a.1-b.2" and d["est"] == pytest.approx(0, abs=1e-12) and d["se"] == pytest.approx(0, abs=1e-9)
     assert fit.fit_indices_["df"] == 9  # 8 for the free two-factor model, one constraint
+
+
+@pytest.mark.parametrize("options", [{"missing": "fiml"}, {"estimator": "MLR"}])
+def test_constraint_equals_shared_label_under_fiml_and_mlr(hs, options):
+    """The null-space reparametrisation carries through FIML's numerical Hessian and the MLR sandwich."""
+    data = pd.read_csv(REF_DIR / "hs1939_missing.csv") if options.get("missing") == "fiml" else hs
+    shared = CFA(model("hs_shared"), **options).fit(data)
+    constrained = CFA(model("hs_shared_eq"), **options).fit(data)
+    np.testing.assert_allclose(constrained.params_["est"], shared.params_["est"], rtol=1e-8, atol=1e-9)
+    np.testing.assert_allclose(constrained.params_["se"], shared.params_["se"], rtol=1e-6, atol=1e-9)
+    for key in ("chisq", "df", "npar", "cfi", "aic"):
+        assert constrained.fit_indices_[key] == pytest.approx(shared.fit_indices_[key], rel=1e-8)
+    if "estimator" in options:
+        assert constrained.fit_indices_["chisq_scaled"] == pytest.approx(shared.fit_indices_["chisq_scaled"], rel=1e-8)
