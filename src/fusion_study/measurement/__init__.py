@@ -2,6 +2,9 @@
 
 Generic functions take a DataFrame of item responses and the scales as
 ``{scale: [item columns]}`` (or a codebook table, whose reverse flags are applied).
+:class:`SEM`/:class:`CFA` take lavaan syntax including defined parameters (``ind := a*b``),
+linear equality constraints (``a == b``) and observed covariates under lavaan's ``fixed.x``;
+:func:`validity_report` returns tables that export to Word (``.to_docx``) and Excel.
 """
 
 from ._data import MeasurementWarning
