@@ -35,9 +35,11 @@ rng = notebook_setup(seed=20240101)
 import json
 
 import matplotlib.pyplot as plt
+import pandas as pd
 
 from fusion_study import load_study
-from fusion_study.brands import brand_distinctiveness, brand_type_moderation, plot_brand_similarity
+from fusion_study.brand_moderation import brand_moderation_frame, brand_type_moderation, plot_brand_moderation
+from fusion_study.brands import brand_distinctiveness, plot_brand_similarity
 from fusion_study.members import (
     RaterLeniency,
     adjusted_scores,
@@ -206,12 +208,59 @@ fig, ax = plt.subplots(figsize=(9, 8))
 _ = plot_brand_similarity(study.brands, flags=flags, ax=ax)
 
 # %% [markdown]
-# Does a brand's effect on satisfaction depend on its type? A simple two-way fixed-effects comparison
-# of retailers' satisfaction before and after their branch's brand launch, separately by brand type
-# (the effects notebook gives estimators robust to staggered adoption).
+# ### Does a distinctive brand raise satisfaction more than a generic or copied one? 品牌类型与效果
+#
+# We compare each branch's retailers before and after the branch launched its brand, against branches
+# that had not launched one yet (staggered difference-in-differences, 交错双重差分, Callaway–Sant'Anna),
+# separately for distinctive, generic and copied brands, and then the **differences between types**.
+#
+# How to read the table:
+#
+# * The rows for one brand type (`type ATT`) are **not** the brand's own effect. A branch launches its
+#   brand together with its three teams, the points platform and the problem mechanism (within a few
+#   quarters), so "after the brand launch" also means "after those started". That is why even the
+#   generic brands, which in this simulated city do nothing by construction, show a positive change.
+# * The **contrasts** (distinctive − generic, distinctive − copied) are the answer: the other work is
+#   launched around the brand in the same way whatever the brand type, so it cancels out. generic −
+#   copied is a check: neither kind is expected to work, so it should be near zero.
+# * p-values of the contrasts are adjusted for testing three of them (Holm, `p_holm`).
 
 # %%
-brand_type_moderation(study.customer_survey, study.customers, study.brands, flags, codebook=study.codebook).round(3)
+brand_frame = brand_moderation_frame(study, flags=flags)
+moderation = brand_type_moderation(brand_frame)
+moderation[["term", "kind", "estimate", "se", "ci_lower", "ci_upper", "p_holm", "n_branches"]].round(2)
+
+# %% [markdown]
+# The naive two-way fixed-effects regression (branch and wave effects, 双向固定效应) for comparison —
+# it mixes early and late launches in a way that can bias it when effects build up over time:
+
+# %%
+naive = brand_type_moderation(brand_frame, method="twfe")
+naive[["term", "kind", "estimate", "se", "ci_lower", "ci_upper", "p_holm"]].round(2)
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# (figure only: nbval never compares images)
+fig, ax = plt.subplots(figsize=(8, 6))
+_ = plot_brand_moderation(pd.concat([moderation, naive], ignore_index=True), ax=ax)
+fig.tight_layout()
+
+# %% [markdown]
+# **What this example can and cannot tell us.** The simulated city has 24 branches; only 13 launched a
+# brand within the survey period, i.e. 3–5 of each type. The notes column says so: with fewer than ten
+# branches per type the comparison is *underpowered* — the confidence intervals span several index
+# points either way, and clustered standard errors from so few branches are themselves unreliable.
+# The true effect of a distinctive brand here is about 2 points on the 0–100 satisfaction index
+# (below), much smaller than what the data can resolve — here the estimated difference even comes out
+# below zero, well inside its wide interval. So the honest reading for policy staff is
+# "not enough branches to tell", not "brand type does not matter". Even in a simulated city with 96
+# branches, 200 repetitions found the 2-point difference only about one time in five, although the
+# 95% interval of the contrast covered the true difference in 93% of them (see
+# `benchmarks/results/validate_brand_moderation_200/`). A province-wide
+# analysis, or a longer survey series, is what this question needs.
+
+# %%
+pd.DataFrame(truth["brand_effects"]["data"])[["brand_type", "att_index"]].round(2)
 
 # %% [markdown]
 # ## 5. 平台参与度 Participation

@@ -1,4 +1,4 @@
-"""Brand distinctiveness: hand-worked overlaps, flag rule, sparse nearest neighbour, moderator model."""
+"""Brand distinctiveness: hand-worked overlaps, flag rule, sparse nearest neighbour (the moderator model: test_brand_moderation.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 from fusion_study.brands import (
     brand_distinctiveness,
     brand_similarity_matrix,
-    brand_type_moderation,
     load_generic_phrases,
     plot_brand_similarity,
 )
@@ -104,25 +103,3 @@ def test_plot_brand_similarity_labels():
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert len(labels) == 13 and labels[-1] == "[星火]"
     assert any("（照搬）" in x for x in labels) and any("（空泛）" in x for x in labels)
-
-
-def test_brand_type_moderation_recovers_effects():
-    rng = np.random.default_rng(3)
-    b, kinds = _brands(rng, n=60)
-    b["launch_period"] = np.where(np.arange(60) % 2 == 0, "2024Q2", "2024Q4")
-    flags = brand_distinctiveness(b)
-    cust = pd.DataFrame({"customer_id": [f"R{i}" for i in range(600)], "branch_id": [f"B{i % 60:03d}" for i in range(600)]})
-    waves = ["2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1"]
-    rows = []
-    beff = {f"B{i:03d}": rng.normal(0, 3) for i in range(60)}
-    for _, c in cust.iterrows():
-        i = int(c.branch_id[1:])
-        for wi, w in enumerate(waves):
-            post = w >= b.loc[i, "launch_period"]
-            eff = 5.0 if kinds[i] == "distinctive" else 0.0
-            rows.append((c.customer_id, w, 60 + beff[c.branch_id] + wi + eff * post + rng.normal(0, 4)))
-    s = pd.DataFrame(rows, columns=["customer_id", "wave", "sat"])
-    res = brand_type_moderation(s, cust, b, flags, items=["sat"]).set_index("term")
-    assert res.loc["post_distinctive", "ci_lower"] < 5 < res.loc["post_distinctive", "ci_upper"]
-    assert res.loc["post_generic", "ci_lower"] < 0 < res.loc["post_generic", "ci_upper"]
-    assert res.loc["distinctive_minus_generic", "ci_lower"] > 0

@@ -21,6 +21,9 @@ Flag rule (thresholds are arguments), first match wins:
 3. **copied** if ``max_similarity >= duplicate_threshold`` (default 0.9) to a brand
    launched earlier (same quarter: the lower branch id counts as the original);
 4. otherwise **distinctive**.
+
+Whether the brand's effect on satisfaction depends on its flag is estimated in
+:mod:`fusion_study.brand_moderation`.
 """
 
 from __future__ import annotations
@@ -36,7 +39,6 @@ __all__ = [
     "brand_distinctiveness",
     "brand_similarity_matrix",
     "plot_brand_similarity",
-    "brand_type_moderation",
     "FLAGS",
 ]
 
@@ -254,74 +256,3 @@ def plot_brand_similarity(
     return ax
 
 
-def brand_type_moderation(
-    survey: pd.DataFrame,
-    customers: pd.DataFrame,
-    brands: pd.DataFrame,
-    flags: pd.DataFrame,
-    *,
-    codebook: pd.DataFrame | None = None,
-    items: list[str] | None = None,
-    alpha: float = 0.05,
-) -> pd.DataFrame:
-    """Does the brand's effect on retailer satisfaction depend on its type? (a minimal moderator model)
-
-    Retailer × wave two-way fixed effects regression::
-
-        sat_jw = α_branch + γ_wave + Σ_type β_type · post_jw · 1{flag = type} + e
-
-    ``post`` = the wave is at or after the serving branch's brand launch. β_type is
-    the brand's before/after effect for branches with that flag; the last row is
-    the contrast distinctive − generic. SEs clustered by branch. This is the naive
-    staggered TWFE estimator (biased when effects grow over time); the effects
-    module provides heterogeneity-robust estimators.
-
-    Returns
-    -------
-    ``term`` (``post_distinctive``, ``post_generic``, ``post_copied``,
-    ``distinctive_minus_generic``), ``coef, se, ci_lower, ci_upper, p, n, n_clusters``.
-    """
-    import statsmodels.formula.api as smf
-    from scipy import stats
-
-    from .periods import period_number
-    from .survey_scores import satisfaction_score
-
-    s = survey[["customer_id", "wave"]].copy()
-    s["sat"] = satisfaction_score(survey, codebook=codebook, items=items).to_numpy()
-    s = s.merge(customers[["customer_id", "branch_id"]], on="customer_id", how="inner")
-    b = brands[["branch_id", "launch_period"]].merge(flags[["branch_id", "flag"]], on="branch_id", how="left")
-    s = s.merge(b, on="branch_id", how="left").dropna(subset=["sat"])
-    wn = np.asarray(period_number(s["wave"].astype("string")), dtype=float)
-    ln = s["launch_period"].map(lambda x: period_number(x) if isinstance(x, str) else np.nan).astype(float)
-    post = (wn >= ln.to_numpy()).astype(float)
-    present = []
-    for f in FLAGS:
-        s[f"post_{f}"] = post * (s["flag"] == f).to_numpy()
-        if s[f"post_{f}"].sum() > 0:
-            present.append(f"post_{f}")
-    if not present:
-        raise ValueError("brand_type_moderation: no survey wave falls after any brand launch")
-    s["branch_id"] = s["branch_id"].astype(str)
-    s["wave_fe"] = s["wave"].astype(str)
-    groups = pd.factorize(s["branch_id"])[0]
-    fit = smf.ols("sat ~ " + " + ".join(present) + " + C(branch_id) + C(wave_fe)", data=s).fit(
-        cov_type="cluster", cov_kwds={"groups": groups}
-    )
-    ci = fit.conf_int(alpha=alpha)
-    rows = [
-        (t, fit.params[t], fit.bse[t], ci.loc[t, 0], ci.loc[t, 1], fit.pvalues[t]) for t in present
-    ]
-    if {"post_distinctive", "post_generic"} <= set(present):
-        L = np.zeros(len(fit.params))
-        names = list(fit.params.index)
-        L[names.index("post_distinctive")] = 1
-        L[names.index("post_generic")] = -1
-        est = float(L @ fit.params.to_numpy())
-        se = float(np.sqrt(L @ fit.cov_params().to_numpy() @ L))
-        q = stats.norm.ppf(1 - alpha / 2)
-        rows.append(("distinctive_minus_generic", est, se, est - q * se, est + q * se, 2 * stats.norm.sf(abs(est / se))))
-    out = pd.DataFrame(rows, columns=["term", "coef", "se", "ci_lower", "ci_upper", "p"])
-    out["n"] = int(fit.nobs)
-    out["n_clusters"] = int(groups.max() + 1)
-    return out
