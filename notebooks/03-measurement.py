@@ -37,15 +37,21 @@ rng = notebook_setup(seed=20240101)
 # 需要利用全部回答时，可用 `missing="fiml"`（完全信息最大似然）。
 
 # %%
-import json
 import warnings
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
 from fusion_study import example_study_path, load_study
-from fusion_study.measurement import SEM, MeasurementWarning, measurement_invariance, study_validity
+from fusion_study.measurement import (
+    SEM,
+    MeasurementWarning,
+    loading_recovery,
+    measurement_invariance,
+    study_validity,
+)
 from fusion_study.satisfaction import retailer_pls, retailer_sem_model
+from fusion_study.simulate import Truth
 
 warnings.simplefilter("ignore", MeasurementWarning)
 study = load_study(example_study_path())
@@ -107,23 +113,57 @@ validity["customer_survey"]["htmt"].round(3)
 #
 # ## 5. 模拟真值能否被找回？(Are the simulator's true loadings recovered?)
 #
-# 示例数据由模拟器生成，题目的真实载荷已知（`truth.json`）。把回答切成 5/7/10 级李克特选项会使
-# 标准化载荷略微偏低，但排序和大小应与真值一致。
+# 示例数据由模拟器生成，每道题的真实载荷已知（`truth.json`）。模拟器先生成连续的"潜在反应"
+# y* = 载荷 × 构念 + 误差，再按阈值切成 5/7/10 级李克特选项。直接把选项 1、2、3… 当作连续分数做
+# 最大似然（ML）CFA，会**低估**载荷（粗糙的分级损失了信息）。有序分类 CFA——先估计题目间的
+# **多分格相关**（polychoric correlation），再用 **WLSMV**（对角加权最小二乘 + 稳健标准误，
+# 与 R lavaan 的 `cfa(..., ordered = TRUE)` 相同）——估计的是 y* 的载荷，可以直接与真值比较。
+#
+# 检验用干预开始前的两期、剔除模拟器记录的快速作答和直线作答后的回答；真值为标准化载荷
+# l·sd(C) / √(l²·var(C) + 1 − l²)（l 为模拟器的载荷，var(C) 为构念在这两期的方差）。
 
 # %%
-truth = json.loads((example_study_path() / "truth.json").read_text(encoding="utf-8"))
-true_loadings = pd.DataFrame(truth["loadings"]["data"]).set_index("item_id")["loading"]
-est = pd.concat([v["loadings"].set_index("item")["std_all"] for v in validity.values()])
-compare = pd.DataFrame({"true": true_loadings.reindex(est.index), "estimated": est})
-compare.round(3).T
+truth = Truth.load(example_study_path())
+instruments = {"customer_survey": "客户问卷", "staff_survey": "员工问卷"}
+ordinal = pd.concat({k: loading_recovery(study, truth, instrument=k) for k in instruments}, names=["instrument"])
+ml = pd.concat({k: loading_recovery(study, truth, instrument=k, estimator="ML") for k in instruments},
+               names=["instrument"])
+compare = ordinal[["item", "true_std", "est", "ci_lower", "ci_upper", "covered"]].assign(ml_est=ml["est"])
+compare.droplevel(1).round(3)
+
+# %% [markdown]
+# 95% 置信区间覆盖真值的比例，以及估计值减真值的平均偏差：
 
 # %%
-fig, ax = plt.subplots(figsize=(4.5, 4.5))
-_ = ax.scatter(compare["true"], compare["estimated"])
-_ = ax.plot([0.4, 0.9], [0.4, 0.9], color="grey", linestyle="--")
-_ = ax.set_xlabel("真实载荷（模拟器）")
-_ = ax.set_ylabel("估计的标准化载荷（CFA）")
-_ = ax.set_title("载荷的还原")
+pd.DataFrame({
+    "items": ordinal.groupby(level=0)["item"].count(),
+    "coverage_wlsmv": ordinal.groupby(level=0)["covered"].mean(),
+    "bias_wlsmv": (ordinal["est"] - ordinal["true_std"]).groupby(level=0).mean(),
+    "bias_ml": (ml["est"] - ml["true_std"]).groupby(level=0).mean(),
+}).round(3)
+
+# %%
+fig, ax = plt.subplots(figsize=(5.5, 5))
+yerr = [ordinal["est"] - ordinal["ci_lower"], ordinal["ci_upper"] - ordinal["est"]]
+_ = ax.errorbar(ordinal["true_std"], ordinal["est"], yerr=yerr, fmt="o", color="C0", capsize=2,
+                label="有序分类 CFA（WLSMV）及 95% 置信区间")
+_ = ax.scatter(ml["true_std"], ml["est"], marker="x", color="C3", label="把选项当连续分数（ML）")
+_ = ax.plot([0.35, 0.95], [0.35, 0.95], color="grey", linestyle="--", label="估计 = 真值")
+_ = ax.set_xlabel("真实标准化载荷（模拟器）")
+_ = ax.set_ylabel("估计的标准化载荷")
+_ = ax.set_title("载荷的还原：客户与员工问卷")
+_ = ax.legend(loc="upper left", fontsize=8)
+
+# %% [markdown]
+# 有序分类 CFA 的点估计落在对角线附近，置信区间几乎都覆盖真值；ML 的点（红叉）系统性地落在对角线下方。
+# 一次模拟只能说明这么多；200 次独立模拟的蒙特卡洛检验（`benchmarks/validate_loadings.py`，
+# 结果见 `benchmarks/results/validate_loadings_200/`）给出：
+# 客户问卷 3200 个区间的覆盖率 0.952、平均偏差 +0.001；员工问卷 2400 个区间的覆盖率 0.930、平均偏差 +0.004
+# （员工回答按网点聚集、同一员工可能两期都作答，标准误略偏小）；ML 的载荷平均低估 0.02–0.03。
+#
+# 因此，**用李克特题报告标准化载荷、CR 和 AVE 时，宜用有序分类估计**
+# （`study_validity(study, ordered=True)`）；上面第 1–4 节沿用了最常见的 ML 做法（与 SPSS/AMOS 一致），
+# 其 CR、AVE 偏保守。
 
 # %% [markdown]
 # ## 6. 客户满意度模型 (ACSI/ECSI-style satisfaction model)

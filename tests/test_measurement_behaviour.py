@@ -91,7 +91,7 @@ def test_bad_options_list_allowed_values():
     with pytest.raises(ValueError, match="use one of"):
         efa(df, ["a1", "a2", "a3", "b1", "b2", "b3"], n_factors=2, rotation="quartimax")
     with pytest.raises(ValueError, match="use one of"):
-        CFA({"a": ["a1", "a2", "a3"]}, estimator="WLSMV").fit(df)
+        CFA({"a": ["a1", "a2", "a3"]}, estimator="GLS").fit(df)
     with pytest.raises(KeyError, match="not found"):
         reliability(df, {"a": ["a1", "zz"]})
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .. import codebook as _codebook
 from .validity_tables import validity_report
 
-__all__ = ["instrument_frame", "study_validity", "study_scores", "INSTRUMENTS"]
+__all__ = ["instrument_frame", "study_validity", "study_scores", "loading_recovery", "INSTRUMENTS"]
 
 _ID_COLUMNS = ("response_id", "customer_id", "staff_id", "unit_id", "wave")
 
@@ -29,10 +30,11 @@ def instrument_frame(study, instrument: str) -> tuple[pd.DataFrame, pd.DataFrame
 
 
 def study_validity(study, *, instruments=("customer_survey", "staff_survey"),
-                   missing: str = "listwise") -> dict[str, dict[str, pd.DataFrame]]:
+                   missing: str = "listwise", ordered: bool = False) -> dict[str, dict[str, pd.DataFrame]]:
     """Validity report (see :func:`validity_report`) for each survey instrument of a study.
 
-    Scales and reverse-coded items come from the study's codebook.
+    Scales and reverse-coded items come from the study's codebook. ``ordered=True`` fits the
+    CFAs as ordinal (WLSMV on polychoric correlations, as lavaan's ``ordered=TRUE``).
 
     Returns
     -------
@@ -41,7 +43,7 @@ def study_validity(study, *, instruments=("customer_survey", "staff_survey"),
     out = {}
     for inst in instruments:
         data, cb = instrument_frame(study, inst)
-        out[inst] = validity_report(data, cb, missing=missing)
+        out[inst] = validity_report(data, cb, missing=missing, ordered=ordered)
     return out
 
 
@@ -62,3 +64,60 @@ def study_scores(study, instrument: str = "customer_survey", *, method: str = "m
     scores = score_scales(data, cb, method=method, min_items=min_items)
     ids = data[[c for c in _ID_COLUMNS if c in data.columns]]
     return pd.concat([ids, scores], axis=1).reset_index(drop=True)
+
+
+def loading_recovery(study, truth, *, instrument: str = "customer_survey", estimator: str = "WLSMV",
+                     level: float = 0.95) -> pd.DataFrame:
+    """Do ordinal CFA confidence intervals cover a simulated study's true standardized loadings?
+
+    Fits the instrument's scales by WLSMV (:class:`~fusion_study.measurement.CFA` with
+    ``ordered=True, std_lv=True``, so the loadings are standardized and have standard errors) to the
+    genuine responses (``truth.screening`` removed) of the pre-programme waves (before
+    ``truth.params["min_start_wave"]``), the clean case the simulator's ``Truth.latent_variance``
+    describes. The simulator draws ``y* = l C + sqrt(1 - l²) e``, so the true standardized loading
+    of ``y*`` on ``C`` is ``l sd(C) / sqrt(l² var(C) + 1 - l²)``.
+
+    ``estimator="ML"`` fits the same data by normal-theory ML on the category codes, for
+    comparison: its ``est`` is the std.all loading of the observed answer (attenuated by the
+    coarse categories), and ``se``/``ci_*``/``covered`` are missing.
+
+    Returns
+    -------
+    DataFrame ``item, scale, loading`` (the simulator's ``l``), ``true_std``, ``est``, ``se``,
+    ``ci_lower``, ``ci_upper``, ``covered`` (the interval contains ``true_std``), ``n``.
+    """
+    from scipy import stats
+
+    from ..periods import period_number
+    from .sem import CFA
+
+    from ._data import check_choice
+
+    check_choice("estimator", estimator, ("WLSMV", "ML"))
+    if not 0 < level < 1:
+        raise ValueError(f"level={level!r} must be between 0 and 1")
+    data, cb = instrument_frame(study, instrument)
+    screened = set(truth.screening.loc[truth.screening["table"] == INSTRUMENTS[instrument], "response_id"])
+    data = data[~data["response_id"].isin(screened)]
+    start = truth.params.get("start_period") or study.tables[INSTRUMENTS[instrument]]["wave"].min()
+    wave = period_number(data["wave"].astype(str)) - period_number(str(start)) + 1
+    data = data[(wave < truth.params["min_start_wave"]).to_numpy()]
+    ordinal = estimator == "WLSMV"
+    fit = CFA(cb, ordered=True if ordinal else None, std_lv=True).fit(data)
+    lo = fit.loadings().rename(columns={"factor": "scale"})
+    if not ordinal:
+        lo["est"], lo["se"] = lo["std_all"], np.nan
+    true = truth.loadings.set_index("item_id")
+    var = truth.latent_variance.query("instrument == @instrument").set_index("construct")["variance"]
+    lam = true.loc[lo["item"], "loading"].to_numpy()
+    v = var.reindex(lo["scale"]).to_numpy()
+    z = stats.norm.ppf(0.5 + level / 2)
+    out = pd.DataFrame({"item": lo["item"], "scale": lo["scale"], "loading": lam,
+                        "true_std": lam * np.sqrt(v) / np.sqrt(lam**2 * v + 1 - lam**2),
+                        "est": lo["est"], "se": lo["se"]})
+    out["ci_lower"] = out["est"] - z * out["se"]
+    out["ci_upper"] = out["est"] + z * out["se"]
+    covered = (out["ci_lower"] <= out["true_std"]) & (out["true_std"] <= out["ci_upper"])
+    out["covered"] = covered.astype("boolean").where(out["se"].notna())
+    out["n"] = fit.n_
+    return out.reset_index(drop=True)
