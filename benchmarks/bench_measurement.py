@@ -106,6 +106,10 @@ def main() -> None:
             print(f"alpha, 5 scales at n={n}: {t_alpha:.4f} s = {t_alpha / t_cov:.2f}x cov pass "
                   f"(target 2x: {'PASS' if t_alpha / t_cov <= 2 else 'FAIL'})")
             print(f"CFA chisq={fit.fit_indices_['chisq']:.3f} df={fit.fit_indices_['df']:.0f} iterations={fit.n_iter_}")
+    small = simulate(1000)
+    t_small, _ = best(lambda: CFA(SCALES).fit(small), 10)
+    print(f"fixed cost: CFA fit at n=1,000 takes {t_small * 1000:.1f} ms (parsing, optimiser, tables; "
+          "not the data pass)")
     mobi = pd.read_csv(Path(__file__).resolve().parents[1] / "tests" / "reference" / "satisfaction" / "mobi.csv")
     from fusion_study.satisfaction import PLSPathModel
 

@@ -33,6 +33,7 @@ rng = notebook_setup(seed=20240101)
 
 # %%
 import json
+import warnings
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -53,6 +54,7 @@ from fusion_study.members import (
 )
 from fusion_study.participation import participation_by_week, plot_participation_calendar
 from fusion_study.paths import example_study_path
+from fusion_study.problem_resolution import study_resolution_effect
 from fusion_study.problems import (
     branch_launch_periods,
     launch_hazard_ratio,
@@ -108,6 +110,34 @@ hr[["term", "hr", "hr_lower", "hr_upper", "p", "n_clusters"]].round(3)
 
 # %%
 next_wave_satisfaction(study.tickets, study.customer_survey, study.customers, codebook=study.codebook).round(3)
+
+# %% [markdown]
+# **The same question as a causal estimate (因果估计).** Tickets are resolved faster once a branch has
+# launched the mechanism, and stronger branches launch earlier and also have more satisfied retailers,
+# so "resolved" retailers would look happier even if resolving changed nothing. `study_resolution_effect`
+# compares retailers who raised exactly one problem in a quarter and were surveyed in that quarter and
+# the next: resolved in time or not, adjusting (doubly robust AIPW, 双重稳健估计) for this quarter's
+# satisfaction, the problem's category, how late in the quarter it was raised, whether the mechanism was
+# running, segment, size and wave. The estimate is the gain in next-quarter satisfaction (0–100 points)
+# from having the problem resolved in time; the naive row is the raw difference, for contrast. The
+# example study has only a few hundred such retailer-quarters, so the interval is wide; the note lists
+# every retailer-quarter left out and why.
+
+# %%
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # a few extreme propensity scores are trimmed (counted in n_trimmed)
+    resolution = study_resolution_effect(study, seed=20240101)
+print("true effect (index points):", round(truth["tickets"]["resolution_effect_index"], 2))
+print(resolution.loc[0, "note"])
+resolution[["method", "estimand", "estimate", "se", "ci_lower", "ci_upper", "n", "n_treated", "n_trimmed"]].round(3)
+
+# %% [markdown]
+# Read it as: with about 330 comparable retailer-quarters the example study cannot pin the effect down —
+# the adjusted interval includes the true value but also zero, while the raw difference looks larger and
+# more certain than it should. On studies four times larger (200 simulated replications,
+# `benchmarks/results/validate_resolution_effect_200/`) the adjusted estimate is unbiased and its 95 %
+# interval covers the truth 97 % of the time; the raw difference overstates the effect by about
+# 1 point of 7 and covers the truth only 84 % of the time.
 
 # %% [markdown]
 # ## 2. 党员积分画像：排名有多可靠？ How reliable is the points league table?

@@ -275,3 +275,17 @@ def test_empty_cell_of_a_two_by_two_table_as_lavaan():
     zc3 = pd.DataFrame({"a": [1] * 30 + [2] * 30 + [1] * 10 + [2] * 5, "b": [1] * 30 + [2] * 30 + [2] * 10 + [1] * 5,
                         "c": [1] * 20 + [2] * 20 + [3] * 35})
     np.testing.assert_allclose(polychoric_matrix(zc3, ["a", "b", "c"]), REF["zero_cell"]["cor3"], atol=1e-7)
+
+
+def test_ordinal_rejects_defined_parameters_and_constraints():
+    """':=' and '==' are not silently ignored by the WLSMV path."""
+    from fusion_study.measurement import CFA
+
+    rng = np.random.default_rng(3)
+    f = rng.normal(size=400)
+    data = pd.DataFrame({f"y{i}": np.digitize(0.7 * f + 0.7 * rng.normal(size=400), [-0.5, 0.3, 1.0])
+                         for i in range(1, 5)})
+    for extra in ("d := a*b", "a == b"):
+        model = "F =~ y1 + a*y2 + b*y3 + y4\n" + extra
+        with pytest.raises(NotImplementedError, match="ordinal estimation"):
+            CFA(model, ordered=True).fit(data)

@@ -23,6 +23,7 @@ COMMANDS = [
     "demo",
     "index",
     "validate-estimators",
+    "validity",
 ]
 
 

@@ -318,7 +318,9 @@ def next_wave_satisfaction(
     the same problem left open or closed unresolved*; ``n_raised`` the change that
     goes with having an unresolved problem at all. This is an association, not a
     causal effect: branches that resolve quickly may serve better in other ways;
-    the lagged outcome absorbs stable retailer differences only.
+    the lagged outcome absorbs stable retailer differences only. The causal
+    estimate (AIPW, adjusting for the mechanism's launch) is
+    :func:`fusion_study.problem_resolution.resolution_effect`.
 
     Returns
     -------

@@ -2,6 +2,9 @@
 
 Generic functions take a DataFrame of item responses and the scales as
 ``{scale: [item columns]}`` (or a codebook table, whose reverse flags are applied).
+:class:`SEM`/:class:`CFA` take lavaan syntax including defined parameters (``ind := a*b``),
+linear equality constraints (``a == b``) and observed covariates under lavaan's ``fixed.x``;
+:func:`validity_report` returns tables that export to Word (``.to_docx``) and Excel.
 """
 
 from ._data import MeasurementWarning
@@ -13,7 +16,8 @@ from .syntax import ModelSyntaxError, parse_model
 from .validity import composite_validity, fornell_larcker, htmt
 from .invariance import measurement_invariance
 from .scores import score_scales
-from .validity_tables import alternative_models, validity_report
+from .validity_tables import ValidityReport, alternative_models, validity_report
+from .validity_export import validity_tables, write_validity_report
 from .study import loading_recovery, study_scores, study_validity
 
 __all__ = [
@@ -24,6 +28,9 @@ __all__ = [
     "loading_recovery",
     "study_validity",
     "validity_report",
+    "validity_tables",
+    "write_validity_report",
+    "ValidityReport",
     "CFA",
     "SEM",
     "EFAResult",

@@ -45,7 +45,6 @@ class GroupData:
 
 def _moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and N-divisor covariance in one pass (raw cross-products; centred when means are large)."""
-    x = np.ascontiguousarray(x)
     n = x.shape[0]
     mean = x.mean(axis=0)
     cov = x.T @ x / n - np.outer(mean, mean)
@@ -130,6 +129,10 @@ class RamModel:
                 arr = np.array(sel, dtype=int).reshape(-1, 3)
                 idx[kind] = (arr[:, 0], arr[:, 1], arr[:, 2])
             self.index.append(idx)
+        # parameter indices that occur once in a group (no equality labels): plain fancy-index adds
+        # are then exact and much faster than np.add.at
+        self._unique = [{kind: len(np.unique(ix[kind][2])) == len(ix[kind][2]) for kind in ix}
+                        for ix in self.index]
 
     def matrices(self, theta: np.ndarray, g: int):
         a = np.zeros((self.nv, self.nv))
@@ -160,19 +163,27 @@ class RamModel:
         dmu = np.zeros((self.q, p))
         bo = b[:p]
         idx = self.index[g]
+        unique = self._unique[g]
+
+        def add(target, kind, k, values):
+            if unique[kind]:
+                target[k] += values
+            else:
+                np.add.at(target, k, values)
+
         i, j, k = idx["A"]
         if k.size:
             d = bo[:, i].T[:, :, None] * sall[j, :p][:, None, :]
-            np.add.at(dsig, k, d + d.transpose(0, 2, 1))
-            np.add.at(dmu, k, bo[:, i].T * muall[j][:, None])
+            add(dsig, "A", k, d + d.transpose(0, 2, 1))
+            add(dmu, "A", k, bo[:, i].T * muall[j][:, None])
         i, j, k = idx["S"]
         if k.size:
             d = bo[:, i].T[:, :, None] * bo[:, j].T[:, None, :]
             d = np.where((i != j)[:, None, None], d + d.transpose(0, 2, 1), d)
-            np.add.at(dsig, k, d)
+            add(dsig, "S", k, d)
         i, j, k = idx["m"]
         if k.size:
-            np.add.at(dmu, k, bo[:, i].T)
+            add(dmu, "m", k, bo[:, i].T)
         return sigma, mu, dsig, dmu
 
 
@@ -244,9 +255,10 @@ def fit_ml(model: RamModel, theta0: np.ndarray, groups, means: bool, *, tol: flo
         except np.linalg.LinAlgError:
             step = np.linalg.lstsq(info, g, rcond=None)[0]
         lam = 1.0
-        for _ in range(40):
+        for trial in range(40):
             cand = theta - lam * step
-            fc, _, _ = objective(model, cand, groups, means)
+            # the full step is nearly always accepted: evaluate its derivatives at once (same f)
+            fc, gc, ic = objective(model, cand, groups, means, derivatives=trial == 0)
             if np.isfinite(fc) and fc <= f + 1e-14 * abs(f):
                 break
             lam /= 2
@@ -255,7 +267,11 @@ def fit_ml(model: RamModel, theta0: np.ndarray, groups, means: bool, *, tol: flo
             return theta, bool(np.max(np.abs(g)) < 1e-6), it
         theta = cand
         f_old = f
-        f, g, info = objective(model, theta, groups, means, derivatives=True)
+        if trial == 0:
+            f, g, info = fc, gc, ic
+        else:
+            f, g, info = objective(model, theta, groups, means, derivatives=True)
         if np.max(np.abs(g)) < tol or (abs(f_old - f) < 1e-15 and np.max(np.abs(lam * step)) < 1e-10):
+            model.last_information_ = (theta.copy(), info)  # reused for the standard errors
             return theta, True, it
     return theta, False, max_iter

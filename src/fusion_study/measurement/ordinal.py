@@ -57,6 +57,9 @@ def _ordinal_spec(model_obj, data):
     terms = parse_model(model_obj.model)
     spec = build_spec(terms, data.columns, n_groups=1, meanstructure=False, std_lv=model_obj.std_lv,
                       cfa=model_obj._cfa)
+    if getattr(spec, "formulas", None):
+        raise NotImplementedError("ordinal estimation: defined parameters (':=') and equality constraints ('==') "
+                                  "are supported with estimator 'ML'/'MLR' only; remove them or use shared labels")
     indicators = {p.rhs for p in spec.params if p.op == "=~"}
     other = [v for v in spec.observed if v not in indicators]
     if other:
@@ -182,6 +185,9 @@ def fit_ordinal(model_obj, data: pd.DataFrame, codebook: pd.DataFrame | None = N
                        "rhs": [b for _, b in mom.threshold_names()], "group": 1, "label": "", "free": True,
                        "est": mom.tau_flat, "se": tse, "std_all": mom.tau_flat, "z": mom.tau_flat / tse})
     th["pvalue"] = 2 * stats.norm.sf(np.abs(th["z"]))
+    from .sem import _wald_ci
+
+    th = th.assign(**_wald_ci(th["est"].to_numpy(), tse))
     pt = model_obj.params_
     n_load = int((pt["op"] == "=~").sum())
     model_obj.params_ = pd.concat([pt.iloc[:n_load], th[pt.columns], pt.iloc[n_load:]], ignore_index=True)

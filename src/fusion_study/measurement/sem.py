@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from ._data import check_choice, check_variances, item_frame, resolve_scales, warn
 from .estimation import GroupData, RamModel, _group_terms, fit_ml, objective
+from .formulas import ConstrainedModel, ParameterFunctions
 from .spec import build_spec
 from .syntax import model_from_scales, parse_model
 
@@ -25,9 +26,10 @@ def _rmsea_ci(chisq, df, n, level):
     """Bound of the noncentrality for which P(X² ≤ chisq | ncp) = level (0 if none)."""
     if df <= 0:
         return np.nan
-    if stats.chi2.cdf(chisq, df) < level:
+    # scipy.special's ufuncs are what stats.chi2/ncx2.cdf evaluate, without their ~0.3 ms call overhead
+    if special.chdtr(df, chisq) < level:
         return 0.0
-    f = lambda lam: stats.ncx2.cdf(chisq, df, lam) - level if lam > 0 else stats.chi2.cdf(chisq, df) - level
+    f = lambda lam: special.chndtr(chisq, df, lam) - level if lam > 0 else special.chdtr(df, chisq) - level
     hi = max(chisq, 1.0)
     while f(hi) > 0:
         hi *= 2
@@ -43,7 +45,10 @@ class SEM:
     model : str
         lavaan-style syntax: ``f =~ x1 + x2`` (loadings), ``y ~ x`` (regressions),
         ``a ~~ b`` (covariances), ``x ~ 1`` (intercepts), fixed values ``1*x1``,
-        free-by-default ``NA*x1`` and labels ``a*x2`` (equal labels = equal parameters).
+        free-by-default ``NA*x1`` and labels ``a*x2`` (equal labels = equal parameters);
+        defined parameters ``ind := a*b`` (delta-method SEs; std.all evaluated at the
+        standardized parameters, as lavaan) and linear equality constraints ``a == b``,
+        ``a == 2*b``, ``a + b == 1`` (see :mod:`.formulas`).
     estimator : {"ML", "MLR", "WLSMV"}, optional
         MLR: ML estimates with Huber–White standard errors (observed information) and the
         Yuan–Bentler (Mplus) scaled χ² (``chisq_scaled``, ``chisq_scaling_factor``); complete
@@ -65,12 +70,22 @@ class SEM:
     group : str, optional
         Column defining groups (multi-group model); ``group_equal`` may hold
         ``"loadings"`` and ``"intercepts"``.
+    fixed_x : bool
+        lavaan's ``fixed.x`` (default True, as lavaan's ``sem()``/``cfa()``): the variances,
+        covariances (and means) of observed exogenous covariates — observed variables that
+        only predict (``f ~ age``) — are fixed at their sample values and are not free
+        parameters (df as lavaan: their moments are not counted either; ``logl`` is then
+        the likelihood of the other variables given the covariates, as lavaan reports it).
+        With FIML, respondents missing a covariate are excluded (with a warning), as lavaan
+        does. ``False`` estimates them as free parameters.
     max_iter : int
         Fisher-scoring iterations before :class:`NotConvergedError` is raised.
 
     Attributes (after ``fit``)
     --------------------------
-    params_ : DataFrame ``lhs, op, rhs, group, label, free, est, se, z, pvalue, std_all``.
+    params_ : DataFrame ``lhs, op, rhs, group, label, free, est, se, std_all, z, pvalue, ci_lower,
+        ci_upper`` (95% Wald intervals); defined parameters are rows with ``op == ":="``,
+        ``rhs`` the expression and ``group`` 0, as lavaan's ``parameterEstimates``.
     fit_indices_ : Series ``chisq, df, pvalue, cfi, tli, rmsea, rmsea_ci_lower, rmsea_ci_upper,
         rmsea_pvalue, srmr, aic, bic, logl, unrestricted_logl, npar, baseline_chisq, baseline_df, n``.
     factor_correlations_ : DataFrame (first group).
@@ -82,12 +97,14 @@ class SEM:
     function, χ² = N·F_ML, marker-variable identification, exogenous factor
     covariances free, covariances among endogenous variables that predict
     nothing free, expected information for standard errors (observed with FIML).
-    Observed exogenous regressors are modelled with free variances (lavaan's
-    ``fixed.x=FALSE``).
+    Observed exogenous regressors follow ``fixed_x``. Equality constraints reduce
+    ``npar`` and raise ``df`` by their rank, as lavaan's.
 
     Validated against: R lavaan 0.6 (HolzingerSwineford1939 CFA with and without
     mean structure, std.lv, FIML and MLR; PoliticalDemocracy SEM; multi-group invariance;
-    the simulated example study's 5-factor customer survey, listwise and FIML) — estimates,
+    the simulated example study's 5-factor customer survey, listwise and FIML; defined
+    parameters (mediation on PoliticalDemocracy, ML and MLR), ``==`` constraints and
+    observed covariates with ``fixed.x`` TRUE/FALSE, listwise and FIML) — estimates,
     SEs, std.all and fit indices to 1e-5 relative (1e-4 where lavaan's own stopping rule
     limits its accuracy, and for FIML/MLR SEs from a numerical Hessian). With ``ordered``
     (WLSMV): lavaan 0.6-14 ``cfa(..., ordered = TRUE)`` to 2e-6 (estimates, SEs) and 1e-5
@@ -98,9 +115,10 @@ class SEM:
 
     def __init__(self, model: str, *, estimator: str | None = None, missing: str = "listwise",
                  meanstructure: bool = False, std_lv: bool = False, group: str | None = None,
-                 group_equal=(), max_iter: int = 500, ordered=None):
+                 group_equal=(), fixed_x: bool = True, max_iter: int = 500, ordered=None):
         self.model = model
         self.ordered = ordered
+        self.fixed_x = fixed_x
         self.max_iter = max_iter
         self.estimator = estimator
         self.missing = missing
@@ -136,7 +154,10 @@ class SEM:
         n_groups = 1 if self.group is None else int(data[self.group].nunique())
         means = self.meanstructure or fiml or n_groups > 1
         spec = build_spec(terms, data.columns, n_groups=n_groups, meanstructure=means, std_lv=self.std_lv,
-                          cfa=self._cfa, group_equal=self.group_equal)
+                          cfa=self._cfa, group_equal=self.group_equal, fixed_x=bool(self.fixed_x))
+        fns = ParameterFunctions(spec, spec.formulas) if spec.formulas else None
+        xcols = [spec.observed.index(v) for v in spec.exogenous_x] if spec.fixed_x else []
+        n_dropped_x = 0
         frame = item_frame(data, spec.observed, codebook=codebook, what=f"{type(self).__name__} model variables")
         if self.group is not None:
             levels = sorted(data[self.group].dropna().unique().tolist(), key=str)
@@ -150,6 +171,10 @@ class SEM:
             if gcol is not None:
                 x = x[(gcol == lev).to_numpy()]
             if fiml:
+                if xcols:  # lavaan (fixed.x): covariates are conditioned on, so they must be observed
+                    xmiss = np.isnan(x[:, xcols]).any(axis=1)
+                    n_dropped_x += int(xmiss.sum())
+                    x = x[~xmiss]
                 allmiss = np.isnan(x).all(axis=1)
                 n_dropped += int(allmiss.sum())
                 x = x[~allmiss]
@@ -179,9 +204,18 @@ class SEM:
                     f"(smallest eigenvalue {ev[0]:.3g}); some observed variables are exact linear "
                     "combinations of others — drop the redundant ones")
             groups.append(gd)
+        if n_dropped_x:
+            warn(f"{type(self).__name__}: {n_dropped_x} respondents with a missing covariate "
+                 f"{spec.exogenous_x} were excluded (fixed_x=True conditions on the covariates, as lavaan's "
+                 "fixed.x; use fixed_x=False to model them)")
         if n_dropped:
             warn(f"{type(self).__name__}: {n_dropped} respondents with missing values were excluded "
                  f"({'all items missing' if fiml else 'listwise deletion'})")
+        for par in spec.params:  # fixed.x: covariate moments at their sample values
+            if par.sample:
+                gd = groups[par.group]
+                i = spec.observed.index(par.lhs)
+                par.value = float(gd.mean[i] if par.op == "~1" else gd.cov[i, spec.observed.index(par.rhs)])
         self.spec_ = spec
         self.groups_ = levels
         self._data = groups
@@ -189,19 +223,29 @@ class SEM:
         model = RamModel(spec)
         self._ram = model
         theta0 = self._start(spec, groups)
-        theta, ok, it = fit_ml(model, theta0, groups, means, max_iter=self.max_iter)
+        fmodel = model
+        if fns is not None and fns.constraints:
+            fmodel = ConstrainedModel(model, *fns.reparametrization(theta0))
+            theta0 = fmodel.reduce(theta0)
+        x, ok, it = fit_ml(fmodel, theta0, groups, means, max_iter=self.max_iter)
         if not ok:
             raise NotConvergedError(f"{type(self).__name__}: ML estimation did not converge after {it} "
                                     "iterations; check the model is identified (enough indicators per factor) "
                                     "and the data fit it")
+        theta = x if fmodel is model else fmodel.full(x)
         self.converged_ = ok
         self.n_iter_ = it
         self.theta_ = theta
         self.n_ = sum(gd.n for gd in groups)
-        self._vcov(model, theta, groups, means, fiml or self.estimator == "MLR")
-        self._tables(model, theta, groups, means)
+        self._npar = fmodel.q
+        self._vcov(fmodel, x, groups, means, fiml or self.estimator == "MLR")
         if self.estimator == "MLR":
-            self._robust(model, theta, groups)
+            self._robust(fmodel, x, groups)
+        if fmodel is not model:
+            self.vcov_ = fmodel.null @ self.vcov_ @ fmodel.null.T
+        self._tables(model, theta, groups, means)
+        if fns is not None and fns.defined:
+            self._defined(fns, theta)
         self._fit_indices(model, theta, groups, means)
         return self
 
@@ -247,38 +291,20 @@ class SEM:
         a0 = np.linalg.inv(self.vcov_)  # observed information (N/2 · Hessian of F)
         si = np.linalg.inv(sigma)
         q = model.q
-        p = gd.p
-        s_inv = np.linalg.inv(gd.cov)
-        iu = np.triu_indices(p)
         b0 = np.zeros((q, q))
-        b1 = np.zeros((len(iu[0]), len(iu[0])))
         c0 = np.einsum("ij,kji->k", si, dsig)
-        mult = np.where(iu[0] == iu[1], 1.0, 2.0)
         for lo in range(0, n, 100_000):
-            d = gd.x[lo:lo + 100_000] - gd.mean
-            e = d @ si
+            e = (gd.x[lo:lo + 100_000] - gd.mean) @ si
             sc = 0.5 * (np.einsum("ni,kij,nj->nk", e, dsig, e, optimize=True) - c0)
             b0 += sc.T @ sc
-            e1 = d @ s_inv
-            sc1 = 0.5 * (e1[:, iu[0]] * e1[:, iu[1]] - s_inv[iu]) * mult
-            b1 += sc1.T @ sc1
-        vcov = np.linalg.solve(a0, np.linalg.solve(a0, b0).T)
-        self.vcov_ = vcov
-        se = np.sqrt(np.diag(vcov))
-        idx = [par.index for par in self.spec_.params]
-        self.params_["se"] = [se[k] if k >= 0 else 0.0 for k in idx]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self.params_["z"] = np.where(self.params_["free"], self.params_["est"] / self.params_["se"], np.nan)
-        self.params_["pvalue"] = 2 * stats.norm.sf(np.abs(self.params_["z"]))
-        # saturated-model information for the vech(Σ) parameters at Σ = S
-        dup = np.zeros((p * p, len(iu[0])))
-        for k, (i, j) in enumerate(zip(*iu)):
-            dup[i * p + j, k] = 1
-            dup[j * p + i, k] = 1
-        a1 = 0.5 * n * dup.T @ np.kron(s_inv, s_inv) @ dup
-        d1, d0 = len(iu[0]), q
-        t1 = np.trace(np.linalg.solve(a1, b1))
-        t0 = np.trace(np.linalg.solve(a0, b0))
+        self.vcov_ = np.linalg.solve(a0, np.linalg.solve(a0, b0).T)
+        t1, d1 = _saturated_trace(gd, np.arange(gd.p))
+        t0, d0 = np.trace(np.linalg.solve(a0, b0)), q
+        if self.spec_.fixed_x:
+            # fixed covariates: their saturated block is neither free nor counted in df (lavaan's scaling
+            # equals the fixed_x=False one; the log-likelihood separates into x and y-given-x parts)
+            tx, dx = _saturated_trace(gd, [self.spec_.observed.index(v) for v in self.spec_.exogenous_x])
+            t1, d1 = t1 - tx, d1 - dx
         self._scaling = (t1 - t0) / (d1 - d0) if d1 > d0 else np.nan
 
     def _vcov(self, model, theta, groups, means, fiml):
@@ -294,7 +320,11 @@ class SEM:
                 h[:, k] = (gp - gm) / (2 * step)
             info = 0.5 * n * (h + h.T) / 2
         else:
-            info = 0.5 * n * objective(model, theta, groups, means, derivatives=True)[2]
+            last = getattr(model, "last_information_", None)
+            if last is not None and np.array_equal(last[0], theta):
+                info = 0.5 * n * last[1]  # the expected information at the solution, from fit_ml
+            else:
+                info = 0.5 * n * objective(model, theta, groups, means, derivatives=True)[2]
         try:
             vcov = np.linalg.inv(info)
             if np.any(np.diag(vcov) < 0):
@@ -306,7 +336,6 @@ class SEM:
 
     def _tables(self, model, theta, groups, means):
         spec = self.spec_
-        rows = []
         se = np.sqrt(np.diag(self.vcov_))
         implied = {}
         for g in range(spec.n_groups):
@@ -315,31 +344,33 @@ class SEM:
             sall = b @ s @ b.T
             implied[g] = (a, s, m, sall)
         pos = model.pos
-        for par in spec.params:
-            est = theta[par.index] if par.index >= 0 else par.value
+        params = spec.params
+        index = np.array([par.index for par in params], dtype=int)
+        free = index >= 0
+        est = np.array([theta[par.index] if par.index >= 0 else par.value for par in params], dtype=float)
+        std = np.empty(len(params))
+        for r, par in enumerate(params):
             a, s, m, sall = implied[par.group]
-            sd = np.sqrt(np.maximum(np.diag(sall), 0))
             if par.op == "=~":
-                std = est * sd[pos[par.lhs]] / sd[pos[par.rhs]]
+                std[r] = est[r] * np.sqrt(max(sall[pos[par.lhs], pos[par.lhs]], 0)) / \
+                    np.sqrt(max(sall[pos[par.rhs], pos[par.rhs]], 0))
             elif par.op == "~":
-                std = est * sd[pos[par.rhs]] / sd[pos[par.lhs]]
+                std[r] = est[r] * np.sqrt(max(sall[pos[par.rhs], pos[par.rhs]], 0)) / \
+                    np.sqrt(max(sall[pos[par.lhs], pos[par.lhs]], 0))
             elif par.op == "~~":
                 i, j = pos[par.lhs], pos[par.rhs]
-                if i == j:
-                    std = est / sall[i, i]
-                else:
-                    std = est / np.sqrt(s[i, i] * s[j, j])
+                std[r] = est[r] / sall[i, i] if i == j else est[r] / np.sqrt(s[i, i] * s[j, j])
             else:
-                std = est / sd[pos[par.lhs]]
-            e = se[par.index] if par.index >= 0 else np.nan
-            rows.append({"lhs": par.lhs, "op": par.op, "rhs": par.rhs, "group": par.group + 1,
-                         "label": par.label or "", "free": par.index >= 0, "est": float(est),
-                         "se": float(e) if par.index >= 0 else 0.0,
-                         "std_all": float(std)})
-        out = pd.DataFrame(rows)
+                std[r] = est[r] / np.sqrt(max(sall[pos[par.lhs], pos[par.lhs]], 0))
+        se_all = np.where(free, se[np.maximum(index, 0)], 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out["z"] = np.where(out["free"], out["est"] / out["se"], np.nan)
-        out["pvalue"] = 2 * stats.norm.sf(np.abs(out["z"]))
+            z = np.where(free, est / se_all, np.nan)
+        out = pd.DataFrame({"lhs": [par.lhs for par in params], "op": [par.op for par in params],
+                            "rhs": [par.rhs for par in params],
+                            "group": np.array([par.group + 1 for par in params], dtype=np.int64),
+                            "label": [par.label or "" for par in params], "free": free, "est": est,
+                            "se": se_all, "std_all": std, "z": z, "pvalue": 2 * special.ndtr(-np.abs(z)),
+                            **_wald_ci(est, se_all)})
         self.params_ = out
         a, s, m, sall = implied[0]
         lv = spec.latent
@@ -348,10 +379,31 @@ class SEM:
         d = np.sqrt(np.diag(c))
         self.factor_correlations_ = pd.DataFrame(c / np.outer(d, d), index=lv, columns=lv)
         self._implied = implied
-        bad = out[(out["op"] == "~~") & (out["lhs"] == out["rhs"]) & (out["est"] < 0)]
-        if len(bad):
-            warn(f"Heywood case: negative variance estimate for {bad['lhs'].tolist()}; the solution is "
+        bad = [par.lhs for par, e in zip(params, est) if par.op == "~~" and par.lhs == par.rhs and e < 0]
+        if bad:
+            warn(f"Heywood case: negative variance estimate for {bad}; the solution is "
                  "improper (too few indicators, misspecification or a small sample)")
+
+    def _defined(self, fns, theta):
+        """Rows for the ``:=`` parameters: delta-method SEs; std.all from the standardized parameters."""
+        est = fns.defined_values(theta)
+        jac = fns.defined_jacobian(theta)
+        se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", jac, self.vcov_, jac), 0))
+        theta_std = np.zeros_like(theta)
+        seen = set()
+        for par, std in zip(self.spec_.params, self.params_["std_all"]):
+            if par.index >= 0 and par.index not in seen:
+                seen.add(par.index)
+                theta_std[par.index] = std
+        with np.errstate(all="ignore"):
+            std_all = fns.defined_values(theta_std)
+            z = est / se
+        rows = pd.DataFrame({"lhs": [n for n, _ in fns.defined], "op": ":=",
+                             "rhs": [f.text for _, f in fns.defined], "group": 0,
+                             "label": [n for n, _ in fns.defined], "free": False, "est": est, "se": se,
+                             "std_all": std_all, "z": z, "pvalue": 2 * special.ndtr(-np.abs(z)),
+                             **_wald_ci(est, se)})
+        self.params_ = pd.concat([self.params_, rows], ignore_index=True)
 
     def _loglik(self, model, theta, groups, means):
         total = 0.0
@@ -361,9 +413,15 @@ class SEM:
             total += -0.5 * (gd.n * f + pobs * np.log(2 * np.pi))
         return total
 
-    def _sat_loglik(self, gd):
+    def _sat_loglik(self, gd, columns=None):
+        """Saturated log-likelihood (of ``columns`` only when given) at the sample/EM moments."""
         total = 0.0
         for obs, k, m, c in gd.patterns:
+            if columns is not None:
+                keep = np.flatnonzero(np.isin(obs, columns))
+                if keep.size == 0:
+                    continue
+                obs, m, c = obs[keep], m[keep], c[np.ix_(keep, keep)]
             so = gd.cov[np.ix_(obs, obs)]
             d = m - gd.mean[obs]
             si = np.linalg.inv(so)
@@ -371,10 +429,13 @@ class SEM:
                                  + np.sum(si * (c + np.outer(d, d))))
         return total
 
-    def _base_loglik(self, gd):
+    def _base_loglik(self, gd, columns=None):
+        if len(gd.patterns) == 1 and len(gd.patterns[0][0]) == gd.p:  # complete data: closed form
+            var = np.diag(gd.cov) if columns is None else np.diag(gd.cov)[columns]
+            return float(-0.5 * gd.n * np.sum(np.log(2 * np.pi * var) + 1))
         total = 0.0
         p = gd.p
-        for j in range(p):
+        for j in range(p) if columns is None else columns:
             num = sum(k for obs, k, _, _ in gd.patterns if j in obs)
             mean = sum(k * m[list(obs).index(j)] for obs, k, m, _ in gd.patterns if j in obs) / num
             ss = sum(k * (c[list(obs).index(j), list(obs).index(j)] + (m[list(obs).index(j)] - mean) ** 2)
@@ -391,19 +452,29 @@ class SEM:
         logl = self._loglik(model, theta, groups, means)
         logl1 = sum(self._sat_loglik(gd) for gd in groups)
         logl_b = sum(self._base_loglik(gd) for gd in groups)
-        npar = spec.n_free
-        moments = ng * (p * (p + 1) // 2 + (p if means else 0))
+        npar = self._npar
+        nx = len(spec.exogenous_x)
+        nfix = nx if spec.fixed_x else 0
+        moments = ng * (p * (p + 1) // 2 + (p if means else 0) - nfix * (nfix + 1) // 2 - (nfix if means else 0))
         df = moments - npar
+        if nx:  # as lavaan, the baseline model keeps the covariates' (co)variances
+            ix = [spec.observed.index(v) for v in spec.exogenous_x]
+            logl_x = sum(self._sat_loglik(gd, ix) for gd in groups)
+            logl_b += logl_x - sum(self._base_loglik(gd, ix) for gd in groups)
+            if spec.fixed_x:  # lavaan reports the log-likelihood given the fixed covariates
+                logl, logl1, logl_b = logl - logl_x, logl1 - logl_x, logl_b - logl_x
         chisq = max(2 * (logl1 - logl), 0.0)
         chisq_b = 2 * (logl1 - logl_b)
-        df_b = ng * p * (p - 1) // 2
-        pvalue = stats.chi2.sf(chisq, df) if df > 0 else np.nan
+        df_b = ng * (p * (p - 1) // 2 - nx * (nx - 1) // 2)
+        pvalue = special.chdtrc(df, chisq) if df > 0 else np.nan
         cfi_den = max(chisq - df, chisq_b - df_b, 0)
         cfi = 1 - max(chisq - df, 0) / cfi_den if cfi_den > 0 else 1.0
-        tli = (chisq_b / df_b - chisq / df) / (chisq_b / df_b - 1) if df > 0 else np.nan
-        rmsea = np.sqrt(max((chisq - df) / (n * df), 0)) * np.sqrt(ng) if df > 0 else np.nan
-        lo = _rmsea_ci(chisq, df, n, 0.95) * np.sqrt(ng) if df > 0 else np.nan
-        hi = _rmsea_ci(chisq, df, n, 0.05) * np.sqrt(ng) if df > 0 else np.nan
+        # a saturated model (df = 0) fits perfectly: TLI 1 and RMSEA 0, as lavaan reports
+        sat = 1.0 if df == 0 else np.nan
+        tli = (chisq_b / df_b - chisq / df) / (chisq_b / df_b - 1) if df > 0 else sat
+        rmsea = np.sqrt(max((chisq - df) / (n * df), 0)) * np.sqrt(ng) if df > 0 else sat - 1
+        lo = _rmsea_ci(chisq, df, n, 0.95) * np.sqrt(ng) if df > 0 else sat - 1
+        hi = _rmsea_ci(chisq, df, n, 0.05) * np.sqrt(ng) if df > 0 else sat - 1
         pclose = stats.ncx2.sf(chisq, df, n * df * 0.05**2 / ng) if df > 0 else np.nan
         # SRMR (Bentler), complete-data or EM moments as "observed"
         srmr_g = []
@@ -469,6 +540,32 @@ class SEM:
         return htmt_matrix(self._data[0].cov, self.spec_)
 
 
+def _saturated_trace(gd, cols) -> tuple[float, int]:
+    """tr(A⁻¹B) of the saturated covariance model of columns ``cols`` at Σ = S, and its vech size."""
+    cols = np.asarray(cols)
+    p = len(cols)
+    s_inv = np.linalg.inv(gd.cov[np.ix_(cols, cols)])
+    iu = np.triu_indices(p)
+    mult = np.where(iu[0] == iu[1], 1.0, 2.0)
+    b1 = np.zeros((len(iu[0]), len(iu[0])))
+    for lo in range(0, gd.n, 100_000):
+        e1 = (gd.x[lo:lo + 100_000, cols] - gd.mean[cols]) @ s_inv
+        sc1 = 0.5 * (e1[:, iu[0]] * e1[:, iu[1]] - s_inv[iu]) * mult
+        b1 += sc1.T @ sc1
+    # saturated-model information for the vech(Σ) parameters at Σ = S
+    dup = np.zeros((p * p, len(iu[0])))
+    for k, (i, j) in enumerate(zip(*iu)):
+        dup[i * p + j, k] = 1
+        dup[j * p + i, k] = 1
+    a1 = 0.5 * gd.n * dup.T @ np.kron(s_inv, s_inv) @ dup
+    return float(np.trace(np.linalg.solve(a1, b1))), len(iu[0])
+
+
+def _wald_ci(est: np.ndarray, se: np.ndarray, level: float = 0.95) -> dict[str, np.ndarray]:
+    z = special.ndtri(0.5 + level / 2)
+    return {"ci_lower": est - z * se, "ci_upper": est + z * se}
+
+
 class CFA(SEM):
     """Confirmatory factor analysis: one factor per scale, or lavaan syntax.
 
@@ -490,7 +587,7 @@ class CFA(SEM):
 
     def __init__(self, scales_or_model, *, estimator: str | None = None, missing: str = "listwise",
                  meanstructure: bool = False, std_lv: bool = False, group: str | None = None, group_equal=(),
-                 max_iter: int = 500, ordered=None):
+                 fixed_x: bool = True, max_iter: int = 500, ordered=None):
         self.scales_or_model = scales_or_model
         if isinstance(scales_or_model, str):
             model, self._codebook = scales_or_model, None
@@ -498,7 +595,8 @@ class CFA(SEM):
             scales, self._codebook = resolve_scales(scales_or_model)
             model = model_from_scales(scales)
         super().__init__(model, estimator=estimator, missing=missing, meanstructure=meanstructure,
-                         std_lv=std_lv, group=group, group_equal=group_equal, max_iter=max_iter, ordered=ordered)
+                         std_lv=std_lv, group=group, group_equal=group_equal, fixed_x=fixed_x,
+                         max_iter=max_iter, ordered=ordered)
 
     def fit(self, data: pd.DataFrame, *, codebook: pd.DataFrame | None = None):
         return super().fit(data, codebook=codebook if codebook is not None else self._codebook)

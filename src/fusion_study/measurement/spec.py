@@ -20,6 +20,7 @@ class Param:
     label: str | None
     user: bool
     index: int = -1  # free-parameter index (-1 when fixed)
+    sample: bool = False  # fixed at the sample moment when fitted (fixed.x covariates)
 
 
 @dataclass
@@ -31,6 +32,9 @@ class ModelSpec:
     meanstructure: bool
     n_free: int = 0
     labels: dict = field(default_factory=dict)
+    formulas: list = field(default_factory=list)  # ':=' and '==' terms, in model order
+    exogenous_x: list = field(default_factory=list)  # observed exogenous covariates (lavaan's ov.x)
+    fixed_x: bool = False  # their moments fixed at the sample values
 
     @property
     def variables(self) -> list[str]:
@@ -38,7 +42,8 @@ class ModelSpec:
 
 
 def build_spec(terms: list[ModelTerm], data_columns, *, n_groups: int = 1, meanstructure: bool = False,
-               std_lv: bool = False, cfa: bool = True, group_equal: tuple[str, ...] = ()) -> ModelSpec:
+               std_lv: bool = False, cfa: bool = True, group_equal: tuple[str, ...] = (),
+               fixed_x: bool = False) -> ModelSpec:
     """Add lavaan's default parameters (cfa()/sem() conventions) and number the free ones.
 
     Defaults: first loading of each factor fixed to 1 (or factor variances to 1
@@ -49,7 +54,16 @@ def build_spec(terms: list[ModelTerm], data_columns, *, n_groups: int = 1, means
     observed intercepts are free and latent means fixed at 0 (free in groups
     2.. when intercepts are constrained equal). ``group_equal`` may contain
     ``"loadings"`` and ``"intercepts"``.
+
+    Observed exogenous covariates (observed variables that only predict, in ``~``)
+    get their variances and covariances (and means) as parameters: free, or with
+    ``fixed_x`` fixed at the sample moments (``Param.sample``; lavaan's ``fixed.x``),
+    filled in when the model is fitted. ``:=`` and ``==`` terms go to ``formulas``.
     """
+    formulas = [t for t in terms if t.op in (":=", "==")]
+    terms = [t for t in terms if t.op not in (":=", "==")]
+    if not terms:
+        raise ModelSyntaxError("the model has defined parameters or constraints but no relations (=~, ~, ~~)")
     latent: list[str] = []
     for t in terms:
         if t.op == "=~" and t.lhs not in latent:
@@ -74,15 +88,21 @@ def build_spec(terms: list[ModelTerm], data_columns, *, n_groups: int = 1, means
     ys = {t.lhs for t in terms if t.op == "~"}
     xs = {t.rhs for t in terms if t.op == "~"}
     exo_lv = [lv for lv in latent if lv not in ys]
+    indicators_all = {t.rhs for t in terms if t.op == "=~"}
+    ov_x = [v for v in observed if v in xs and v not in ys and v not in indicators_all]
 
     params: list[Param] = []
 
+    seen: dict = {}  # (group, op, lhs, rhs) -> first Param with that key
+    n_seen = [0]
+
     def find(lhs, op, rhs, g):
-        for p in params:
-            if p.group == g and p.op == op and ((p.lhs, p.rhs) == (lhs, rhs) or
-                                                (op == "~~" and (p.lhs, p.rhs) == (rhs, lhs))):
-                return p
-        return None
+        for p in params[n_seen[0]:]:  # index the parameters appended since the last lookup
+            seen.setdefault((p.group, p.op, p.lhs, p.rhs), p)
+            if p.op == "~~":
+                seen.setdefault((p.group, p.op, p.rhs, p.lhs), p)
+        n_seen[0] = len(params)
+        return seen.get((g, op, lhs, rhs))
 
     for g in range(n_groups):
         for t in terms:
@@ -95,7 +115,7 @@ def build_spec(terms: list[ModelTerm], data_columns, *, n_groups: int = 1, means
             if not std_lv and user_first.fixed is None and not user_first.free:
                 first.free, first.value = False, 1.0
         for v in observed:
-            if find(v, "~~", v, g) is None:
+            if v not in ov_x and find(v, "~~", v, g) is None:
                 params.append(Param(v, "~~", v, g, True, None, None, False))
         for lv in latent:
             if find(lv, "~~", lv, g) is None:
@@ -105,6 +125,10 @@ def build_spec(terms: list[ModelTerm], data_columns, *, n_groups: int = 1, means
             for b in exo_lv[i + 1:]:
                 if find(a, "~~", b, g) is None:
                     params.append(Param(a, "~~", b, g, True, None, None, False))
+        for i, a in enumerate(ov_x):
+            for b in ov_x[i:]:
+                if find(a, "~~", b, g) is None:
+                    params.append(Param(a, "~~", b, g, not fixed_x, None, None, False, sample=fixed_x))
         if not cfa:
             pure_y = [v for v in list(latent) + observed if v in ys and v not in xs]
             for i, a in enumerate(pure_y):
@@ -114,7 +138,8 @@ def build_spec(terms: list[ModelTerm], data_columns, *, n_groups: int = 1, means
         if meanstructure:
             for v in observed:
                 if find(v, "~1", "", g) is None:
-                    params.append(Param(v, "~1", "", g, True, None, None, False))
+                    fx = fixed_x and v in ov_x
+                    params.append(Param(v, "~1", "", g, not fx, None, None, False, sample=fx))
             for lv in latent:
                 if find(lv, "~1", "", g) is None:
                     free = g > 0 and "intercepts" in group_equal
@@ -141,4 +166,5 @@ def build_spec(terms: list[ModelTerm], data_columns, *, n_groups: int = 1, means
         if p.label is not None:
             labels[p.label] = k
         k += 1
-    return ModelSpec(observed, latent, params, n_groups, meanstructure, k, labels)
+    return ModelSpec(observed, latent, params, n_groups, meanstructure, k, labels, formulas, ov_x,
+                     bool(fixed_x and ov_x))

@@ -1,7 +1,10 @@
-"""A lavaan-style model syntax subset: ``=~``, ``~``, ``~~``, ``~1``, fixed values and labels.
+"""A lavaan-style model syntax subset: ``=~``, ``~``, ``~~``, ``~1``, fixed values and labels,
+defined parameters ``name := expression`` and equality constraints ``expression == expression``.
 
 >>> [ (r.lhs, r.op, r.rhs, r.fixed, r.label) for r in parse_model("f =~ 1*x1 + a*x2\\nf ~~ f")]
 [('f', '=~', 'x1', 1.0, None), ('f', '=~', 'x2', None, 'a'), ('f', '~~', 'f', None, None)]
+>>> [(r.lhs, r.op, r.rhs) for r in parse_model("y ~ a*m + c*x\\nm ~ b*x\\nind := a * b\\na == 2*c")][-2:]
+[('ind', ':=', 'a*b'), ('a', '==', '2*c')]
 """
 
 from __future__ import annotations
@@ -52,12 +55,18 @@ def parse_model(model: str) -> list[ModelTerm]:
         line = re.split(r"[#!]", raw, maxsplit=1)[0].strip()
         if not line:
             continue
+        if ":=" in line or "==" in line:
+            out.append(_parameter_formula(line))
+            continue
+        if re.search(r"[<>]", line):
+            raise ModelSyntaxError(f"model line {line!r}: inequality constraints (<, >) are not supported; "
+                                   "use == for equality constraints")
         for op in ("=~", "~~", "~"):
             if op in line:
                 lhs, rhs = line.split(op, 1)
                 break
         else:
-            raise ModelSyntaxError(f"model line {line!r} has no operator (=~, ~ or ~~)")
+            raise ModelSyntaxError(f"model line {line!r} has no operator (=~, ~, ~~, := or ==)")
         lhs_names = [x.strip() for x in lhs.split("+")]
         for name in lhs_names:
             if not _IDENT.match(name):
@@ -83,6 +92,18 @@ def parse_model(model: str) -> list[ModelTerm]:
     if not out:
         raise ModelSyntaxError("the model is empty")
     return out
+
+
+def _parameter_formula(line: str) -> ModelTerm:
+    """``name := expression`` (a defined parameter) or ``expression == expression`` (a constraint)."""
+    op = ":=" if ":=" in line else "=="
+    lhs, rhs = (re.sub(r"\s+", "", part) for part in line.split(op, 1))
+    if not lhs or not rhs or op in rhs:
+        raise ModelSyntaxError(f"model line {line!r}: expected 'name := expression' or "
+                               "'expression == expression'")
+    if op == ":=" and not _IDENT.match(lhs):
+        raise ModelSyntaxError(f"model line {line!r}: the defined parameter's name {lhs!r} is not a valid name")
+    return ModelTerm(lhs, op, rhs)
 
 
 def model_from_scales(scales: dict[str, list[str]]) -> str:

@@ -11,7 +11,7 @@ from .reliability import reliability
 from .scores import score_scales
 from .sem import CFA, NotConvergedError
 
-__all__ = ["validity_report", "alternative_models"]
+__all__ = ["validity_report", "alternative_models", "ValidityReport"]
 
 _FIT = ["chisq", "df", "cfi", "tli", "rmsea", "srmr", "aic", "bic"]
 #: with ordered=True the table shows the WLSMV (scaled-shifted) statistics under the same names
@@ -74,8 +74,30 @@ def alternative_models(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | N
                                "aic", "bic", "delta_chisq", "delta_df", "delta_p"]]
 
 
+class ValidityReport(dict):
+    """The tables of :func:`validity_report` (a dict of DataFrames) with Word and Excel export."""
+
+    def tables(self, *, lang: str = "zh", title: str = ""):
+        """The tables formatted for publication (see :func:`.validity_export.validity_tables`)."""
+        from .validity_export import validity_tables
+
+        return validity_tables(self, lang=lang, title=title)
+
+    def to_docx(self, path, *, lang: str = "zh", title: str = ""):
+        """One Word document with every table as a numbered three-line table (三线表); returns the path."""
+        from .validity_export import write_validity_report
+
+        return write_validity_report(self, path, lang=lang, title=title, formats="docx")[0]
+
+    def to_xlsx(self, path, *, lang: str = "zh", title: str = ""):
+        """One Excel workbook, a sheet per table (numbers kept as numbers); returns the path."""
+        from .validity_export import write_validity_report
+
+        return write_validity_report(self, path, lang=lang, title=title, formats="xlsx")[0]
+
+
 def validity_report(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | None = None,
-                    missing: str = "listwise", ordered: bool = False) -> dict[str, pd.DataFrame]:
+                    missing: str = "listwise", ordered: bool = False) -> ValidityReport:
     """Reliability and validity tables for a set of scales, in the order reviewers expect.
 
     Returns
@@ -96,8 +118,11 @@ def validity_report(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | None
     listwise per scale). ``ordered=True`` treats the items as ordinal (Likert): the CFA, and so
     the loadings, CR/AVE, Fornell–Larcker and HTMT (on polychoric correlations), come from
     WLSMV — the loadings of the latent responses, which the coarse answer categories do not
-    attenuate; ``missing`` is then "listwise" or "pairwise". Word three-line tables come from
-    the reporting layer.
+    attenuate; ``missing`` is then "listwise" or "pairwise".
+
+    The result is a :class:`ValidityReport` (a dict): ``.to_docx(path, lang="zh")`` writes
+    all tables as numbered Word three-line tables with Chinese or English titles, headers
+    and notes; ``.to_xlsx(path)`` one sheet per table.
     """
     scales, codebook = resolve_scales(scales, codebook)
     items = [i for v in scales.values() for i in v]
@@ -120,7 +145,7 @@ def validity_report(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | None
     frame = item_frame(data, items, codebook=codebook)
     htmt_tab = fit.htmt_
     htmt_tab.index.name = "scale"
-    return {
+    return ValidityReport({
         "reliability": rel,
         "loadings": fit.loadings().drop(columns="group"),
         "kmo_bartlett": kmo_bartlett(frame, items),
@@ -129,4 +154,4 @@ def validity_report(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | None
         "correlations": corr_table.reset_index(),
         "fornell_larcker": fit.fornell_larcker_.rename_axis("scale").reset_index(),
         "htmt": htmt_tab.reset_index(),
-    }
+    })

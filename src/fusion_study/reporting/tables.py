@@ -29,7 +29,9 @@ __all__ = [
     "format_table",
     "stars",
     "to_docx",
+    "to_docx_tables",
     "to_xlsx",
+    "to_xlsx_tables",
     "to_csv",
     "to_latex",
     "to_markdown",
@@ -279,15 +281,50 @@ def to_docx(table: FormattedTable, path, *, lang: str = "zh") -> Path:
     vertical or inside lines. Text: 宋体 (SimSun, ``w:eastAsia``) with Times New
     Roman for Latin letters and numbers; caption above (bold), notes below (9 pt).
     """
+    doc = _new_document()
+    _add_table_block(doc, table, lang)
+    return _save_document(doc, path, title=table.caption)
+
+
+def to_docx_tables(tables, path, *, lang: str = "zh", title: str = "") -> Path:
+    """Write several three-line tables (each with its caption and notes) into one Word document.
+
+    ``title`` (optional) is a heading above the first table. Same styling and fixed
+    timestamps as :func:`to_docx`.
+    """
+    tables = list(tables)
+    if not tables or not all(isinstance(t, FormattedTable) for t in tables):
+        raise TypeError("to_docx_tables needs a non-empty list of FormattedTable (see format_table)")
+    doc = _new_document()
+    if title:
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        r = p.add_run(title)
+        r.bold = True
+        _set_run_fonts(r, size_pt=14, east_asia="黑体")
+    for i, table in enumerate(tables):
+        if i:
+            doc.add_paragraph()
+        _add_table_block(doc, table, lang)
+    return _save_document(doc, path, title=title or tables[0].caption)
+
+
+def _new_document():
     from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
 
     doc = Document()
     normal = doc.styles["Normal"]
     normal.font.name = "Times New Roman"
-    from docx.oxml.ns import qn
-
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
+    return doc
+
+
+def _add_table_block(doc, table: FormattedTable, lang: str) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
     if table.caption:
         p = doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -298,6 +335,9 @@ def to_docx(table: FormattedTable, path, *, lang: str = "zh") -> Path:
     if table.notes:
         p = doc.add_paragraph()
         _set_run_fonts(p.add_run(table.notes_text(lang)), size_pt=9)
+
+
+def _save_document(doc, path, *, title: str) -> Path:
     cp = doc.core_properties
     cp.created = _FIXED_TIME
     cp.modified = _FIXED_TIME
@@ -305,7 +345,7 @@ def to_docx(table: FormattedTable, path, *, lang: str = "zh") -> Path:
     cp.author = "fusion_study"
     cp.last_modified_by = "fusion_study"
     cp.revision = 1
-    cp.title = table.caption
+    cp.title = title
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(path)
@@ -336,16 +376,57 @@ def _safe_values(table: FormattedTable) -> pd.DataFrame:
 
 def to_xlsx(table: FormattedTable, path, *, lang: str = "zh") -> Path:
     """Write an Excel sheet: caption row, header row, data (numbers as numbers), notes."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Border, Font, Side
+    wb = _new_workbook()
+    ws = wb.active
+    ws.title = "table"
+    _write_sheet(ws, table, lang)
+    return _save_workbook(wb, path)
 
-    vals = _safe_values(table)
+
+def to_xlsx_tables(tables, path, *, lang: str = "zh", sheet_names=None) -> Path:
+    """Write several tables into one workbook, one sheet each (as :func:`to_xlsx`).
+
+    ``sheet_names`` defaults to ``table1, table2, ...``; names are cut to Excel's 31 characters.
+    """
+    tables = list(tables)
+    if not tables or not all(isinstance(t, FormattedTable) for t in tables):
+        raise TypeError("to_xlsx_tables needs a non-empty list of FormattedTable (see format_table)")
+    names = list(sheet_names) if sheet_names is not None else [f"table{i + 1}" for i in range(len(tables))]
+    if len(names) != len(tables) or len({str(n)[:31] for n in names}) != len(names):
+        raise ValueError(f"sheet_names must give {len(tables)} distinct names (31 characters at most), got {names}")
+    bad = [n for n in names if any(ch in str(n) for ch in "[]:*?/\\")]
+    if bad:
+        raise ValueError(f"sheet names {bad} contain a character Excel forbids ([ ] : * ? / \\)")
+    wb = _new_workbook()
+    for i, (table, name) in enumerate(zip(tables, names)):
+        ws = wb.active if i == 0 else wb.create_sheet()
+        ws.title = str(name)[:31]
+        _write_sheet(ws, table, lang)
+    return _save_workbook(wb, path)
+
+
+def _new_workbook():
+    from openpyxl import Workbook
+
     wb = Workbook()
     wb.properties.created = _FIXED_TIME
     wb.properties.modified = _FIXED_TIME
     wb.properties.creator = "fusion_study"
-    ws = wb.active
-    ws.title = "table"
+    return wb
+
+
+def _save_workbook(wb, path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    _fix_zip_times(path)
+    return path
+
+
+def _write_sheet(ws, table: FormattedTable, lang: str) -> None:
+    from openpyxl.styles import Border, Font, Side
+
+    vals = _safe_values(table)
     r = 1
     if table.caption:
         ws.cell(row=1, column=1, value=neutralise_formulas(pd.DataFrame({"v": [table.caption]}))["v"][0])
@@ -372,11 +453,6 @@ def to_xlsx(table: FormattedTable, path, *, lang: str = "zh") -> Path:
     if table.notes:
         ws.cell(row=r + len(vals) + 1, column=1,
                 value=neutralise_formulas(pd.DataFrame({"v": [table.notes_text(lang)]}))["v"][0])
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    _fix_zip_times(path)
-    return path
 
 
 def to_csv(table: FormattedTable, path) -> Path:

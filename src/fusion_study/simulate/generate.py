@@ -21,7 +21,7 @@ from .presets import INTERVENTIONS, TICKET_CATEGORIES, SimulationConfig, make_co
 from .rollout import BRAND_TYPES, draw_brand_types, draw_rollout, exposure
 from .surveys import QUALITY, customer_survey, sample_customer_survey, staff_survey
 from .strings import from_codes, sequential_ids
-from .tickets import TICKET_STATUSES, simulate_tickets
+from .tickets import TICKET_STATUSES, resolution_effect_truth, simulate_tickets
 from .truth import Truth
 
 __all__ = ["simulate_study"]
@@ -354,6 +354,7 @@ def simulate_study(
         "resolved_effect": cfg.ticket_resolved_effect,
         "unresolved_effect": cfg.ticket_unresolved_effect,
         "n_after_launch": int(tk["after_launch"].sum()),
+        **resolution_effect_truth(cfg, tickets=tk, S=S, K=K, r_idx=r_idx, t_idx=t_idx, genuine=genuine),
     }
     screening = pd.concat(
         [

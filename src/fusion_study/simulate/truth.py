@@ -56,7 +56,11 @@ class Truth:
         construct among genuine responses in the pre-programme waves (before
         ``min_start_wave``), to turn loadings into implied item correlations.
     tickets : ``hazard_ratio``, ``weibull_shape``, ``median_days_before`` and
-        ``median_days_after`` by category (after = before / HR ** (1 / shape)).
+        ``median_days_after`` by category (after = before / HR ** (1 / shape));
+        ``resolution_effect_index`` (``_treated``, ``_n``, ``_n_treated``): the true
+        index-scale effect of resolving a retailer's single ticket in time vs not,
+        over the units of :func:`fusion_study.problem_resolution.resolution_effect`
+        (see :func:`fusion_study.simulate.tickets.resolution_effect_truth`).
     alignment : true correlation of party and business assessment scores.
     rater_leniency : points each rater type adds to evaluation scores.
     member_skill : ``member_id, skill`` (standard-normal true skill).
