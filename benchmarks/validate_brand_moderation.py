@@ -16,6 +16,10 @@ Usage (about 4 minutes on 2 cores)::
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice -n 10 .venv/bin/python \
         benchmarks/validate_brand_moderation.py --reps 100 --jobs 2 \
         --out benchmarks/results/validate_brand_moderation_100
+
+``--set NAME=VALUE`` (repeatable) overrides one simulator setting on top of the design, parsed and
+checked as ``fusion-study simulate --set`` does (e.g. ``--set sat_trend=0.0``; an unknown name fails
+before any replication runs).
 """
 
 from __future__ import annotations
@@ -34,12 +38,12 @@ DESIGN = dict(n_counties=12, branches_per_county=8, n_retailers=8000, survey_per
 SEED = 20240101
 
 
-def one_replication(r: int, seed: int = SEED) -> pd.DataFrame:
+def one_replication(r: int, seed: int = SEED, overrides: dict | None = None) -> pd.DataFrame:
     from fusion_study.brand_moderation import brand_moderation_frame, brand_type_moderation
     from fusion_study.brands import brand_distinctiveness
     from fusion_study.simulate import simulate_study
 
-    study, truth = simulate_study("p_city", seed=seed + r, **DESIGN)
+    study, truth = simulate_study("p_city", seed=seed + r, **{**DESIGN, **(overrides or {})})
     flags = brand_distinctiveness(study.brands)
     true_type = dict(zip(truth.branches["branch_id"], truth.branches["brand_type"]))
     flag_accuracy = float((flags["flag"] == flags["branch_id"].map(true_type)).mean())
@@ -80,15 +84,24 @@ def main(argv=None) -> int:
     ap.add_argument("--reps", type=int, default=100)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                    help="override one simulator setting on top of the design, e.g. --set sat_trend=0 (repeatable)")
     ap.add_argument("--out", type=Path, default=None)
     a = ap.parse_args(argv)
+    from fusion_study.commands.simulate import _parse_override
+    from fusion_study.simulate.presets import make_config
+
+    overrides = dict(_parse_override(t) for t in a.overrides)
+    make_config("p_city", **{**DESIGN, **overrides})  # unknown names or bad values fail here, before any work
+    if overrides:
+        print(f"simulator overrides: {overrides}")
     t0 = time.time()
     if a.jobs > 1:
         from joblib import Parallel, delayed
 
-        parts = Parallel(n_jobs=min(a.jobs, 2))(delayed(one_replication)(r, a.seed) for r in range(a.reps))
+        parts = Parallel(n_jobs=min(a.jobs, 2))(delayed(one_replication)(r, a.seed, overrides) for r in range(a.reps))
     else:
-        parts = [one_replication(r, a.seed) for r in range(a.reps)]
+        parts = [one_replication(r, a.seed, overrides) for r in range(a.reps)]
     reps = pd.concat(parts, ignore_index=True)
     summ = summarise(reps)
     pd.set_option("display.width", 200)
