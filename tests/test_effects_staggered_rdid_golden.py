@@ -6,6 +6,9 @@ in its ``meta`` and in the data scripts beside it).
   ``est_method="reg"`` for never-treated / not-yet-treated comparisons and varying / universal
   base periods. Without covariates ``"ipw"``, ``"reg"`` and ``"dr"`` are the same estimator, so
   all three of ours are held to R's ``reg`` numbers.
+* ``with_covariates_reg`` / ``with_covariates_dr``: 402 units, cohorts 2/3/4 and
+  never-treated, periods 1-4, one covariate ``X`` (R ``did``'s simulator; data transcribed from
+  the same JSON); R's ``est_method="reg"`` and ``"dr"`` with ``xformla=~X``: ATT(g,t) and SEs.
 * ``with_covariates_ipw``: 412 units, cohorts 2/3/4 and never-treated, periods 1-4, one
   covariate ``X`` (data from R ``did``'s simulator, transcribed from the same JSON); R's
   ``est_method="ipw"`` with ``xformla=~X``: ATT(g,t), simple, cohort and event-time
@@ -55,6 +58,21 @@ def test_two_group_att_gt_matches_r_did(two_group, spec, method):
     np.testing.assert_allclose(at["att"], ref["att"], rtol=0, atol=1e-9)
     # R reports the universal base cell as att 0 with se NA: ours too
     np.testing.assert_allclose(at["se"], _as_float(ref["se"]), rtol=0, atol=1e-9, equal_nan=True)
+
+
+# ------------------------------------------------------- covariates, est_method="reg" and "dr"
+@pytest.mark.parametrize("method", ["reg", "dr"])
+def test_covariate_reg_dr_att_gt_matches_r_did(method):
+    df = pd.read_csv(REF / "did_reg_covariates_data.csv")
+    res = staggered_did(
+        df, outcome="y", unit="id", time="t", cohort="g", control="never", method=method, covariates=["X"],
+    )
+    ref = GOLDEN[f"with_covariates_{method}"]["group_time"]
+    at = res.att_gt
+    np.testing.assert_array_equal(at["group"], ref["group"])
+    np.testing.assert_array_equal(at["time"], ref["time"])
+    np.testing.assert_allclose(at["att"], ref["att"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(at["se"], ref["se"], rtol=0, atol=1e-9)
 
 
 # ---------------------------------------------------------------- covariates, est_method="ipw"
