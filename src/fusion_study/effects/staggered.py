@@ -218,6 +218,17 @@ class StaggeredDiD:
     (``allow_unbalanced_panel=TRUE``, no covariates; numbers published with
     diff-diff's benchmarks, data regenerated in base R): ATT(g,t), event-time,
     simple and cohort aggregates and SEs to 1e-10.
+    Balanced panels with ``method="ipw"`` and ``"reg"`` (and more ``"dr"``
+    settings) against R ``did`` 2.5.1 numbers published with diff-diff's
+    benchmarks (``tests/test_effects_staggered_rdid_golden.py``; R prints 10
+    significant digits): ``"ipw"`` with a covariate (ATT(g,t), simple, cohort
+    and event-time aggregates), ``"reg"`` and ``"dr"`` with a covariate
+    (ATT(g,t)), ``"dr"`` with ``anticipation=1`` (ATT(g,t), event time), and a
+    no-covariate panel with never-treated / not-yet-treated comparisons and
+    varying / universal base periods (all three methods against R's
+    ``"reg"``); points and analytic SEs to 1e-9. No R ``did`` numbers for
+    ``"ipw"``/``"reg"`` with covariates and not-yet-treated comparisons, or on
+    ``mpdta``, were available (R ``did`` is not installable here).
     """
 
     def __init__(
@@ -819,7 +830,8 @@ def staggered_did(
     Validated against
     -----------------
     R ``did`` 2.5.1 on ``mpdta``: points 1e-6 (1e-5 with a covariate), SEs 1e-4;
-    repeated cross-sections and unbalanced panels: an independent base-R
+    ``method="ipw"``/``"reg"``, anticipation and universal base periods on
+    R ``did``'s simulated panels: 1e-9; repeated cross-sections and unbalanced panels: an independent base-R
     implementation (1e-10 points, 1e-9 SEs) and diff-diff 3.13 (see
     :class:`StaggeredDiD`).
 
