@@ -15,6 +15,8 @@ in its ``meta`` and in the data scripts beside it).
   aggregations with analytic SEs.
 * ``anticipation``: 345 units, cohorts 3/4/5 and never-treated, periods 1-5, ``X``; R's
   ``est_method="dr"`` with ``anticipation=1``: ATT(g,t) and the event-time aggregation.
+* ``varying_vs_universal``: 281 units, cohorts 5-8 and never-treated, periods 1-8, ``X``; R's
+  ``est_method="dr"`` with varying and universal base periods: ATT(g,t) and event time.
 
 Tolerances: R's numbers carry 10 significant digits, so points to 1e-9 absolute (the issue
 asks 1e-6) and SEs to 1e-9 (the issue asks 1e-4).
@@ -138,3 +140,27 @@ def test_anticipation_dynamic_matches_r_did(anticipation_fit):
     np.testing.assert_array_equal(out["value"].iloc[1:], ref["egt"])
     np.testing.assert_allclose(out["att"].iloc[1:], ref["att"], rtol=0, atol=1e-9)
     np.testing.assert_allclose(out["se"].iloc[1:], ref["se"], rtol=0, atol=1e-9)
+
+
+# ------------------------------------------- varying vs universal base period, est_method="dr"
+@pytest.mark.parametrize("base", ["varying", "universal"])
+def test_base_period_att_gt_and_dynamic_match_r_did(base):
+    df = pd.read_csv(REF / "did_universal_data.csv")
+    res = staggered_did(
+        df, outcome="y", unit="id", time="t", cohort="g", control="never", method="dr", covariates=["X"],
+        base_period=base,
+    )
+    ref = GOLDEN["varying_vs_universal"][f"{base}_gt"]
+    at = res.att_gt
+    np.testing.assert_array_equal(at["group"], ref["group"])
+    np.testing.assert_array_equal(at["time"], ref["time"])
+    np.testing.assert_allclose(at["att"], ref["att"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(at["se"], _as_float(ref["se"]), rtol=0, atol=1e-9, equal_nan=True)
+    dyn = GOLDEN["varying_vs_universal"][f"{base}_dynamic"]
+    out = res.aggregate("dynamic")
+    assert out["att"].iloc[0] == pytest.approx(dyn["overall_att"], abs=1e-9)
+    assert out["se"].iloc[0] == pytest.approx(dyn["overall_se"], abs=1e-9)
+    np.testing.assert_array_equal(out["value"].iloc[1:], dyn["egt"])
+    np.testing.assert_allclose(out["att"].iloc[1:], dyn["att"], rtol=0, atol=1e-9)
+    # the universal reference event time (e = -1) has no SE, as in R (NA)
+    np.testing.assert_allclose(out["se"].iloc[1:], _as_float(dyn["se"]), rtol=0, atol=1e-9, equal_nan=True)

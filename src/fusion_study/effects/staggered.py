@@ -664,6 +664,8 @@ class StaggeredDiD:
             ``aggregation``, ``term`` (``"overall"``, ``"event_time"``,
             ``"group"`` or ``"time"``), ``value`` (the e, g or t; NaN for the
             overall row), ``att``, ``se``, ``ci_lower``, ``ci_upper`` (95 %).
+            With ``base_period="universal"`` the reference event time
+            (e = -1 - anticipation) is 0 with no SE (NaN), as in R ``did``.
         """
         self._check_fitted()
         _check_option("type", type, _AGGREGATIONS)
@@ -743,6 +745,9 @@ class StaggeredDiD:
         Psi = np.column_stack([o[3] for o in out])
         self._last_aggregate = (type, min_e, max_e, Psi)
         se = self._se(Psi)
+        # a row made only of universal-base reference cells (fixed at 0) has an identically
+        # zero influence function: no SE, as in the att_gt table (R did reports NA)
+        se = np.where(np.any(Psi != 0, axis=0), se, np.nan)
         z = stats.norm.ppf(0.975)
         frame = pd.DataFrame(
             {
