@@ -218,6 +218,17 @@ class StaggeredDiD:
     (``allow_unbalanced_panel=TRUE``, no covariates; numbers published with
     diff-diff's benchmarks, data regenerated in base R): ATT(g,t), event-time,
     simple and cohort aggregates and SEs to 1e-10.
+    Balanced panels with ``method="ipw"`` and ``"reg"`` (and more ``"dr"``
+    settings) against R ``did`` 2.5.1 numbers published with diff-diff's
+    benchmarks (``tests/test_effects_staggered_rdid_golden.py``; R prints 10
+    significant digits): ``"ipw"`` with a covariate (ATT(g,t), simple, cohort
+    and event-time aggregates), ``"reg"`` and ``"dr"`` with a covariate
+    (ATT(g,t)), ``"dr"`` with ``anticipation=1`` (ATT(g,t), event time), and a
+    no-covariate panel with never-treated / not-yet-treated comparisons and
+    varying / universal base periods (all three methods against R's
+    ``"reg"``); points and analytic SEs to 1e-9. No R ``did`` numbers for
+    ``"ipw"``/``"reg"`` with covariates and not-yet-treated comparisons, or on
+    ``mpdta``, were available (R ``did`` is not installable here).
     """
 
     def __init__(
@@ -653,6 +664,8 @@ class StaggeredDiD:
             ``aggregation``, ``term`` (``"overall"``, ``"event_time"``,
             ``"group"`` or ``"time"``), ``value`` (the e, g or t; NaN for the
             overall row), ``att``, ``se``, ``ci_lower``, ``ci_upper`` (95 %).
+            With ``base_period="universal"`` the reference event time
+            (e = -1 - anticipation) is 0 with no SE (NaN), as in R ``did``.
         """
         self._check_fitted()
         _check_option("type", type, _AGGREGATIONS)
@@ -732,6 +745,9 @@ class StaggeredDiD:
         Psi = np.column_stack([o[3] for o in out])
         self._last_aggregate = (type, min_e, max_e, Psi)
         se = self._se(Psi)
+        # a row made only of universal-base reference cells (fixed at 0) has an identically
+        # zero influence function: no SE, as in the att_gt table (R did reports NA)
+        se = np.where(np.any(Psi != 0, axis=0), se, np.nan)
         z = stats.norm.ppf(0.975)
         frame = pd.DataFrame(
             {
@@ -819,7 +835,8 @@ def staggered_did(
     Validated against
     -----------------
     R ``did`` 2.5.1 on ``mpdta``: points 1e-6 (1e-5 with a covariate), SEs 1e-4;
-    repeated cross-sections and unbalanced panels: an independent base-R
+    ``method="ipw"``/``"reg"``, anticipation and universal base periods on
+    R ``did``'s simulated panels: 1e-9; repeated cross-sections and unbalanced panels: an independent base-R
     implementation (1e-10 points, 1e-9 SEs) and diff-diff 3.13 (see
     :class:`StaggeredDiD`).
 
