@@ -46,33 +46,16 @@ PIECES = ("brand", "others", "trend", "rest")
 
 
 def _latent(seed: int, overrides: dict) -> dict:
-    """The first steps of ``simulate_study`` (same random streams): S and its pieces per response."""
-    from fusion_study.simulate.outcomes import branch_growth, fusion_latent, satisfaction_base, segment_multiplier
-    from fusion_study.simulate.presets import INTERVENTIONS, make_config
-    from fusion_study.simulate.generate import _quarter_starts
-    from fusion_study.periods import period_range
-    from fusion_study.simulate.organisation import build_organisation
-    from fusion_study.simulate.rollout import BRAND_TYPES, draw_brand_types, draw_rollout, exposure
-    from fusion_study.simulate.surveys import sample_customer_survey
-    from fusion_study.simulate.tickets import simulate_tickets
+    """The simulator's latent draws (``draw_latent``, the first steps of ``simulate_study``): S and its pieces."""
+    from fusion_study.simulate.generate import draw_latent
+    from fusion_study.simulate.outcomes import segment_multiplier
+    from fusion_study.simulate.presets import INTERVENTIONS
+    from fusion_study.simulate.rollout import BRAND_TYPES
 
-    cfg = make_config("p_city", **{**DESIGN, **overrides})
-    rngs = np.random.default_rng(seed).spawn(12)
-    periods = period_range(cfg.start_period, cfg.n_waves)
-    nt = cfg.n_waves
-    org = build_organisation(cfg, rngs[0])
-    nb = len(org.branch_ids)
-    start = draw_rollout(cfg, org.strength, rngs[1])
-    brand_type = draw_brand_types(cfg, org.strength, rngs[1])
-    rngs[1].uniform(0.7, 1.3, size=(nb, len(INTERVENTIONS)))  # intensity (keeps the stream in step)
-    event = exposure(start, nt)
-    bgrowth = branch_growth(cfg, event, brand_type)
-    F, _ = fusion_latent(cfg, org.strength, bgrowth, rngs[2])
-    base = satisfaction_base(cfg, org.strength, org.cust_branch, org.cust_segment, F, bgrowth, rngs[3])
-    _, K, K0 = simulate_tickets(cfg, cust_branch=org.cust_branch, cust_segment=org.cust_segment, start=start,
-                                quarter_starts=_quarter_starts(periods), rng=rngs[4])
-    S_all = base["S"] + K
-    r, t = sample_customer_survey(cfg, rngs[5])
+    d = draw_latent("p_city", seed, **{**DESIGN, **overrides})
+    cfg, org, start, brand_type, bgrowth, K, K0, periods = d.cfg, d.org, d.start, d.brand_type, d.bgrowth, d.K, d.K0, d.periods
+    S_all = d.S
+    r, t = d.r_idx, d.t_idx
     b = org.cust_branch[r]
     mult = segment_multiplier(cfg, org.cust_segment[r])
     theta_lift = cfg.fusion_on_satisfaction * cfg.fusion_lift

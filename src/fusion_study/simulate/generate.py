@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 
@@ -24,7 +26,7 @@ from .strings import from_codes, sequential_ids
 from .tickets import TICKET_STATUSES, resolution_effect_truth, simulate_tickets
 from .truth import Truth
 
-__all__ = ["simulate_study"]
+__all__ = ["simulate_study", "draw_latent"]
 
 _TEAMS = ("publicity_team", "vanguard_team", "cloud_team")
 
@@ -51,6 +53,40 @@ def _typed(df: pd.DataFrame, table: str) -> pd.DataFrame:
             out[col.name] = pd.to_datetime(out[col.name]).astype("datetime64[ns]")
     out.index = pd.RangeIndex(2, len(out) + 2, name="source_row")
     return out
+
+
+
+def draw_latent(preset: str = "p_city", seed: int | np.random.Generator | None = 20240101,
+                **overrides) -> SimpleNamespace:
+    """The first draws of :func:`simulate_study`: organisation, rollout, latent satisfaction, tickets, survey sample.
+
+    Same random streams as ``simulate_study(preset, seed, **overrides)`` (which calls this), so
+    diagnostics can work with the latent quantities behind a simulated study. Attributes: ``cfg,
+    rngs`` (the 12 spawned generators; 0–5 used here), ``periods, qstarts, org, start`` (start wave by
+    branch × intervention), ``brand_type, intensity, event, bgrowth, F`` (fusion), ``base``
+    (:func:`.outcomes.satisfaction_base`), ``tk, K, K0`` (tickets and their satisfaction terms with and
+    without the mechanism), ``S`` (latent satisfaction, retailers × waves) and ``r_idx, t_idx`` (the
+    customer survey's retailer and wave indices).
+    """
+    cfg = make_config(preset, **overrides)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rngs = rng.spawn(12)
+    periods = period_range(cfg.start_period, cfg.n_waves)
+    qstarts = _quarter_starts(periods)
+    org = build_organisation(cfg, rngs[0])
+    start = draw_rollout(cfg, org.strength, rngs[1])
+    brand_type = draw_brand_types(cfg, org.strength, rngs[1])
+    intensity = rngs[1].uniform(0.7, 1.3, size=(len(org.branch_ids), len(INTERVENTIONS)))
+    event = exposure(start, cfg.n_waves)
+    bgrowth = branch_growth(cfg, event, brand_type)
+    F, _lift = fusion_latent(cfg, org.strength, bgrowth, rngs[2])
+    base = satisfaction_base(cfg, org.strength, org.cust_branch, org.cust_segment, F, bgrowth, rngs[3])
+    tk, K, K0 = simulate_tickets(cfg, cust_branch=org.cust_branch, cust_segment=org.cust_segment, start=start,
+                                 quarter_starts=qstarts, rng=rngs[4])
+    r_idx, t_idx = sample_customer_survey(cfg, rngs[5])
+    return SimpleNamespace(cfg=cfg, rngs=rngs, periods=periods, qstarts=qstarts, org=org, start=start,
+                           brand_type=brand_type, intensity=intensity, event=event, bgrowth=bgrowth, F=F,
+                           base=base, tk=tk, K=K, K0=K0, S=base["S"] + K, r_idx=r_idx, t_idx=t_idx)
 
 
 def simulate_study(
@@ -97,34 +133,12 @@ def simulate_study(
     >>> sorted(truth.overall_att()["intervention"])[:3]
     ['brand', 'cloud_team', 'points_platform']
     """
-    cfg = make_config(preset, **overrides)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    rngs = rng.spawn(12)
-    periods = period_range(cfg.start_period, cfg.n_waves)
-    qstarts = _quarter_starts(periods)
-    nt = cfg.n_waves
-
-    org = build_organisation(cfg, rngs[0])
+    d = draw_latent(preset, seed, **overrides)
+    cfg, rngs, periods, qstarts, nt = d.cfg, d.rngs, d.periods, d.qstarts, d.cfg.n_waves
+    org, start, brand_type, intensity, event, bgrowth = d.org, d.start, d.brand_type, d.intensity, d.event, d.bgrowth
+    F, base, tk, K, K0, S, r_idx, t_idx = d.F, d.base, d.tk, d.K, d.K0, d.S, d.r_idx, d.t_idx
     nb = len(org.branch_ids)
-    start = draw_rollout(cfg, org.strength, rngs[1])
-    brand_type = draw_brand_types(cfg, org.strength, rngs[1])
-    intensity = rngs[1].uniform(0.7, 1.3, size=(nb, len(INTERVENTIONS)))
-    event = exposure(start, nt)
-    bgrowth = branch_growth(cfg, event, brand_type)
-    F, _lift = fusion_latent(cfg, org.strength, bgrowth, rngs[2])
-    base = satisfaction_base(cfg, org.strength, org.cust_branch, org.cust_segment, F, bgrowth, rngs[3])
-    tk, K, K0 = simulate_tickets(
-        cfg,
-        cust_branch=org.cust_branch,
-        cust_segment=org.cust_segment,
-        start=start,
-        quarter_starts=qstarts,
-        rng=rngs[4],
-    )
-    S = base["S"] + K
-
     cust_ids = org.customers["customer_id"].to_numpy()
-    r_idx, t_idx = sample_customer_survey(cfg, rngs[5])
     cs, cs_quality, cs_constructs = customer_survey(
         cfg,
         r_idx=r_idx,
