@@ -30,7 +30,6 @@ Usage (about 3 s per replication on one core)::
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 import warnings
@@ -40,7 +39,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from validate_brand_moderation import DESIGN, SEED  # noqa: E402
+import _montecarlo as mc  # noqa: E402
+from _montecarlo import DESIGN, SEED  # noqa: E402
 
 PIECES = ("brand", "others", "trend", "rest")
 
@@ -107,28 +107,14 @@ def one_replication(r: int, seed: int = SEED, overrides: dict | None = None, che
 
 
 def main(argv=None) -> int:
-    from fusion_study.commands.simulate import _parse_override
-    from fusion_study.simulate.presets import make_config
-
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=40)
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=SEED)
-    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE")
-    ap.add_argument("--out", type=Path, default=None, help="write the per-replication pieces to this CSV")
+    ap = mc.parser(__doc__, reps=40)
+    ap.set_defaults(out=None)
     a = ap.parse_args(argv)
-    overrides = dict(_parse_override(t) for t in a.overrides)
-    make_config("p_city", **{**DESIGN, **overrides})
-    print(f"simulator overrides: {overrides or 'none'}")
+    overrides = mc.simulator_overrides(a.overrides, DESIGN)
     t0 = time.time()
     one_replication(0, a.seed, overrides, check=True)
     print("rebuilt latent satisfaction matches the simulator's (replication 0)")
-    if a.jobs > 1:
-        from joblib import Parallel, delayed
-
-        rows = Parallel(n_jobs=min(a.jobs, 2))(delayed(one_replication)(r, a.seed, overrides) for r in range(a.reps))
-    else:
-        rows = [one_replication(r, a.seed, overrides) for r in range(a.reps)]
+    rows = mc.run(one_replication, a.reps, a.jobs, a.seed, overrides)
     d = pd.DataFrame(rows)
     d["bias_total"] = d["total"] - d["truth"]
     d["brand_minus_truth"] = d["brand"] - d["truth"]
@@ -138,8 +124,8 @@ def main(argv=None) -> int:
     pd.set_option("display.width", 200)
     print(f"CS-DiD distinctive - generic contrast of each piece, {len(d)} replications (index points):")
     print(s.round(3).to_string())
-    print(f"seconds {time.time() - t0:.1f}")
-    if a.out:
+    mc.footer(t0)
+    if a.out:  # one CSV of per-replication pieces
         a.out.parent.mkdir(parents=True, exist_ok=True)
         d.to_csv(a.out, index=False)
     return 0

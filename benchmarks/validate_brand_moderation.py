@@ -24,8 +24,6 @@ before any replication runs).
 
 from __future__ import annotations
 
-import argparse
-import resource
 import sys
 import time
 import warnings
@@ -34,8 +32,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-DESIGN = dict(n_counties=12, branches_per_county=8, n_retailers=8000, survey_per_wave=1200)
-SEED = 20240101
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _montecarlo as mc  # noqa: E402
+from _montecarlo import DESIGN, SEED  # noqa: E402
 
 
 def one_replication(r: int, seed: int = SEED, overrides: dict | None = None) -> pd.DataFrame:
@@ -80,28 +79,10 @@ def summarise(reps: pd.DataFrame) -> pd.DataFrame:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=100)
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=SEED)
-    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
-                    help="override one simulator setting on top of the design, e.g. --set sat_trend=0 (repeatable)")
-    ap.add_argument("--out", type=Path, default=None)
-    a = ap.parse_args(argv)
-    from fusion_study.commands.simulate import _parse_override
-    from fusion_study.simulate.presets import make_config
-
-    overrides = dict(_parse_override(t) for t in a.overrides)
-    make_config("p_city", **{**DESIGN, **overrides})  # unknown names or bad values fail here, before any work
-    if overrides:
-        print(f"simulator overrides: {overrides}")
+    a = mc.parser(__doc__, reps=100).parse_args(argv)
+    overrides = mc.simulator_overrides(a.overrides, DESIGN)
     t0 = time.time()
-    if a.jobs > 1:
-        from joblib import Parallel, delayed
-
-        parts = Parallel(n_jobs=min(a.jobs, 2))(delayed(one_replication)(r, a.seed, overrides) for r in range(a.reps))
-    else:
-        parts = [one_replication(r, a.seed, overrides) for r in range(a.reps)]
+    parts = mc.run(one_replication, a.reps, a.jobs, a.seed, overrides)
     reps = pd.concat(parts, ignore_index=True)
     summ = summarise(reps)
     pd.set_option("display.width", 200)
@@ -110,11 +91,8 @@ def main(argv=None) -> int:
     cs = summ[(summ["method"].str.startswith("CS")) & (summ["kind"] == "contrast")]
     ok = bool((cs["coverage"] >= 0.90).all())
     print(f"CS-DiD contrasts: coverage {cs['coverage'].round(3).tolist()} (target >= 0.90): {'PASS' if ok else 'FAIL'}")
-    print(f"seconds {time.time() - t0:.1f}; peak MB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
-    if a.out:
-        a.out.mkdir(parents=True, exist_ok=True)
-        reps.to_csv(a.out / "replications.csv", index=False)
-        summ.to_csv(a.out / "summary.csv", index=False)
+    mc.footer(t0)
+    mc.write(a.out, replications=reps, summary=summ)
     return 0 if ok else 1
 
 

@@ -20,8 +20,6 @@ Usage (about 5 minutes on 2 cores)::
 
 from __future__ import annotations
 
-import argparse
-import resource
 import sys
 import time
 import warnings
@@ -30,8 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-DESIGN = dict(n_counties=12, branches_per_county=8, n_retailers=8000, survey_per_wave=1200)
-SEED = 20240101
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _montecarlo as mc  # noqa: E402
+from _montecarlo import DESIGN, SEED  # noqa: E402
 
 
 def one_replication(r: int, seed: int = SEED) -> pd.DataFrame:
@@ -70,19 +69,9 @@ def summarise(reps: pd.DataFrame) -> pd.DataFrame:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=100)
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=SEED)
-    ap.add_argument("--out", type=Path, default=None)
-    a = ap.parse_args(argv)
+    a = mc.parser(__doc__, reps=100, overrides=False).parse_args(argv)
     t0 = time.time()
-    if a.jobs > 1:
-        from joblib import Parallel, delayed
-
-        parts = Parallel(n_jobs=min(a.jobs, 2))(delayed(one_replication)(r, a.seed) for r in range(a.reps))
-    else:
-        parts = [one_replication(r, a.seed) for r in range(a.reps)]
+    parts = mc.run(one_replication, a.reps, a.jobs, a.seed)
     reps = pd.concat(parts, ignore_index=True)
     summ = summarise(reps)
     pd.set_option("display.width", 200)
@@ -92,11 +81,8 @@ def main(argv=None) -> int:
     ok_bias = bool((aipw["bias"].abs() <= 3 * aipw["mc_se_bias"]).all())
     print(f"AIPW coverage {aipw['coverage'].round(3).tolist()} (target 0.92-0.98): {'PASS' if ok_cov else 'FAIL'}")
     print(f"AIPW |bias| <= 3 Monte Carlo SE: {aipw['bias'].round(3).tolist()}: {'PASS' if ok_bias else 'FAIL'}")
-    print(f"seconds {time.time() - t0:.1f}; peak MB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
-    if a.out:
-        a.out.mkdir(parents=True, exist_ok=True)
-        reps.to_csv(a.out / "replications.csv", index=False)
-        summ.to_csv(a.out / "summary.csv", index=False)
+    mc.footer(t0)
+    mc.write(a.out, replications=reps, summary=summ)
     return 0 if ok_cov and ok_bias else 1
 
 
