@@ -64,7 +64,8 @@ def test_every_candidate_is_used_or_ledgered(big):
     res = _fit(study)
     ex = res.attrs["exclusions"]
     units = res.attrs["units"]
-    assert set(ex) == {"candidates", *EXCLUSION_REASONS}
+    assert set(ex) == {"candidates", *EXCLUSION_REASONS, "tickets_without_opened_date"}
+    assert ex["tickets_without_opened_date"] == 0
     assert ex["candidates"] == len(units) + sum(ex[k] for k in EXCLUSION_REASONS)
     led = res.attrs["ledger"].to_frame()
     rq = led[led["table"] == "retailer_quarters"]
@@ -142,6 +143,19 @@ def test_errors(big):
         resolution_effect(fast, *args[1:], codebook=study.codebook)
     with pytest.raises(ValueError, match="table 'tickets' lacks column"):
         resolution_effect(study.tickets.drop(columns="status"), *args[1:], codebook=study.codebook)
+    garbled = study.tickets.astype({"opened": object})
+    row = garbled.index[3]
+    garbled.loc[row, "opened"] = "next Tuesday"
+    with pytest.raises(ValueError, match=rf"column 'opened': 1 value\(s\) are not dates, e.g. rows \[{row}\]"):
+        resolution_effect(garbled, *args[1:], codebook=study.codebook)
+
+
+def test_tickets_without_an_opened_date_are_counted(big):
+    study, _ = big
+    tk = study.tickets.astype({"opened": object})
+    tk.loc[tk.index[:7], "opened"] = None
+    units = resolution_units(tk, study.customer_survey, study.customers, codebook=study.codebook)
+    assert units.attrs["exclusions"]["tickets_without_opened_date"] == 7
 
 
 def test_report_section_shows_the_estimate_or_says_why_not():

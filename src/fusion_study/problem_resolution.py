@@ -55,6 +55,18 @@ _ESTIMANDS = ("ate", "att")
 _UNIT_TABLE = "retailer_quarters"
 
 
+def _dates(t: pd.DataFrame, col: str) -> pd.Series:
+    """Parse a date column of the tickets table; a value that is not a date is an error naming its rows."""
+    parsed = pd.to_datetime(t[col], errors="coerce")
+    bad = parsed.isna() & t[col].notna() & (t[col].astype("string").str.strip() != "")
+    if bad.any():
+        rows = t.index[bad.to_numpy()][:5].tolist()
+        vals = t.loc[bad, col].astype(str).head(5).tolist()
+        raise ValueError(f"table 'tickets', column {col!r}: {int(bad.sum())} value(s) are not dates, e.g. rows "
+                         f"{rows} = {vals}; rule: dates as YYYY-MM-DD")
+    return parsed
+
+
 def _need(df: pd.DataFrame, cols: list[str], table: str) -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
@@ -89,7 +101,8 @@ def resolution_units(
     present and ``mechanism_active`` (0/1) with ``launches``. ``attrs["ledger"]``
     records every excluded retailer-quarter (source_row ``customer_id@wave``)
     and ``attrs["exclusions"]`` counts them by reason (``EXCLUSION_REASONS``,
-    first applicable reason wins; ``candidates`` = retailer-quarters with a ticket).
+    first applicable reason wins; ``candidates`` = retailer-quarters with a ticket;
+    ``tickets_without_opened_date`` = tickets left out because they have no quarter).
     """
     _need(survey, ["customer_id", "wave"], "customer_survey")
     _need(customers, ["customer_id", "branch_id"], "customers")
@@ -101,8 +114,9 @@ def resolution_units(
     last_wave = s["wn"].max() if len(s) else -np.inf
 
     t = tickets[["ticket_id", "customer_id", "category", "opened", "closed", "status"]].copy()
-    opened = pd.to_datetime(t["opened"])
-    closed = pd.to_datetime(t["closed"])
+    opened, closed = _dates(t, "opened"), _dates(t, "closed")
+    no_date = opened.isna().to_numpy()
+    t, opened, closed = t[~no_date], opened[~no_date], closed[~no_date]
     q = opened.dt.to_period("Q")
     q_start = q.dt.start_time.dt.normalize()
     next_start = q.dt.end_time.dt.normalize() + pd.Timedelta(days=1)
@@ -134,7 +148,8 @@ def resolution_units(
     for why in EXCLUSION_REASONS:
         m = (reason == why).fillna(False).to_numpy()
         ledger.record(_UNIT_TABLE, ids[m], rule=f"resolution_effect:{why}")
-    counts = {"candidates": len(cand), **{w: int((reason == w).sum()) for w in EXCLUSION_REASONS}}
+    counts = {"candidates": len(cand), **{w: int((reason == w).sum()) for w in EXCLUSION_REASONS},
+              "tickets_without_opened_date": int(no_date.sum())}
 
     d = cand[reason.isna().to_numpy()].copy()
     d = d.merge(s.rename(columns={"sat": "sat_lag"}), on=["customer_id", "wn"], how="left")
