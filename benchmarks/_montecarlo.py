@@ -34,7 +34,7 @@ def parser(doc: str, *, reps: int, overrides: bool = True, seed: int = SEED) -> 
 
 def simulator_overrides(settings: list[str], design: dict, preset: str = "p_city") -> dict:
     """Parse ``NAME=VALUE`` settings as ``fusion-study simulate --set`` does; bad ones fail before any work."""
-    from fusion_study.commands.simulate import _parse_override
+    from fusion_study.cli.commands.simulate import _parse_override
     from fusion_study.simulate.presets import make_config
 
     overrides = dict(_parse_override(t) for t in settings)

@@ -50,7 +50,7 @@ def main() -> None:
 
 
 def province() -> None:
-    from fusion_study.effects.domain import evaluate_interventions
+    from fusion_study.effects.study import evaluate_interventions
     from fusion_study.simulate import simulate_study
 
     study, _ = simulate_study("province", seed=1)

@@ -111,7 +111,7 @@ def main() -> None:
     print(f"fixed cost: CFA fit at n=1,000 takes {t_small * 1000:.1f} ms (parsing, optimiser, tables; "
           "not the data pass)")
     mobi = pd.read_csv(Path(__file__).resolve().parents[1] / "tests" / "reference" / "satisfaction" / "mobi.csv")
-    from fusion_study.satisfaction import PLSPathModel
+    from fusion_study.measurement.pls import PLSPathModel
 
     meas = {"Image": [f"IMAG{i}" for i in range(1, 6)], "Expectation": ["CUEX1", "CUEX2", "CUEX3"],
             "Quality": [f"PERQ{i}" for i in range(1, 8)], "Value": ["PERV1", "PERV2"],

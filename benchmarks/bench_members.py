@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from fusion_study.brands import brand_distinctiveness
+from fusion_study.brands.distinctiveness import brand_distinctiveness
 from fusion_study.members import DIMENSIONS, member_profiles
 
 

@@ -16,7 +16,7 @@ TARGET_S = 30.0
 
 
 def main() -> int:
-    from fusion_study.paths import example_study_path
+    from fusion_study.data.paths import example_study_path
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()

@@ -71,7 +71,7 @@ def _latent(seed: int, overrides: dict) -> dict:
 
 
 def one_replication(r: int, seed: int = SEED, overrides: dict | None = None, check: bool = False) -> dict:
-    from fusion_study.brand_moderation import brand_type_moderation
+    from fusion_study.brands.moderation import brand_type_moderation
     from fusion_study.simulate.measurement import satisfaction_index as I
 
     overrides = overrides or {}

@@ -12,7 +12,7 @@
 # ---
 
 # %%
-from fusion_study.notebook import notebook_setup
+from fusion_study.reporting.notebook import notebook_setup
 
 rng = notebook_setup(seed=20240101)
 
@@ -40,9 +40,9 @@ from pathlib import Path
 import pandas as pd
 
 from fusion_study.ingest import add_to_study, import_survey, write_wenjuanxing_export
-from fusion_study.instruments import standard_codebook
-from fusion_study.paths import example_study_path
-from fusion_study.study import load_study
+from fusion_study.data.instruments import standard_codebook
+from fusion_study.data.paths import example_study_path
+from fusion_study.data.study import load_study
 
 codebook = standard_codebook()
 example = load_study(example_study_path())

@@ -26,7 +26,7 @@
 # method in the toolkit is checked against this truth; this notebook introduces the study for policy staff.
 
 # %%
-from fusion_study.notebook import notebook_setup
+from fusion_study.reporting.notebook import notebook_setup
 
 rng = notebook_setup(seed=20240101)
 
@@ -36,7 +36,7 @@ import pandas as pd
 
 from fusion_study import example_study_path, load_study
 from fusion_study.simulate import Truth
-from fusion_study.simulate.figures import plot_rollout_calendar, plot_true_att
+from fusion_study.simulate.plots import plot_rollout_calendar, plot_true_att
 
 path = example_study_path()
 study = load_study(path)

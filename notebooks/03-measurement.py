@@ -27,7 +27,7 @@
 # Before asking which interventions move retailer satisfaction, we check the scales measure what they claim.
 
 # %%
-from fusion_study.notebook import notebook_setup
+from fusion_study.reporting.notebook import notebook_setup
 
 rng = notebook_setup(seed=20240101)
 
@@ -50,7 +50,7 @@ from fusion_study.measurement import (
     measurement_invariance,
     study_validity,
 )
-from fusion_study.satisfaction import retailer_pls, retailer_sem_model
+from fusion_study.measurement.pls import retailer_pls, retailer_sem_model
 from fusion_study.simulate import Truth
 
 warnings.simplefilter("ignore", MeasurementWarning)

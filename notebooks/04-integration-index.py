@@ -12,7 +12,7 @@
 # ---
 
 # %%
-from fusion_study.notebook import notebook_setup
+from fusion_study.reporting.notebook import notebook_setup
 
 rng = notebook_setup(seed=20240101)
 
@@ -47,7 +47,7 @@ from fusion_study.index import (
 )
 from fusion_study.index.plots import plot_coupling
 from fusion_study.index.study import study_alignment, study_coupling, study_index, study_indicators
-from fusion_study.paths import example_study_path
+from fusion_study.data.paths import example_study_path
 
 # Chinese figure fonts come from the house style (notebook_setup); this keeps the stored outputs identical
 # on a machine where no CJK font is installed yet.

@@ -23,7 +23,7 @@
 # both the common trend and the fact that stronger branches adopted first.
 
 # %%
-from fusion_study.notebook import notebook_setup
+from fusion_study.reporting.notebook import notebook_setup
 
 rng = notebook_setup(seed=20240101)
 
@@ -32,8 +32,8 @@ import warnings
 
 from fusion_study import load_study
 from fusion_study.effects import adjust_pvalues, staggered_did
-from fusion_study.effects.domain import evaluate_interventions, exposures, plot_intervention_effects
-from fusion_study.paths import example_study_path
+from fusion_study.effects import evaluate_interventions, exposures, plot_intervention_effects
+from fusion_study.data.paths import example_study_path
 from fusion_study.simulate import Truth
 
 warnings.simplefilter("ignore")

@@ -23,7 +23,7 @@
 # pre-trend test, and (4) how robust the conclusion is if parallel trends fail a little (HonestDiD).
 
 # %%
-from fusion_study.notebook import notebook_setup
+from fusion_study.reporting.notebook import notebook_setup
 
 rng = notebook_setup(seed=20240101)
 
@@ -39,8 +39,8 @@ from fusion_study.effects import (
     staggered_did,
     twfe_event_study,
 )
-from fusion_study.effects.domain import exposures
-from fusion_study.paths import example_study_path
+from fusion_study.effects.study import exposures
+from fusion_study.data.paths import example_study_path
 from fusion_study.simulate import Truth
 
 warnings.simplefilter("ignore")

@@ -27,7 +27,7 @@
 # aggregates and pseudonyms (党员甲, 党员乙), as here.
 
 # %%
-from fusion_study.notebook import notebook_setup
+from fusion_study.reporting.notebook import notebook_setup
 
 rng = notebook_setup(seed=20240101)
 
@@ -39,7 +39,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from fusion_study import load_study
-from fusion_study.brand_moderation import brand_moderation_frame, brand_type_moderation, plot_brand_moderation
+from fusion_study.brands import brand_moderation_frame, brand_type_moderation, plot_brand_moderation
 from fusion_study.brands import brand_distinctiveness, plot_brand_similarity
 from fusion_study.members import (
     RaterLeniency,
@@ -53,8 +53,8 @@ from fusion_study.members import (
     rater_agreement,
 )
 from fusion_study.participation import participation_by_week, plot_participation_calendar
-from fusion_study.paths import example_study_path
-from fusion_study.problem_resolution import study_resolution_effect
+from fusion_study.data.paths import example_study_path
+from fusion_study.problems.resolution import study_resolution_effect
 from fusion_study.problems import (
     branch_launch_periods,
     launch_hazard_ratio,

@@ -42,7 +42,7 @@
 # replication produces.
 
 # %%
-from fusion_study.notebook import notebook_setup
+from fusion_study.reporting.notebook import notebook_setup
 
 rng = notebook_setup(seed=20240101)
 
@@ -55,7 +55,7 @@ import pandas as pd
 
 from fusion_study.effects.montecarlo import run_validation, summarise_validation
 from fusion_study.effects.plots import ensure_cjk_font
-from fusion_study.paths import project_root
+from fusion_study.data.paths import project_root
 
 warnings.simplefilter("ignore")
 ensure_cjk_font()  # Chinese axis labels

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fusion_study.instruments import standard_codebook
+from fusion_study.data.instruments import standard_codebook
 
 
 def customer_items() -> pd.DataFrame:

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fusion_study.brand_moderation import (
+from fusion_study.brands.moderation import (
     _csdid,
     brand_moderation_frame,
     brand_type_moderation,
-    plot_brand_moderation,
 )
+from fusion_study.brands.plots import plot_brand_moderation
 from fusion_study.effects import DiDSpecificationError, staggered_did
 
 TYPES = ("distinctive", "generic", "copied")
@@ -73,7 +73,7 @@ def test_single_type_matches_staggered_did_simple_aggregation():
     df = _frame(seed=1)
     df = df[df["brand_type"].isin(["distinctive"]) | df["brand_type"].isna()]
     theta, psi, clusters, _, _ = _csdid(df, "satisfaction", "brand_type", "cohort_brand", "notyet", ["distinctive"])
-    from fusion_study.brand_moderation import _cluster_vcov
+    from fusion_study.brands.moderation import _cluster_vcov
 
     se = float(np.sqrt(_cluster_vcov(psi["distinctive"][:, None], clusters)[0, 0]))
     ref = staggered_did(df, outcome="satisfaction", unit="response_id", time="period", cohort="cohort_brand",
@@ -141,7 +141,7 @@ def test_untyped_launched_branches_left_out_with_a_note():
 
 def test_example_study_is_flagged_underpowered():
     from fusion_study import load_study
-    from fusion_study.paths import example_study_path
+    from fusion_study.data.paths import example_study_path
 
     study = load_study(example_study_path())
     frame = brand_moderation_frame(study)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from fusion_study import load_study
-from fusion_study.paths import example_study_path
+from fusion_study.data.paths import example_study_path
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def study():
 
 @pytest.fixture(scope="module")
 def frame(study):
-    from fusion_study.effects.domain import exposures
+    from fusion_study.effects.study import exposures
 
     return exposures(study)
 
@@ -33,7 +33,7 @@ def test_exposures_frame(study, frame):
     truth_flags = Truth.load(example_study_path() / "truth.json").screening
     flagged = set(truth_flags.loc[truth_flags["table"] == "customer_survey", "response_id"])
     assert not frame["response_id"].isin(flagged).any()
-    from fusion_study.effects.domain import exposures
+    from fusion_study.effects.study import exposures
 
     assert len(exposures(study, screen=False)) == len(study.customer_survey)
     assert frame["response_id"].is_unique
@@ -55,7 +55,7 @@ def test_exposures_frame(study, frame):
     truth = Truth.load(example_study_path() / "truth.json")
     ad = truth.adoption
     first = ad[ad["start_period"].notna()].groupby("unit_id")["start_period"].min()
-    from fusion_study.periods import period_number
+    from fusion_study.data.periods import period_number
 
     got = frame.drop_duplicates("branch_id").set_index("branch_id")["cohort_programme"]
     for b, p in first.items():
@@ -65,12 +65,13 @@ def test_exposures_frame(study, frame):
 
 
 def test_evaluate_interventions_table(study):
-    from fusion_study.effects.domain import evaluate_interventions, plot_intervention_effects
+    from fusion_study.effects.plots import plot_intervention_effects
+    from fusion_study.effects.study import evaluate_interventions
     from fusion_study.simulate import Truth
 
     table = evaluate_interventions(study)
     assert table["note"].str.contains("single branch").any()
-    from fusion_study.effects.domain import exposures
+    from fusion_study.effects.study import exposures
 
     n_screened = exposures(study).attrs["n_screened_out"]
     assert n_screened > 0  # the example has injected speeders: no response leaves silently
@@ -112,7 +113,7 @@ def test_validate_estimators_ci_sized(tmp_path):
     """Two replications (CI-sized): the naive estimators miss the truth by many SEs
     in every replication; CS-DiD is within 3.5 SE. The full >= 200-replication
     study is in benchmarks/results/."""
-    from fusion_study.cli import main
+    from fusion_study.cli.parser import main
     from fusion_study.effects.montecarlo import summarise_validation
 
     assert main(["validate-estimators", "--reps", "2", "--jobs", "1", "--n-boot", "49", "--out", str(tmp_path)]) == 0

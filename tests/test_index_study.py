@@ -8,7 +8,7 @@ import pytest
 
 from fusion_study import Study
 from fusion_study.index.study import study_alignment, study_coupling, study_index, study_indicators
-from fusion_study.instruments import STAFF_SCALES, standard_codebook
+from fusion_study.data.instruments import STAFF_SCALES, standard_codebook
 
 
 def small_study(seed=0, n_branches=8, waves=("2024Q2", "2024Q4")):
@@ -128,7 +128,7 @@ def test_report_section_registers_and_builds():
 
 
 def test_cli_index(tmp_path, capsys):
-    from fusion_study.cli import main
+    from fusion_study.cli.parser import main
 
     study, _ = small_study()
     folder = study.save(tmp_path / "s")

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from fusion_study import load_study
-from fusion_study.paths import example_study_path
-from fusion_study.periods import period_number
+from fusion_study.data.paths import example_study_path
+from fusion_study.data.periods import period_number
 
 simulate = pytest.importorskip("fusion_study.simulate")
 

@@ -1,10 +1,10 @@
 """``fusion-study import-survey`` end to end on a temporary study."""
 
 
-from fusion_study.cli import main
+from fusion_study.cli.parser import main
 from fusion_study.ingest import write_wenjuanxing_export
-from fusion_study.instruments import standard_codebook
-from fusion_study.study import load_study
+from fusion_study.data.instruments import standard_codebook
+from fusion_study.data.study import load_study
 
 from ingest_support import clean_responses
 

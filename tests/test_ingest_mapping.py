@@ -3,8 +3,8 @@
 import pytest
 
 from fusion_study.ingest import MappingError, import_survey, map_columns, wenjuanxing_frame
-from fusion_study.instruments import standard_codebook
-from fusion_study.privacy import PrivacyError
+from fusion_study.data.instruments import standard_codebook
+from fusion_study.data.privacy import PrivacyError
 
 from ingest_support import clean_responses
 

@@ -4,8 +4,8 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from fusion_study.ingest import add_to_study, import_survey, write_wenjuanxing_export
-from fusion_study.instruments import standard_codebook
-from fusion_study.privacy import find_pii_columns
+from fusion_study.data.instruments import standard_codebook
+from fusion_study.data.privacy import find_pii_columns
 
 from ingest_support import clean_responses
 
@@ -75,7 +75,7 @@ def test_undeclared_free_text_is_dropped(tmp_path):
 def test_phone_numbers_as_respondent_ids_are_refused(tmp_path):
     import pytest
 
-    from fusion_study.privacy import PrivacyError
+    from fusion_study.data.privacy import PrivacyError
 
     r = clean_responses(4)
     r.loc[2, "customer_id"] = "13700001234"

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from fusion_study.ingest import import_survey, wenjuanxing_frame, write_wenjuanxing_export
-from fusion_study.instruments import standard_codebook
-from fusion_study.readers import TableReadError
+from fusion_study.data.instruments import standard_codebook
+from fusion_study.data.readers import TableReadError
 
 from ingest_support import clean_responses, customer_items
 

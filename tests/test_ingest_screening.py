@@ -6,8 +6,8 @@ import pytest
 
 from fusion_study.ingest import add_to_study, import_survey, write_wenjuanxing_export
 from fusion_study.ingest.screening import RULES, apply_screening, screening_flags
-from fusion_study.instruments import standard_codebook
-from fusion_study.study import load_study
+from fusion_study.data.instruments import standard_codebook
+from fusion_study.data.study import load_study
 
 from ingest_support import clean_responses, customer_items
 

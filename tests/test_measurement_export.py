@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from fusion_study.cli import main
+from fusion_study.cli.parser import main
 from fusion_study.measurement import validity_report, validity_tables
 from fusion_study.measurement.validity_export import TABLE_TITLES
 

@@ -15,7 +15,7 @@ import pytest
 from scipy.stats import multivariate_normal
 
 from fusion_study.measurement import CFA, SEM, MeasurementWarning
-from fusion_study.measurement.polychoric import (
+from fusion_study.measurement.sem.polychoric import (
     OrdinalMoments,
     bivariate_normal_cdf,
     polychoric,

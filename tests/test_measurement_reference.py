@@ -217,7 +217,7 @@ def test_mlr_robust_se_and_scaled_chisq_match_lavaan(hs):
 @pytest.mark.parametrize("missing", ["listwise", "fiml"])
 def test_example_study_cfa_matches_lavaan(missing):
     """5-factor CFA of the simulated customer survey; reverse-keyed items reversed from the codebook."""
-    from fusion_study.instruments import standard_codebook
+    from fusion_study.data.instruments import standard_codebook
 
     ref = json.loads((REF_DIR / "reference_example.json").read_text())["cfa" if missing == "listwise" else "fiml"]
     items = pd.read_csv(REF_DIR / "example_customer_items.csv")

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 from fusion_study import Study, load_study
-from fusion_study.paths import example_study_path
+from fusion_study.data.paths import example_study_path
 from fusion_study.reporting.sections import Figure, ReportContext, Table, discover_sections
 
 KEYS = ("members", "brands", "problems", "participation")

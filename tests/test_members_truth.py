@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from fusion_study import load_study
-from fusion_study.brands import brand_distinctiveness
+from fusion_study.brands.distinctiveness import brand_distinctiveness
 from fusion_study.members import RaterLeniency, member_profiles
-from fusion_study.paths import example_study_path
-from fusion_study.problems import branch_launch_periods, launch_hazard_ratio, ticket_durations
+from fusion_study.data.paths import example_study_path
+from fusion_study.problems.tickets import branch_launch_periods, launch_hazard_ratio, ticket_durations
 from fusion_study.simulate import Truth, simulate_study
 
 

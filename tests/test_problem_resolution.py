@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 
 from fusion_study.effects import OverlapWarning
-from fusion_study.problem_resolution import (
+from fusion_study.problems.resolution import (
     EXCLUSION_REASONS,
     resolution_effect,
     resolution_units,
     study_resolution_effect,
 )
-from fusion_study.problems import branch_launch_periods
+from fusion_study.problems.tickets import branch_launch_periods
 from fusion_study.simulate import simulate_study
 from fusion_study.simulate.measurement import satisfaction_index
 from fusion_study.simulate.presets import SimulationConfig
@@ -160,8 +160,8 @@ def test_tickets_without_an_opened_date_are_counted(big):
 
 def test_report_section_shows_the_estimate_or_says_why_not():
     from fusion_study import load_study
-    from fusion_study.paths import example_study_path
-    from fusion_study.report_problems import _resolution_blocks
+    from fusion_study.data.paths import example_study_path
+    from fusion_study.problems.report import _resolution_blocks
     from fusion_study.reporting.sections import ReportContext, Table, Text
 
     study = load_study(example_study_path())

@@ -16,7 +16,7 @@ from fusion_study.problems import (
     ticket_durations,
     ticket_summary,
 )
-from fusion_study.survival import cox_clustered, kaplan_meier, km_quantile
+from fusion_study.problems.survival import cox_clustered, kaplan_meier, km_quantile
 
 REF = Path(__file__).parent / "reference" / "problems"
 

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from fusion_study import load_study
-from fusion_study.paths import example_study_path
-from fusion_study.reporting import report_overview
+from fusion_study.data.paths import example_study_path
+from fusion_study.reporting import overview as report_overview
 from fusion_study.reporting.report import build_report, render_report
 from fusion_study.reporting.sections import Section, Text, discover_sections
 
@@ -95,7 +95,7 @@ def test_failing_section_is_isolated(tiny_study, tmp_path):
 
 
 def test_cli_report_exit_codes(tiny_study_dir, tmp_path, capsys):
-    from fusion_study.cli import main
+    from fusion_study.cli.parser import main
 
     code = main(["report", str(tiny_study_dir), "--out", str(tmp_path / "r"), "--lang", "en"])
     out = capsys.readouterr().out

@@ -10,7 +10,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from fusion_study.privacy import PrivacyError
+from fusion_study.data.privacy import PrivacyError
 from fusion_study.reporting.tables import (
     format_table,
     stars,

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fusion_study.satisfaction import PLSPathModel, retailer_pls, retailer_sem_model
+from fusion_study.measurement.pls import PLSPathModel, retailer_pls, retailer_sem_model
 
 REF = Path(__file__).parent / "reference" / "satisfaction"
 MEAS = {"Image": [f"IMAG{i}" for i in range(1, 6)], "Expectation": ["CUEX1", "CUEX2", "CUEX3"],

@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from fusion_study.periods import normalise_periods, period_from_number, period_number
-from fusion_study.schema import TABLES, VOCABULARIES, schema_frame
+from fusion_study.data.periods import normalise_periods, period_from_number, period_number
+from fusion_study.data.schema import TABLES, VOCABULARIES, schema_frame
 
 
 def test_every_reference_points_at_a_declared_key():

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from fusion_study import load_study
-from fusion_study.schema import TABLES
+from fusion_study.data.schema import TABLES
 from fusion_study.simulate import Truth, make_config, simulate_study
 
 #: a small study for tests that need several draws
@@ -123,7 +123,7 @@ def test_unknown_override_lists_allowed_names():
 
 
 def test_cli_simulate(tmp_path, capsys):
-    from fusion_study.cli import main
+    from fusion_study.cli.parser import main
 
     out = tmp_path / "cli"
     args = ["simulate", "--seed", "3", "--out", str(out)]
@@ -137,7 +137,7 @@ def test_cli_simulate(tmp_path, capsys):
 
 
 def test_example_study_path_regenerates_when_missing(tmp_path, monkeypatch):
-    from fusion_study import paths
+    from fusion_study.data import paths
 
     monkeypatch.delenv("FUSION_STUDY_EXAMPLE", raising=False)
     monkeypatch.setenv("FUSION_STUDY_CACHE", str(tmp_path / "cache"))
@@ -151,7 +151,7 @@ def test_example_study_path_regenerates_when_missing(tmp_path, monkeypatch):
 
 def test_bundled_example_is_up_to_date(tmp_path):
     """data/example is exactly what `make example` writes (regenerate it if this fails)."""
-    from fusion_study.paths import EXAMPLE_SEED, project_root
+    from fusion_study.data.paths import EXAMPLE_SEED, project_root
     from fusion_study.simulate import save_simulated_study
 
     bundled = project_root() / "data" / "example"

@@ -8,7 +8,7 @@ import pytest
 
 from fusion_study import load_study
 from fusion_study.ingest import import_survey
-from fusion_study.paths import example_study_path
+from fusion_study.data.paths import example_study_path
 
 
 @pytest.fixture(scope="module")

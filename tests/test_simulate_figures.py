@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from fusion_study.simulate import simulate_study
-from fusion_study.simulate.figures import plot_rollout_calendar, plot_true_att, rollout_matrix
+from fusion_study.simulate.plots import plot_rollout_calendar, plot_true_att, rollout_matrix
 
 
 @pytest.fixture(scope="module")

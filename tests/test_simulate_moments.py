@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fusion_study.codebook import reverse_code
-from fusion_study.periods import date_to_period, period_number
+from fusion_study.data.codebook import reverse_code
+from fusion_study.data.periods import date_to_period, period_number
 from fusion_study.simulate import simulate_study
 from fusion_study.simulate.measurement import THRESHOLDS, discretise
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from fusion_study import StudyValidationError, load_study
-from fusion_study.study import StudyFolderError
+from fusion_study.data.study import StudyFolderError
 
 
 def _rewrite(folder, table, edit):
@@ -158,7 +158,7 @@ def test_save_round_trip_and_determinism(tiny_study, tmp_path, fmt):
 
 
 def test_save_refuses_pii_columns(tiny_study, tmp_path):
-    from fusion_study.privacy import PrivacyError
+    from fusion_study.data.privacy import PrivacyError
 
     tiny_study.tables["customers"] = tiny_study.customers.assign(phone="13800000000")
     with pytest.raises(PrivacyError, match="phone"):

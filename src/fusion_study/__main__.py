@@ -1,5 +1,5 @@
 import sys
 
-from .cli import main
+from fusion_study.cli.parser import main
 
 sys.exit(main())

@@ -1,38 +1,5 @@
-"""Report section: platform participation and activity heat by branch and week."""
+"""Deprecated: moved to :mod:`fusion_study.participation.report` (this path is removed in the next release)."""
 
-from __future__ import annotations
+from fusion_study._moved import alias
 
-import matplotlib.pyplot as plt
-
-from .reporting.sections import Figure, Table, Text, register_section
-
-
-@register_section("participation", order=63, title_zh="平台参与度与活跃度", title_en="Platform participation")
-def build(study, ctx):
-    from .participation import participation_by_week, plot_participation_calendar
-
-    if "activities" not in study or "members" not in study or study.activities["member_id"].isna().all():
-        yield Text(zh="本研究没有可归属到党员的活动记录，略去本节。", en="No member-attributed activities; section skipped.")
-        return
-    p = participation_by_week(study.activities, study.members)
-    tab = (
-        p.groupby("branch_id", observed=True)
-        .agg(n_members=("n_members", "first"), weeks=("week", "size"), mean_participation=("participation_rate", "mean"), mean_heat=("heat", "mean"))
-        .reset_index()
-    )
-    yield Text(
-        zh="参与率为每周有活动记录的党员占支部党员的比例；活跃度为每周人均活动次数（以支部党员总数为分母）。",
-        en="Participation rate: share of the branch's members with at least one activity in the week; heat: activities per member per week (all members in the denominator).",
-    )
-    yield Table(
-        "participation_by_branch",
-        tab,
-        caption_zh="各支部平均周参与率与活跃度",
-        caption_en="Mean weekly participation and heat by branch",
-        n_column="n_members",
-        decimals={"mean_participation": 3, "mean_heat": 3},
-    )
-    fig, ax = plt.subplots(figsize=(10, max(3.0, 0.25 * tab.shape[0] + 1.5)))
-    plot_participation_calendar(p, value="heat", lang=ctx.lang, ax=ax)
-    fig.tight_layout()
-    yield Figure("participation_calendar", fig, caption_zh="各支部每周活跃度日历热力图", caption_en="Weekly activity heat by branch")
+alias(__name__)

@@ -1,1 +1,5 @@
-"""Subcommands of the ``fusion-study`` command line, one module each."""
+"""Deprecated: moved to :mod:`fusion_study.cli.commands` (this path is removed in the next release)."""
+
+from fusion_study._moved import alias
+
+alias(__name__, package=True)

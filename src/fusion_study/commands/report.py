@@ -1,45 +1,5 @@
-"""``fusion-study report STUDY --out DIR``: the HTML report with figures and Word/Excel tables.
+"""Deprecated: moved to :mod:`fusion_study.cli.commands.report` (this path is removed in the next release)."""
 
-Exit status 0 when every section was built, 1 when some section failed (the
-report is still written, with an error box in place of each failed section),
-2 for unusable input.
-"""
+from fusion_study._moved import alias
 
-from __future__ import annotations
-
-import argparse
-import sys
-from pathlib import Path
-
-
-def register(sub) -> None:
-    p = sub.add_parser("report", help="build the HTML report (figures, Word/Excel tables) of a study")
-    p.add_argument("study", type=Path, help="study folder")
-    p.add_argument("--out", type=Path, default=Path("out/report"), help="output folder (default out/report)")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default zh)")
-    p.add_argument("--seed", type=int, default=20240101, help="random seed passed to every section")
-    p.add_argument("--min-cell", type=int, default=5, help="suppress figures from fewer respondents (default 5)")
-    p.set_defaults(func=run)
-
-
-def make_report(study_path: Path, out: Path, *, lang: str, seed: int, min_cell: int) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from ..reporting.report import render_report
-    from ..study import load_study
-
-    study = load_study(study_path)
-    result = render_report(study, out, lang=lang, seed=seed, min_cell=min_cell)
-    print(f"Report written: {result.path}  ({len(result.figures)} figures, {len(result.tables)} tables)")
-    print(f"Open it in a browser: {result.path.resolve().as_uri()}")
-    if result.failed:
-        print(f"{len(result.failed)} section(s) failed and are shown as error boxes:", file=sys.stderr)
-        for key, msg in result.failed.items():
-            print(f"  {key}: {msg}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def run(args: argparse.Namespace) -> int:
-    return make_report(args.study, args.out, lang=args.lang, seed=args.seed, min_cell=args.min_cell)
+alias(__name__)

@@ -1,27 +1,5 @@
-"""``fusion-study validate STUDY``: check every rule and print all problems."""
+"""Deprecated: moved to :mod:`fusion_study.cli.commands.validate` (this path is removed in the next release)."""
 
-from __future__ import annotations
+from fusion_study._moved import alias
 
-import argparse
-from pathlib import Path
-
-
-def register(sub) -> None:
-    p = sub.add_parser("validate", help="check a study folder against the schema and print every problem")
-    p.add_argument("study", type=Path, help="the study folder")
-    p.add_argument("--out", type=Path, help="also write the problems as CSV to this file")
-    p.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    from ..study import load_study
-
-    study = load_study(args.study)
-    report = study.validate()
-    print(study.summary().to_string(index=False))
-    print()
-    print(report)
-    if args.out:
-        report.to_frame().to_csv(args.out, index=False, encoding="utf-8-sig")
-        print(f"\nProblems written to {args.out}")
-    return 0 if report.ok else 1
+alias(__name__)

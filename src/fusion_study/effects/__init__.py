@@ -4,16 +4,21 @@ Generic estimators take plain DataFrames and column names; :mod:`.domain`
 turns a :class:`~fusion_study.Study` into those frames.
 """
 
-from .drdid import EstimationError
-from .aipw import DoublyRobust, OverlapWarning, balance_table, doubly_robust
-from .mediation import mediation
-from .multilevel import Multilevel, cluster_ols, multilevel
-from .naive import bacon_decomposition, naive_before_after, naive_treated_vs_untreated, twfe_event_study
-from .plots import plot_event_study, plot_love
-from .sensitivity import adjust_pvalues, e_value, honest_did, subgroup_effects
-from .staggered import DiDSpecificationError, FewClustersWarning, StaggeredDiD, UnbalancedPanelWarning, staggered_did
+from fusion_study.effects.drdid import EstimationError
+from fusion_study.effects.aipw import DoublyRobust, OverlapWarning, balance_table, doubly_robust
+from fusion_study.effects.mediation import mediation
+from fusion_study.effects.multilevel import Multilevel, cluster_ols, multilevel
+from fusion_study.effects.naive import bacon_decomposition, naive_before_after, naive_treated_vs_untreated, twfe_event_study
+from fusion_study.effects.plots import plot_event_study, plot_intervention_effects, plot_love
+from fusion_study.effects.sensitivity import adjust_pvalues, e_value, honest_did, subgroup_effects
+from fusion_study.effects.study import adoption_cohorts, evaluate_interventions, exposures
+from fusion_study.effects.staggered import DiDSpecificationError, FewClustersWarning, StaggeredDiD, UnbalancedPanelWarning, staggered_did
 
 __all__ = [
+    "evaluate_interventions",
+    "exposures",
+    "adoption_cohorts",
+    "plot_intervention_effects",
     "staggered_did",
     "StaggeredDiD",
     "DiDSpecificationError",

@@ -252,7 +252,7 @@ class DoublyRobust:
 
     def plot(self, ax=None, *, lang: str = "zh"):
         """Love plot of |SMD| before and after weighting."""
-        from .plots import plot_love
+        from fusion_study.effects.plots import plot_love
 
         return plot_love(self.balance_, lang=lang, ax=ax)
 

@@ -2,7 +2,7 @@
 
 Each replication simulates a study (``fusion_study.simulate.simulate_study``
 with seed ``seed + r``), builds the analysis frame with
-:func:`~fusion_study.effects.domain.exposures` and runs:
+:func:`~fusion_study.effects.study.exposures` and runs:
 
 Survey responses the simulator marks as speeders or straight-liners are
 removed first (oracle screening standing in for the ingest screening): the
@@ -78,12 +78,12 @@ def one_replication(
     ``overrides`` are simulator settings applied on top of ``preset`` (as
     :func:`~fusion_study.simulate.simulate_study`'s keyword arguments).
     """
-    from ..simulate import simulate_study
-    from .aipw import doubly_robust
-    from .domain import exposures
-    from .mediation import mediation
-    from .naive import naive_before_after, naive_treated_vs_untreated, twfe_event_study
-    from .staggered import staggered_did
+    from fusion_study.simulate import simulate_study
+    from fusion_study.effects.aipw import doubly_robust
+    from fusion_study.effects.study import exposures
+    from fusion_study.effects.mediation import mediation
+    from fusion_study.effects.naive import naive_before_after, naive_treated_vs_untreated, twfe_event_study
+    from fusion_study.effects.staggered import staggered_did
 
     study, truth = simulate_study(preset, seed=seed + r, **(overrides or {}))
     tr = truth.overall_att("index")
@@ -196,7 +196,7 @@ def run_validation(
         raise ValueError("reps must be at least 1")
     if first < 0:
         raise ValueError("first must be at least 0")
-    from ..simulate import make_config
+    from fusion_study.simulate import make_config
 
     make_config(preset, **(overrides or {}))  # unknown preset or setting: a clear error now, not per replication
     kw = {"overrides": dict(overrides)} if overrides else {}

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .staggered import DiDSpecificationError, _numeric_times
+from fusion_study.effects.staggered import DiDSpecificationError, _numeric_times
 
 __all__ = ["twfe_event_study", "bacon_decomposition", "naive_before_after", "naive_treated_vs_untreated"]
 

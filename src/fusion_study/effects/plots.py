@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..reporting.fonts import ensure_cjk_font
+from fusion_study.reporting.fonts import ensure_cjk_font
 
-__all__ = ["plot_event_study", "plot_love", "ensure_cjk_font"]
+__all__ = ["plot_event_study", "plot_love", "plot_intervention_effects", "ensure_cjk_font"]
 
 _LABELS = {
     "zh": {
@@ -100,3 +100,37 @@ def plot_love(balance: pd.DataFrame, *, lang: str = "zh", ax=None, threshold: fl
     ax.set_xlabel(lab["smd"])
     ax.legend(frameon=False)
     return ax
+
+
+def plot_intervention_effects(table: pd.DataFrame, *, lang: str = "zh", ax=None, estimand: str = "ATT (simple)"):
+    """Forest plot of :func:`evaluate_interventions` rows for one estimand (plus naive rows)."""
+    import matplotlib.pyplot as plt
+
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang={lang!r} is not supported; allowed values: 'zh', 'en'")
+    if lang == "zh":
+        from fusion_study.effects.plots import ensure_cjk_font
+
+        ensure_cjk_font()
+    t = table[(table["estimand"] == estimand) | (table["estimand"] == "ATT (naive)")].dropna(subset=["estimate"])
+    t = t.iloc[::-1]
+    lab = t["label_zh"] if lang == "zh" else t["label_en"]
+    est_zh = {"TWFE (branch + wave)": "双向固定效应", "before/after": "前后对比",
+              "treated vs untreated": "处理组对未处理组"}
+    names = [a if e == "CS-DiD (RC, DR)" else (f"{a}（{est_zh.get(e, e)}）" if lang == "zh" else f"{a} ({e})")
+             for a, e in zip(lab, t["estimator"])]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.2))
+    yy = np.arange(len(t))
+    naive_rows = (t["estimand"] == "ATT (naive)").to_numpy()
+    est, lo, hi = (t[c].to_numpy(float) for c in ("estimate", "ci_lower", "ci_upper"))
+    for mask, color in ((naive_rows, "#999999"), (~naive_rows, "#C44E52")):
+        if mask.any():
+            ax.errorbar(est[mask], yy[mask], xerr=[est[mask] - lo[mask], hi[mask] - est[mask]], fmt="o",
+                        color=color, ecolor=color, capsize=3)
+    ax.axvline(0, color="0.4", lw=0.8)
+    ax.set_yticks(yy)
+    ax.set_yticklabels(names)
+    ax.set_xlabel("满意度指数变化（0–100 分）" if lang == "zh" else "Change in satisfaction index (0–100)")
+    return ax
+

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 
-from ..reporting.sections import Figure, Table, Text, register_section
+from fusion_study.reporting.sections import Figure, Table, Text, register_section
 
 
 @register_section("effects", order=50, title_zh="干预措施对客户满意度的影响", title_en="Intervention effects on satisfaction")
@@ -12,8 +12,9 @@ def build(study, ctx):
     """Effect table (CS-DiD per intervention, naive estimators beside it) and the programme event study."""
     import matplotlib.pyplot as plt
 
-    from .domain import evaluate_interventions, plot_intervention_effects
-    from .plots import plot_event_study
+    from fusion_study.effects.plots import plot_intervention_effects
+    from fusion_study.effects.study import evaluate_interventions
+    from fusion_study.effects.plots import plot_event_study
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -233,7 +233,7 @@ def subgroup_effects(
         ``ci_lower``, ``ci_upper``, ``p_value``, ``p_adjusted`` (``adjust``
         method across subgroups), ``n``, ``n_trimmed``.
     """
-    from .aipw import doubly_robust
+    from fusion_study.effects.aipw import doubly_robust
 
     if by not in data.columns:
         raise ValueError(f"subgroup column {by!r} not found; available: {list(data.columns)}")

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .drdid import EstimationError, did_panel, did_rc
+from fusion_study.effects.drdid import EstimationError, did_panel, did_rc
 
 __all__ = ["staggered_did", "StaggeredDiD", "DiDSpecificationError", "UnbalancedPanelWarning", "FewClustersWarning",
            "EmptyCellWarning"]
@@ -57,7 +57,7 @@ def _check_option(name: str, value, allowed) -> None:
 def _numeric_times(values: pd.Series, column: str) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(values):
         return values.to_numpy(dtype=float)
-    from ..periods import period_number
+    from fusion_study.data.periods import period_number
 
     try:
         return period_number(values.astype("string")).to_numpy(dtype=float)
@@ -785,7 +785,7 @@ class StaggeredDiD:
 
     def plot(self, ax=None, *, lang: str = "zh"):
         """Event-study plot (dynamic aggregation with 95 % pointwise CIs)."""
-        from .plots import plot_event_study
+        from fusion_study.effects.plots import plot_event_study
 
         return plot_event_study(self.aggregate("dynamic"), lang=lang, ax=ax)
 

@@ -13,15 +13,15 @@ Generic statistics on plain DataFrames:
 * :mod:`.study` — the domain layer: the index and alignment of a :class:`~fusion_study.Study`.
 """
 
-from .aggregate import AGGREGATIONS, topsis
-from .alignment import AssessmentAlignment, assessment_alignment
-from .composite import IntegrationIndex
-from .coupling import coupling_coordination, coupling_degree
-from .normalise import NORMALISATIONS, normalise
-from .plots import plot_rank_intervals, plot_weights
-from .study import study_alignment, study_coupling, study_index, study_indicators
-from .uncertainty import IndexUncertainty, index_uncertainty
-from .weights import (
+from fusion_study.index.aggregate import AGGREGATIONS, topsis
+from fusion_study.index.alignment import AssessmentAlignment, assessment_alignment
+from fusion_study.index.composite import IntegrationIndex
+from fusion_study.index.coupling import coupling_coordination, coupling_degree
+from fusion_study.index.normalise import NORMALISATIONS, normalise
+from fusion_study.index.plots import plot_rank_intervals, plot_weights
+from fusion_study.index.study import study_alignment, study_coupling, study_index, study_indicators
+from fusion_study.index.uncertainty import IndexUncertainty, index_uncertainty
+from fusion_study.index.weights import (
     WEIGHT_METHODS,
     AHPResult,
     CombinedWeights,
@@ -34,7 +34,7 @@ from .weights import (
     entropy_weights,
     pca_weights,
 )
-from ._validate import ConstantIndicatorWarning, IndexInputError
+from fusion_study.index._validate import ConstantIndicatorWarning, IndexInputError
 
 __all__ = [
     "AGGREGATIONS", "NORMALISATIONS", "WEIGHT_METHODS",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._validate import IndexInputError, as_matrix, check_option, cost_mask
+from fusion_study.index._validate import IndexInputError, as_matrix, check_option, cost_mask
 
 __all__ = ["AGGREGATIONS", "GEOMETRIC_FLOOR", "aggregate_matrix", "contributions_matrix", "topsis"]
 

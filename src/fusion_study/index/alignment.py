@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._validate import IndexInputError
+from fusion_study.index._validate import IndexInputError
 
 __all__ = ["AssessmentAlignment", "assessment_alignment", "QUADRANT_LABELS"]
 
@@ -60,7 +60,7 @@ class AssessmentAlignment:
         return self.quadrants_.copy()
 
     def plot(self, ax=None, *, lang: str = "zh"):
-        from .plots import plot_alignment
+        from fusion_study.index.plots import plot_alignment
 
         labels = {k: (v[0] if lang == "zh" else v[1]) for k, v in QUADRANT_LABELS.items()}
         return plot_alignment(self.points_, party_cut=self.cuts_["party"], business_cut=self.cuts_["business"],

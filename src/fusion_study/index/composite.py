@@ -18,11 +18,11 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from ..ledger import Ledger
-from ._validate import IndexInputError, check_option, cost_mask
-from .aggregate import AGGREGATIONS, aggregate_matrix, contributions_matrix
-from .normalise import NORMALISATIONS, normalise_matrix
-from .weights import WEIGHT_METHODS, AHPResult, CombinedWeights, objective_weights
+from fusion_study.data.ledger import Ledger
+from fusion_study.index._validate import IndexInputError, check_option, cost_mask
+from fusion_study.index.aggregate import AGGREGATIONS, aggregate_matrix, contributions_matrix
+from fusion_study.index.normalise import NORMALISATIONS, normalise_matrix
+from fusion_study.index.weights import WEIGHT_METHODS, AHPResult, CombinedWeights, objective_weights
 
 __all__ = ["IntegrationIndex", "dimension_label"]
 
@@ -316,7 +316,7 @@ class IntegrationIndex:
 
     def plot(self, ax=None, *, period=None, lang: str = "zh", top: int | None = 30):
         """Bar chart of the index by unit for one period (default: the last), best at the top."""
-        from .plots import plot_index_bars
+        from fusion_study.index.plots import plot_index_bars
 
         self._check_fitted()
         return plot_index_bars(self, period=period, lang=lang, ax=ax, top=top)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._validate import IndexInputError, check_option
+from fusion_study.index._validate import IndexInputError, check_option
 
 __all__ = ["COUPLING_LEVELS", "coupling_degree", "coupling_coordination", "coupling_level"]
 

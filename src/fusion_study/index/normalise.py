@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from ._validate import ConstantIndicatorWarning, as_matrix, check_option, cost_mask
+from fusion_study.index._validate import ConstantIndicatorWarning, as_matrix, check_option, cost_mask
 
 __all__ = ["NORMALISATIONS", "normalise", "normalise_matrix"]
 

@@ -78,7 +78,7 @@ def plot_rank_intervals(ranks: pd.DataFrame, *, period=None, lang: str = "zh", a
 
 def plot_weights(weights: pd.DataFrame, *, lang: str = "zh", ax=None):
     """Grouped bars: indicators (rows) x weighting methods (columns of ``weights``)."""
-    from .composite import dimension_label
+    from fusion_study.index.composite import dimension_label
 
     _check_lang(lang)
     ax = _ax(ax, (9, 4.5))

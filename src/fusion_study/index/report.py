@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from ..reporting.sections import Figure, Table, Text, register_section
-from .study import study_alignment, study_coupling, study_index
-from .uncertainty import index_uncertainty
+from fusion_study.reporting.sections import Figure, Table, Text, register_section
+from fusion_study.index.study import study_alignment, study_coupling, study_index
+from fusion_study.index.uncertainty import index_uncertainty
 
 
 @register_section("index", order=40, title_zh="党业融合指数", title_en="Integration index")

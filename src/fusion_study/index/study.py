@@ -41,13 +41,13 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..codebook import scales
-from ..instruments import STAFF_SCALES, standard_codebook
-from ..ledger import Ledger
-from ._validate import IndexInputError
-from .alignment import AssessmentAlignment, assessment_alignment
-from .composite import IntegrationIndex
-from .coupling import coupling_coordination
+from fusion_study.data.codebook import scales
+from fusion_study.data.instruments import STAFF_SCALES, standard_codebook
+from fusion_study.data.ledger import Ledger
+from fusion_study.index._validate import IndexInputError
+from fusion_study.index.alignment import AssessmentAlignment, assessment_alignment
+from fusion_study.index.composite import IntegrationIndex
+from fusion_study.index.coupling import coupling_coordination
 
 __all__ = [
     "DEFAULT_INDICATORS",
@@ -90,7 +90,7 @@ def _screened_staff_survey(study, cb: pd.DataFrame, ledger: Ledger) -> pd.DataFr
     excluded rows are recorded in ``ledger``. A study already screened at import
     loses (almost) nothing more.
     """
-    from ..ingest.screening import apply_screening, screening_flags
+    from fusion_study.ingest.screening import apply_screening, screening_flags
 
     survey = study.staff_survey
     items = cb[cb["instrument"] == "staff_survey"]
@@ -111,7 +111,7 @@ def _fusion_scores(study, *, screen: bool = True, ledger: Ledger | None = None) 
     if missing_scales:
         raise IndexInputError(f"staff_survey has no items of the fusion scale(s) {missing_scales}; "
                               f"expected items {[sc.get(s, []) for s in missing_scales]}")
-    from ..measurement.scores import score_scales
+    from fusion_study.measurement.scores import score_scales
 
     staff_items = cb[cb["instrument"] == "staff_survey"]
     with warnings.catch_warnings(record=True) as caught:

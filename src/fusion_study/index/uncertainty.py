@@ -32,10 +32,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ._validate import check_option, cost_mask
-from .aggregate import AGGREGATIONS, GEOMETRIC_FLOOR
-from .normalise import NORMALISATIONS, normalise_matrix
-from .weights import WEIGHT_METHODS, objective_weights
+from fusion_study.index._validate import check_option, cost_mask
+from fusion_study.index.aggregate import AGGREGATIONS, GEOMETRIC_FLOOR
+from fusion_study.index.normalise import NORMALISATIONS, normalise_matrix
+from fusion_study.index.weights import WEIGHT_METHODS, objective_weights
 
 __all__ = ["IndexUncertainty", "index_uncertainty"]
 
@@ -75,7 +75,7 @@ class IndexUncertainty:
         return self.sensitivity_.copy()
 
     def plot(self, ax=None, *, period=None, lang: str = "zh", top: int | None = 30):
-        from .plots import plot_rank_intervals
+        from fusion_study.index.plots import plot_rank_intervals
 
         return plot_rank_intervals(self.ranks_, period=period, lang=lang, ax=ax, top=top,
                                    unit=self.id_columns_[0],

@@ -44,7 +44,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from ._validate import ConstantIndicatorWarning, IndexInputError, as_matrix, check_option
+from fusion_study.index._validate import ConstantIndicatorWarning, IndexInputError, as_matrix, check_option
 
 __all__ = [
     "WEIGHT_METHODS",

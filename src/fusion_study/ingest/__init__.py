@@ -8,13 +8,13 @@ the result; :func:`add_to_study` appends it to a study folder.
 问卷星 export.
 """
 
-from .append import DuplicateImportError, add_to_study
-from .durations import parse_durations
-from .headers import normalise_source_column, parse_header, parse_headers
-from .importer import ImportResult, import_survey
-from .mapping import MappingError, map_columns
-from .screening import apply_screening, screening_flags
-from .writer import wenjuanxing_frame, write_wenjuanxing_export
+from fusion_study.ingest.append import DuplicateImportError, add_to_study
+from fusion_study.ingest.durations import parse_durations
+from fusion_study.ingest.headers import normalise_source_column, parse_header, parse_headers
+from fusion_study.ingest.importer import ImportResult, import_survey
+from fusion_study.ingest.mapping import MappingError, map_columns
+from fusion_study.ingest.screening import apply_screening, screening_flags
+from fusion_study.ingest.writer import wenjuanxing_frame, write_wenjuanxing_export
 
 __all__ = [
     "import_survey",

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..ledger import Ledger
-from ..privacy import assert_no_pii
-from ..study import Study, load_study
-from .importer import ImportResult
+from fusion_study.data.ledger import Ledger
+from fusion_study.data.privacy import assert_no_pii
+from fusion_study.data.study import Study, load_study
+from fusion_study.ingest.importer import ImportResult
 
 __all__ = ["add_to_study", "DuplicateImportError"]
 
@@ -62,7 +62,7 @@ def add_to_study(result: ImportResult, study: str | Path, codebook: pd.DataFrame
     instrument's items it lacks. ``format`` defaults to the format of the
     study's existing survey table, else CSV.
 
-    Returns the saved :class:`~fusion_study.study.Study`.
+    Returns the saved :class:`~fusion_study.data.study.Study`.
     """
     folder = Path(study)
     has_tables = folder.is_dir() and any(

@@ -19,7 +19,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from ..codebook import parse_options
+from fusion_study.data.codebook import parse_options
 
 __all__ = ["MISSING_TEXT", "code_column", "split_multi_select", "detect_flavour", "option_lookup",
            "normalise_text", "FLAVOURS"]

@@ -12,7 +12,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from .textops import fullmatch, numbers
+from fusion_study.ingest.textops import fullmatch, numbers
 
 __all__ = ["parse_durations"]
 

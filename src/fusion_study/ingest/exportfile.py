@@ -3,7 +3,7 @@
 The frame's index is the *source row* as a spreadsheet shows it (header =
 row 1, first response = row 2), so every problem and ledger entry names the
 row the user sees. CSV encodings are detected with
-:func:`fusion_study.readers.detect_encoding` (UTF-8, UTF-8 with BOM, GB18030)
+:func:`fusion_study.data.readers.detect_encoding` (UTF-8, UTF-8 with BOM, GB18030)
 and recorded.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..readers import TableReadError, detect_encoding
+from fusion_study.data.readers import TableReadError, detect_encoding
 
 __all__ = ["RawExport", "read_export_header", "read_export", "EXPORT_SUFFIXES"]
 
@@ -73,7 +73,7 @@ def read_export_header(path: str | Path) -> tuple[list[str], dict]:
     path = Path(path)
     suffix = _suffix(path)
     if suffix == ".sav":
-        from .spss import sav_headers
+        from fusion_study.ingest.spss import sav_headers
 
         return sav_headers(path), {}
     if suffix == ".csv":
@@ -111,7 +111,7 @@ def read_export(
     encoding = None
     value_labels: dict = {}
     if suffix == ".sav":
-        from .spss import read_sav
+        from fusion_study.ingest.spss import read_sav
 
         df, value_labels = read_sav(path, usecols=usecols)
         fmt = "spss"

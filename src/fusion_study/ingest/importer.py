@@ -41,20 +41,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..ledger import Ledger
-from ..periods import normalise_periods
-from ..privacy import PrivacyError, mask_pii_text, neutralise_formulas
-from ..validation import ProblemLog, ValidationReport, check_study
-from .coding import FLAVOURS, code_column, detect_flavour, split_multi_select
-from .durations import parse_durations
-from .exportfile import read_export, read_export_header
-from .headers import parse_header
-from .mapping import map_columns
-from .screening import POLICIES, apply_screening, screening_flags
-from .spss import recode_value_labels
-from .tencent import looks_like_tencent
-from .textops import fullmatch
-from .wenjuanxing import SUBMITTED_FORMAT, looks_like_wenjuanxing, respondent_from_source_detail
+from fusion_study.data.ledger import Ledger
+from fusion_study.data.periods import normalise_periods
+from fusion_study.data.privacy import PrivacyError, mask_pii_text, neutralise_formulas
+from fusion_study.data.validation import ProblemLog, ValidationReport, check_study
+from fusion_study.ingest.coding import FLAVOURS, code_column, detect_flavour, split_multi_select
+from fusion_study.ingest.durations import parse_durations
+from fusion_study.ingest.exportfile import read_export, read_export_header
+from fusion_study.ingest.headers import parse_header
+from fusion_study.ingest.mapping import map_columns
+from fusion_study.ingest.screening import POLICIES, apply_screening, screening_flags
+from fusion_study.ingest.spss import recode_value_labels
+from fusion_study.ingest.tencent import looks_like_tencent
+from fusion_study.ingest.textops import fullmatch
+from fusion_study.ingest.wenjuanxing import SUBMITTED_FORMAT, looks_like_wenjuanxing, respondent_from_source_detail
 
 __all__ = ["import_survey", "ImportResult", "read_submitted", "INSTRUMENT_TABLES"]
 
@@ -78,7 +78,7 @@ class ImportResult:
     ledger : rows read, and every excluded or flagged row with its rule.
     mapping : one row per export column (and per unmatched codebook item):
         ``column, key, role, item_id, note``.
-    problems : a :class:`~fusion_study.validation.ValidationReport` of the import
+    problems : a :class:`~fusion_study.data.validation.ValidationReport` of the import
         (unknown columns, missing items, unreadable values, conflicting SPSS labels)
         and of the kept rows' validation.
     free_text : declared free-text answers of the kept responses (``response_id`` + one
@@ -221,7 +221,7 @@ def import_survey(
     Parameters
     ----------
     path : the export (``.xlsx``, ``.csv``, ``.parquet`` or ``.sav``).
-    codebook : the codebook (e.g. :func:`fusion_study.instruments.standard_codebook`).
+    codebook : the codebook (e.g. :func:`fusion_study.data.instruments.standard_codebook`).
     instrument : ``"customer_survey"`` or ``"staff_survey"``.
     respondent_column : header, question number or ``"来源详情"`` of the respondent id
         (see the module docs for the default).
@@ -445,7 +445,7 @@ def _raw_format(path: Path) -> str:
 
 def _multi_select_subs(items: pd.DataFrame, question: int) -> list[tuple[str, str]]:
     """``[(item_id, sub-item text)]`` of a multi-select question, in codebook order."""
-    from .headers import normalise_source_column
+    from fusion_study.ingest.headers import normalise_source_column
 
     out = []
     for item_id, source in zip(items["item_id"], items["source_column"]):

@@ -27,8 +27,8 @@ import re
 
 import pandas as pd
 
-from ..privacy import PrivacyError, find_pii_columns
-from .headers import normalise_source_column, parse_header
+from fusion_study.data.privacy import PrivacyError, find_pii_columns
+from fusion_study.ingest.headers import normalise_source_column, parse_header
 
 __all__ = ["map_columns", "MAPPING_COLUMNS", "MappingError", "RESPONDENT_HINTS", "UNIT_HINTS"]
 
@@ -97,7 +97,7 @@ def map_columns(
     DataFrame with columns ``column, key, role, item_id, note``: one row per
     export column, then one ``missing_item`` row per unclaimed codebook item.
 
-    >>> from fusion_study.instruments import standard_codebook
+    >>> from fusion_study.data.instruments import standard_codebook
     >>> m = map_columns(["序号", "1、客户编号", "5、总体满意度", "9、其他"], standard_codebook(),
     ...                 instrument="customer_survey")
     >>> m.loc[m.role != "missing_item", ["key", "role", "item_id"]].fillna("-").values.tolist()

@@ -4,7 +4,7 @@
 ``<rule>_detail`` text column); :func:`apply_screening` then either excludes
 the flagged rows (policy ``"exclude"``, the default) or keeps them with
 ``flag_<rule>`` columns (policy ``"flag"``). Every flagged row is recorded in a
-:class:`~fusion_study.ledger.Ledger` with its source row, rule and detail, so
+:class:`~fusion_study.data.ledger.Ledger` with its source row, rule and detail, so
 rows read = rows kept + rows excluded.
 
 Rules
@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..ledger import Ledger
+from fusion_study.data.ledger import Ledger
 
 __all__ = ["screening_flags", "apply_screening", "RULES", "POLICIES", "matrix_questions"]
 
@@ -45,12 +45,12 @@ POLICIES = ("exclude", "flag")
 def matrix_questions(codebook_items: pd.DataFrame) -> dict[str, list[str]]:
     """Item ids grouped by matrix question (items whose source column is ``N(子项)``).
 
-    >>> from fusion_study.instruments import standard_codebook
+    >>> from fusion_study.data.instruments import standard_codebook
     >>> cb = standard_codebook()
     >>> matrix_questions(cb[cb.instrument == "customer_survey"])["3"]
     ['qual1', 'qual2', 'qual3', 'qual4']
     """
-    from .headers import normalise_source_column
+    from fusion_study.ingest.headers import normalise_source_column
 
     out: dict[str, list[str]] = {}
     for item_id, source in zip(codebook_items["item_id"], codebook_items["source_column"]):
@@ -94,7 +94,7 @@ def screening_flags(
     (``tests/test_ingest_screening.py``) and the simulator's injected speeders and
     straight-liners (``tests/test_simulate_screening.py``: recall 1).
 
-    >>> from fusion_study.instruments import standard_codebook
+    >>> from fusion_study.data.instruments import standard_codebook
     >>> cb = standard_codebook(); cb = cb[cb.instrument == "customer_survey"]
     >>> d = pd.DataFrame({"customer_id": ["a", "b", "c"], "wave": "2024Q1",
     ...                   "duration_s": [300.0, 20.0, 280.0], "sat1": [5, 11, 6]})

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..readers import TableReadError
-from .coding import normalise_text, option_lookup
-from .headers import parse_header
+from fusion_study.data.readers import TableReadError
+from fusion_study.ingest.coding import normalise_text, option_lookup
+from fusion_study.ingest.headers import parse_header
 
 __all__ = ["read_sav", "sav_headers", "recode_value_labels"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .headers import parse_header
+from fusion_study.ingest.headers import parse_header
 
 __all__ = ["looks_like_tencent"]
 

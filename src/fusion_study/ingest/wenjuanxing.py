@@ -20,7 +20,7 @@ import re
 
 import pandas as pd
 
-from .headers import parse_header
+from fusion_study.ingest.headers import parse_header
 
 __all__ = ["looks_like_wenjuanxing", "respondent_from_source_detail", "SUBMITTED_FORMAT"]
 

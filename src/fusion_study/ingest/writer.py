@@ -3,7 +3,7 @@
 Used to build test fixtures in code, in the importing notebook, and by the
 simulator to export the bundled study. The output is deterministic: the same
 responses give the same bytes (XLSX timestamps are fixed, see
-:mod:`fusion_study.xlsxio`).
+:mod:`fusion_study.data.xlsxio`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..codebook import parse_options
-from ..xlsxio import write_xlsx_deterministic
-from .headers import normalise_source_column
+from fusion_study.data.codebook import parse_options
+from fusion_study.data.xlsxio import write_xlsx_deterministic
+from fusion_study.ingest.headers import normalise_source_column
 
 __all__ = ["write_wenjuanxing_export", "wenjuanxing_frame"]
 

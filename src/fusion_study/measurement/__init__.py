@@ -7,18 +7,18 @@ linear equality constraints (``a == b``) and observed covariates under lavaan's 
 :func:`validity_report` returns tables that export to Word (``.to_docx``) and Excel.
 """
 
-from ._data import MeasurementWarning
-from .factor import EFAResult, efa, harman_single_factor, kmo_bartlett, parallel_analysis
-from .reliability import item_analysis, reliability
-from .sem import CFA, SEM, NotConvergedError
-from .polychoric import polychoric, polychoric_matrix, thresholds
-from .syntax import ModelSyntaxError, parse_model
-from .validity import composite_validity, fornell_larcker, htmt
-from .invariance import measurement_invariance
-from .scores import score_scales
-from .validity_tables import ValidityReport, alternative_models, validity_report
-from .validity_export import validity_tables, write_validity_report
-from .study import loading_recovery, study_scores, study_validity
+from fusion_study.measurement._data import MeasurementWarning
+from fusion_study.measurement.factor import EFAResult, efa, harman_single_factor, kmo_bartlett, parallel_analysis
+from fusion_study.measurement.reliability import item_analysis, reliability
+from fusion_study.measurement.sem.model import CFA, SEM, NotConvergedError
+from fusion_study.measurement.sem.polychoric import polychoric, polychoric_matrix, thresholds
+from fusion_study.measurement.sem.syntax import ModelSyntaxError, parse_model
+from fusion_study.measurement.validity import composite_validity, fornell_larcker, htmt
+from fusion_study.measurement.sem.invariance import measurement_invariance
+from fusion_study.measurement.scores import score_scales
+from fusion_study.measurement.validity_tables import ValidityReport, alternative_models, validity_report
+from fusion_study.measurement.validity_export import validity_tables, write_validity_report
+from fusion_study.measurement.study import loading_recovery, study_scores, study_validity
 
 __all__ = [
     "alternative_models",

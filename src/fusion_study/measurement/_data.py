@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .. import codebook as _codebook
+from fusion_study.data import codebook as _codebook
 
 __all__ = ["MeasurementWarning", "resolve_scales", "item_frame", "covariance", "check_choice"]
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from ._data import check_choice, check_variances, cov_to_cor, covariance, item_frame, listwise, warn
-from .rotation import rotate
+from fusion_study.measurement._data import check_choice, check_variances, cov_to_cor, covariance, item_frame, listwise, warn
+from fusion_study.measurement.rotation import rotate
 
 __all__ = ["kmo_bartlett", "efa", "EFAResult", "parallel_analysis", "harman_single_factor", "fit_factors"]
 

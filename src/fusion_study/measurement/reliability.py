@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._data import (check_choice, check_variances, cov_to_cor, covariance, item_frame, listwise,
+from fusion_study.measurement._data import (check_choice, check_variances, cov_to_cor, covariance, item_frame, listwise,
                     resolve_scales, warn)
-from .factor import fit_factors
+from fusion_study.measurement.factor import fit_factors
 
 __all__ = ["reliability", "item_analysis"]
 

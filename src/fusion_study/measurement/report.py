@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import warnings
 
-from ..reporting.sections import Table, Text, register_section
-from ._data import MeasurementWarning
-from .study import study_validity
+from fusion_study.reporting.sections import Table, Text, register_section
+from fusion_study.measurement._data import MeasurementWarning
+from fusion_study.measurement.study import study_validity
 
 _INSTRUMENTS = {"customer_survey": ("零售客户满意度问卷", "retailer satisfaction survey"),
                 "staff_survey": ("员工“四个融合”问卷", "staff four-fusion survey")}

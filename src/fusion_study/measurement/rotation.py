@@ -109,7 +109,7 @@ def oblimin(loadings: np.ndarray, *, gamma: float = 0.0, eps: float = 1e-8,
         f = ft
         g = -(lam.T @ gq @ np.linalg.inv(t)).T
     if not converged:
-        from ._data import warn
+        from fusion_study.measurement._data import warn
 
         warn(f"oblimin rotation did not converge in {max_iter} iterations; loadings are approximate")
     return lam, t, t.T @ t

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._data import check_choice, item_frame, resolve_scales, warn
+from fusion_study.measurement._data import check_choice, item_frame, resolve_scales, warn
 
-__all__ = ["score_scales"]
+__all__ = ["score_scales", "satisfaction_score"]
 
 
 def score_scales(data: pd.DataFrame, scales, *, method: str = "mean", min_items: int | float | None = None,
@@ -72,7 +72,7 @@ def score_scales(data: pd.DataFrame, scales, *, method: str = "mean", min_items:
                 warn(f"scale {name!r}: {short} respondents answered fewer than {need} of {k} items; "
                      "their score is missing")
         return out
-    from .sem import CFA
+    from fusion_study.measurement.sem.model import CFA
 
     fit = CFA(scales).fit(data, codebook=codebook)
     spec = fit.spec_
@@ -87,3 +87,38 @@ def score_scales(data: pd.DataFrame, scales, *, method: str = "mean", min_items:
     mean = fit._data[0].mean
     scores = (x - mean) @ weights
     return pd.DataFrame(scores, index=data.index, columns=spec.latent)
+
+
+def satisfaction_score(
+    survey: pd.DataFrame, *, codebook: pd.DataFrame | None = None, items: list[str] | None = None, scale: str = "satisfaction"
+) -> pd.Series:
+    """Mean of the ``scale`` items, each rescaled ``(x − min) / (max − min) × 100`` using the codebook.
+
+    Without a codebook, pass ``items``; they are averaged unscaled.
+
+    >>> s = pd.DataFrame({"sat1": [10, 1], "sat2": [7, 4]})
+    >>> cb = pd.DataFrame({"item_id": ["sat1", "sat2"], "scale": "satisfaction", "min": [1, 1], "max": [10, 7]})
+    >>> satisfaction_score(s, codebook=cb).round(1).tolist()
+    [100.0, 25.0]
+    """
+    if items is None:
+        if codebook is None:
+            raise ValueError(f"pass items= or a codebook with a {scale!r} scale")
+        items = [i for i in codebook.loc[codebook["scale"] == scale, "item_id"] if i in survey.columns]
+    if not items:
+        raise ValueError(f"no {scale!r} items found in the survey columns {list(survey.columns)}")
+    missing = [i for i in items if i not in survey.columns]
+    if missing:
+        raise ValueError(f"survey lacks item column(s) {missing}")
+    X = survey[list(items)].apply(pd.to_numeric, errors="coerce").astype(float)
+    rescale = codebook is not None and bool(
+        codebook.set_index("item_id").reindex(items)[["min", "max"]].notna().all().all()
+    )
+    if rescale:
+        cb = codebook[codebook["item_id"].isin(items)]
+        if "reverse" not in cb.columns:
+            cb = cb.assign(reverse=False)
+        scores = score_scales(X, {scale: list(items)}, codebook=cb, percent=True, min_items=1, quiet=True)
+    else:
+        scores = score_scales(X, {scale: list(items)}, min_items=1, quiet=True)
+    return scores[scale]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import codebook as _codebook
-from .validity_tables import validity_report
+from fusion_study.data import codebook as _codebook
+from fusion_study.measurement.validity_tables import validity_report
 
 __all__ = ["instrument_frame", "study_validity", "study_scores", "loading_recovery", "INSTRUMENTS"]
 
@@ -58,7 +58,7 @@ def study_scores(study, instrument: str = "customer_survey", *, method: str = "m
     DataFrame: the identifier columns present (``response_id, customer_id`` or
     ``staff_id, unit_id``, ``wave``) and one column per scale.
     """
-    from .scores import score_scales
+    from fusion_study.measurement.scores import score_scales
 
     data, cb = instrument_frame(study, instrument)
     scores = score_scales(data, cb, method=method, min_items=min_items)
@@ -88,10 +88,10 @@ def loading_recovery(study, truth, *, instrument: str = "customer_survey", estim
     """
     from scipy import stats
 
-    from ..periods import period_number
-    from .sem import CFA
+    from fusion_study.data.periods import period_number
+    from fusion_study.measurement.sem.model import CFA
 
-    from ._data import check_choice
+    from fusion_study.measurement._data import check_choice
 
     check_choice("estimator", estimator, ("WLSMV", "ML"))
     if not 0 < level < 1:

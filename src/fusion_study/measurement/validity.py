@@ -62,7 +62,7 @@ def htmt(cov: np.ndarray, blocks: dict[str, list[int]], *, method: str = "classi
     Validated against: R semTools ``htmt(htmt2=FALSE)`` and ``htmt(htmt2=TRUE)`` on
     HolzingerSwineford1939 to 1e-8.
     """
-    from ._data import check_choice
+    from fusion_study.measurement._data import check_choice
 
     check_choice("method", method, ("classic", "htmt2"))
     agg = np.mean if method == "classic" else (lambda a: float(np.exp(np.mean(np.log(a)))))

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..reporting.labels import check_lang, label
-from ..reporting.tables import FormattedTable, format_table, to_docx_tables, to_xlsx_tables
+from fusion_study.reporting.labels import check_lang, label
+from fusion_study.reporting.tables import FormattedTable, format_table, to_docx_tables, to_xlsx_tables
 
 __all__ = ["validity_tables", "write_validity_report", "TABLE_TITLES"]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._data import item_frame, resolve_scales, warn
-from .factor import harman_single_factor, kmo_bartlett
-from .reliability import reliability
-from .scores import score_scales
-from .sem import CFA, NotConvergedError
+from fusion_study.measurement._data import item_frame, resolve_scales, warn
+from fusion_study.measurement.factor import harman_single_factor, kmo_bartlett
+from fusion_study.measurement.reliability import reliability
+from fusion_study.measurement.scores import score_scales
+from fusion_study.measurement.sem.model import CFA, NotConvergedError
 
 __all__ = ["validity_report", "alternative_models", "ValidityReport"]
 
@@ -79,19 +79,19 @@ class ValidityReport(dict):
 
     def tables(self, *, lang: str = "zh", title: str = ""):
         """The tables formatted for publication (see :func:`.validity_export.validity_tables`)."""
-        from .validity_export import validity_tables
+        from fusion_study.measurement.validity_export import validity_tables
 
         return validity_tables(self, lang=lang, title=title)
 
     def to_docx(self, path, *, lang: str = "zh", title: str = ""):
         """One Word document with every table as a numbered three-line table (三线表); returns the path."""
-        from .validity_export import write_validity_report
+        from fusion_study.measurement.validity_export import write_validity_report
 
         return write_validity_report(self, path, lang=lang, title=title, formats="docx")[0]
 
     def to_xlsx(self, path, *, lang: str = "zh", title: str = ""):
         """One Excel workbook, a sheet per table (numbers kept as numbers); returns the path."""
-        from .validity_export import write_validity_report
+        from fusion_study.measurement.validity_export import write_validity_report
 
         return write_validity_report(self, path, lang=lang, title=title, formats="xlsx")[0]
 
@@ -126,7 +126,7 @@ def validity_report(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | None
     """
     scales, codebook = resolve_scales(scales, codebook)
     items = [i for v in scales.values() for i in v]
-    from ._data import check_choice
+    from fusion_study.measurement._data import check_choice
 
     check_choice("missing", missing, ("listwise", "pairwise") if ordered else ("listwise", "fiml"))
     rel = reliability(data, scales, codebook=codebook)

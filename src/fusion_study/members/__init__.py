@@ -4,10 +4,11 @@ Member-level outputs are for internal use; reports show branch aggregates and
 pseudonymised examples only.
 """
 
-from .agreement import icc_table, rater_agreement, rwg
-from .fairness import points_fairness, points_predict_satisfaction
-from .leniency import RaterLeniency, adjusted_scores
-from .profiles import DIMENSIONS, branch_four_strong, member_profiles, plot_member_radar, plot_member_trajectory
+from fusion_study.members.agreement import icc_table, rater_agreement, rwg
+from fusion_study.members.fairness import points_fairness, points_predict_satisfaction
+from fusion_study.members.leniency import RaterLeniency, adjusted_scores
+from fusion_study.members.plots import plot_member_radar, plot_member_trajectory
+from fusion_study.members.profiles import DIMENSIONS, branch_four_strong, member_profiles
 
 __all__ = [
     "DIMENSIONS",

@@ -23,8 +23,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-from ..periods import period_number
-from ..survey_scores import satisfaction_score
+from fusion_study.data.periods import period_number
+from fusion_study.measurement.scores import satisfaction_score
 
 __all__ = ["points_fairness", "points_predict_satisfaction"]
 
@@ -133,7 +133,7 @@ def points_predict_satisfaction(
 
     ``points_bw`` is the branch's mean member composite in that quarter,
     standardised across branch-quarters (β = satisfaction points per SD).
-    ``sat`` is the 0–100 satisfaction score (:func:`fusion_study.survey_scores.satisfaction_score`).
+    ``sat`` is the 0–100 satisfaction score (:func:`fusion_study.measurement.scores.satisfaction_score`).
     Fitted by REML with statsmodels ``MixedLM``; the SE is from
     ``(X' V⁻¹ X)⁻¹`` at the REML variance estimates, as lme4's ``vcov``.
 

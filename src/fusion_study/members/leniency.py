@@ -167,7 +167,7 @@ class RaterLeniency:
         """Point-and-interval plot of the leniency of each rater type."""
         import matplotlib.pyplot as plt
 
-        from ..schema import vocabulary_label
+        from fusion_study.data.schema import vocabulary_label
 
         self._check_fitted()
         if ax is None:

@@ -58,7 +58,7 @@ def save_figure(fig, name: str, *, formats=("png",), folder=None, dpi: float | N
         File name without suffix (letters, digits, ``_``, ``-``, ``.``, Chinese).
     formats : iterable of {"png", "pdf", "svg"}
     folder : path, optional
-        Default :func:`fusion_study.paths.figures_dir` (``figures/``).
+        Default :func:`fusion_study.data.paths.figures_dir` (``figures/``).
     dpi : float, optional
         Raster resolution (default ``savefig.dpi`` of the house style, 150).
 
@@ -81,7 +81,7 @@ def save_figure(fig, name: str, *, formats=("png",), folder=None, dpi: float | N
             "(no folders, no suffix)"
         )
     if folder is None:
-        from ..paths import figures_dir
+        from fusion_study.data.paths import figures_dir
 
         folder = figures_dir()
     folder = Path(folder)

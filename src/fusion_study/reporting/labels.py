@@ -3,9 +3,9 @@
 Labels come from four places, looked up in this order:
 
 1. the glossary of domain and statistical terms below (党业融合, 两张皮, ATT, n …);
-2. the scale labels of the standard instruments (:data:`fusion_study.instruments.SCALE_LABELS`);
+2. the scale labels of the standard instruments (:data:`fusion_study.data.instruments.SCALE_LABELS`);
 3. the schema: table names and column descriptions (``text_zh`` / ``text_en``);
-4. vocabulary values (:data:`fusion_study.schema.VOCABULARIES`), as ``"vocabulary.value"``
+4. vocabulary values (:data:`fusion_study.data.schema.VOCABULARIES`), as ``"vocabulary.value"``
    (always unambiguous) or as the bare value when only one vocabulary has it.
 
 Codebook items (``text_zh`` / ``text_en``) are looked up with ``codebook=``.
@@ -24,8 +24,8 @@ from functools import lru_cache
 
 import pandas as pd
 
-from ..instruments import SCALE_LABELS
-from ..schema import TABLES, VOCABULARIES
+from fusion_study.data.instruments import SCALE_LABELS
+from fusion_study.data.schema import TABLES, VOCABULARIES
 
 __all__ = ["GLOSSARY", "label", "labels", "vocabulary_labels", "catalogue", "check_lang"]
 

@@ -21,11 +21,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import __version__
-from .figures import save_figure
-from .labels import check_lang, label
-from .sections import Figure, ReportContext, Section, Table, Text, discover_sections
-from .tables import format_table, to_html, write_table
+from fusion_study import __version__
+from fusion_study.reporting.figures import save_figure
+from fusion_study.reporting.labels import check_lang, label
+from fusion_study.reporting.sections import Figure, ReportContext, Section, Table, Text, discover_sections
+from fusion_study.reporting.tables import format_table, to_html, write_table
 
 __all__ = ["build_report", "render_report", "ReportResult"]
 
@@ -181,7 +181,7 @@ def render_report(
     """
     import matplotlib as mpl
 
-    from .style import use_house_style
+    from fusion_study.reporting.style import use_house_style
 
     check_lang(lang)
     if int(min_cell) < 1:

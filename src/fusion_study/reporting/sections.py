@@ -1,8 +1,8 @@
 """Report sections: analysis modules register them; the report builder renders them.
 
 An analysis package adds its part of ``fusion-study report`` without touching
-the report code: it provides a module named ``report`` (for example
-``fusion_study/index/report.py`` or ``fusion_study/report_members.py``) that
+the report code: it holds a module named ``report`` (for example
+``fusion_study/index/report.py`` or ``fusion_study/members/report.py``) that
 registers a builder::
 
     from fusion_study.reporting.sections import Figure, Section, Table, Text, register_section
@@ -20,7 +20,6 @@ yields blocks; it must be deterministic for a given study and seed.
 
 from __future__ import annotations
 
-import importlib
 import pkgutil
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -137,11 +136,20 @@ def registered_sections() -> list[Section]:
 
 
 def discover_sections() -> list[Section]:
-    """Import every ``fusion_study`` module named ``report`` or ``report_*``; return the sections."""
-    import fusion_study
+    """Import the overview and every analysis package's ``report`` module; return the sections.
 
-    for info in pkgutil.walk_packages(fusion_study.__path__, prefix="fusion_study."):
-        leaf = info.name.rsplit(".", 1)[-1]
-        if leaf == "report" or leaf.startswith("report_"):
-            importlib.import_module(info.name)
+    An analysis package ``fusion_study.<package>`` contributes a section by holding a
+    ``report.py``; nothing else is searched (old import paths kept for one release are skipped).
+    """
+    import importlib.util
+
+    import fusion_study
+    from fusion_study._moved import MOVED
+
+    importlib.import_module("fusion_study.reporting.overview")
+    for info in pkgutil.iter_modules(fusion_study.__path__, prefix="fusion_study."):
+        if not info.ispkg or info.name in MOVED:
+            continue
+        if importlib.util.find_spec(f"{info.name}.report") is not None:
+            importlib.import_module(f"{info.name}.report")
     return registered_sections()

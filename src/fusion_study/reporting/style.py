@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import matplotlib as mpl
 
-from .fonts import cjk_font_family
+from fusion_study.reporting.fonts import cjk_font_family
 
 __all__ = ["use_house_style", "HOUSE_PALETTE", "house_rc"]
 

@@ -6,8 +6,8 @@ note, and **small-cell suppression** — every figure in a row computed from few
 than ``min_cell`` respondents (``n_column``) is replaced by "—" and footnoted.
 The writers (:func:`to_docx`, :func:`to_xlsx`, :func:`to_csv`, :func:`to_latex`,
 :func:`to_markdown`, :func:`to_html`) never export a PII column
-(:func:`fusion_study.privacy.assert_no_pii`) and neutralise spreadsheet
-formulas in text cells (:func:`fusion_study.privacy.neutralise_formulas`).
+(:func:`fusion_study.data.privacy.assert_no_pii`) and neutralise spreadsheet
+formulas in text cells (:func:`fusion_study.data.privacy.neutralise_formulas`).
 Word and Excel files have fixed timestamps, so the same table gives the same bytes.
 """
 
@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..privacy import assert_no_pii, neutralise_formulas
-from .labels import check_lang, label
+from fusion_study.data.privacy import assert_no_pii, neutralise_formulas
+from fusion_study.reporting.labels import check_lang, label
 
 __all__ = [
     "FormattedTable",
@@ -142,7 +142,7 @@ def format_table(
 
     Raises
     ------
-    fusion_study.privacy.PrivacyError
+    fusion_study.data.privacy.PrivacyError
         If ``data`` has a column holding personal data.
     """
     check_lang(lang)
@@ -354,7 +354,7 @@ def _save_document(doc, path, *, title: str) -> Path:
 
 
 def _fix_zip_times(path: Path) -> None:
-    from ..study import _fix_zip_times as fix
+    from fusion_study.data.study import _fix_zip_times as fix
 
     fix(path)
 

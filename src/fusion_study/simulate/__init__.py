@@ -20,9 +20,9 @@ evaluations, kpis) and the standard codebook from one seed, together with the
 * :mod:`.effects` — the true ATTs; :mod:`.truth` — the :class:`Truth` record.
 """
 
-from .generate import simulate_study
-from .presets import PRESETS, SimulationConfig, make_config
-from .truth import Truth
+from fusion_study.simulate.generate import simulate_study
+from fusion_study.simulate.presets import PRESETS, SimulationConfig, make_config
+from fusion_study.simulate.truth import Truth
 
 __all__ = ["simulate_study", "Truth", "SimulationConfig", "make_config", "PRESETS", "save_simulated_study"]
 
@@ -39,7 +39,7 @@ def save_simulated_study(
     path = study.save(out, format=format)
     truth.save(path / "truth.json")
     if exports:
-        from .exports import write_survey_exports
+        from fusion_study.simulate.exports import write_survey_exports
 
         write_survey_exports(study, path / "exports", flavours=tuple(exports))
     return study, truth

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .presets import INTERVENTIONS, SimulationConfig
+from fusion_study.simulate.presets import INTERVENTIONS, SimulationConfig
 
 __all__ = ["simulate_activities", "TEAM_SPEC", "TEAMS", "ACTIVITY_KINDS"]
 

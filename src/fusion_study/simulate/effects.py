@@ -28,9 +28,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .measurement import satisfaction_index
-from .outcomes import segment_multiplier
-from .presets import INTERVENTIONS, SEGMENTS, SimulationConfig
+from fusion_study.simulate.measurement import satisfaction_index
+from fusion_study.simulate.outcomes import segment_multiplier
+from fusion_study.simulate.presets import INTERVENTIONS, SEGMENTS, SimulationConfig
 
 __all__ = ["true_att", "ATT_COLUMNS"]
 

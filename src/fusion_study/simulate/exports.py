@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..ingest import write_wenjuanxing_export
-from ..study import Study
+from fusion_study.ingest import write_wenjuanxing_export
+from fusion_study.data.study import Study
 
 __all__ = ["write_survey_exports"]
 

@@ -7,24 +7,24 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from ..instruments import standard_codebook
-from ..periods import period_range
-from ..schema import DTYPES, TABLES
-from ..study import Study
-from .activities import ACTIVITY_KINDS, TEAMS, simulate_activities
-from .brands import brand_texts
-from .effects import true_att
-from .kpis import simulate_kpis
-from .measurement import CONSTRUCT_PATHS, loadings_frame, satisfaction_index, thresholds_frame
-from .members import EVALUATION_DIMENSIONS, POINTS_DIMENSIONS, simulate_evaluations, simulate_points
-from .organisation import build_organisation
-from .outcomes import FUSION_DIMENSIONS, branch_growth, fusion_latent, satisfaction_base, segment_multiplier
-from .presets import INTERVENTIONS, TICKET_CATEGORIES, SimulationConfig, make_config
-from .rollout import BRAND_TYPES, draw_brand_types, draw_rollout, exposure
-from .surveys import QUALITY, customer_survey, sample_customer_survey, staff_survey
-from .strings import from_codes, sequential_ids
-from .tickets import TICKET_STATUSES, resolution_effect_truth, simulate_tickets
-from .truth import Truth
+from fusion_study.data.instruments import standard_codebook
+from fusion_study.data.periods import period_range
+from fusion_study.data.schema import DTYPES, TABLES
+from fusion_study.data.study import Study
+from fusion_study.simulate.activities import ACTIVITY_KINDS, TEAMS, simulate_activities
+from fusion_study.simulate.brands import brand_texts
+from fusion_study.simulate.effects import true_att
+from fusion_study.simulate.kpis import simulate_kpis
+from fusion_study.simulate.measurement import CONSTRUCT_PATHS, loadings_frame, satisfaction_index, thresholds_frame
+from fusion_study.simulate.members import EVALUATION_DIMENSIONS, POINTS_DIMENSIONS, simulate_evaluations, simulate_points
+from fusion_study.simulate.organisation import build_organisation
+from fusion_study.simulate.outcomes import FUSION_DIMENSIONS, branch_growth, fusion_latent, satisfaction_base, segment_multiplier
+from fusion_study.simulate.presets import INTERVENTIONS, TICKET_CATEGORIES, SimulationConfig, make_config
+from fusion_study.simulate.rollout import BRAND_TYPES, draw_brand_types, draw_rollout, exposure
+from fusion_study.simulate.surveys import QUALITY, customer_survey, sample_customer_survey, staff_survey
+from fusion_study.simulate.strings import from_codes, sequential_ids
+from fusion_study.simulate.tickets import TICKET_STATUSES, resolution_effect_truth, simulate_tickets
+from fusion_study.simulate.truth import Truth
 
 __all__ = ["simulate_study", "draw_latent"]
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .outcomes import growth
-from .presets import INTERVENTIONS, SimulationConfig
+from fusion_study.simulate.outcomes import growth
+from fusion_study.simulate.presets import INTERVENTIONS, SimulationConfig
 
 __all__ = ["simulate_kpis", "KPI_METRICS"]
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from ..instruments import standard_codebook
+from fusion_study.data.instruments import standard_codebook
 
 __all__ = [
     "LOADINGS",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .presets import BRANCH_KINDS, SEGMENTS, SIZE_TIERS, SimulationConfig
+from fusion_study.simulate.presets import BRANCH_KINDS, SEGMENTS, SIZE_TIERS, SimulationConfig
 
 __all__ = ["Organisation", "build_organisation"]
 

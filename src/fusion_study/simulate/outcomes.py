@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .presets import INTERVENTIONS, SimulationConfig
+from fusion_study.simulate.presets import INTERVENTIONS, SimulationConfig
 
 __all__ = ["growth", "branch_growth", "fusion_latent", "satisfaction_base", "segment_multiplier", "FUSION_DIMENSIONS"]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .presets import INTERVENTIONS, SimulationConfig
+from fusion_study.simulate.presets import INTERVENTIONS, SimulationConfig
 
 __all__ = ["draw_rollout", "draw_brand_types", "exposure", "BRAND_TYPES"]
 

@@ -22,11 +22,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..instruments import CUSTOMER_SCALES, STAFF_SCALES, standard_codebook
-from .measurement import CONSTRUCT_PATHS, LOADINGS, discretise
-from .outcomes import FUSION_DIMENSIONS
-from .presets import SimulationConfig
-from .strings import from_codes
+from fusion_study.data.instruments import CUSTOMER_SCALES, STAFF_SCALES, standard_codebook
+from fusion_study.simulate.measurement import CONSTRUCT_PATHS, LOADINGS, discretise
+from fusion_study.simulate.outcomes import FUSION_DIMENSIONS
+from fusion_study.simulate.presets import SimulationConfig
+from fusion_study.simulate.strings import from_codes
 
 __all__ = ["sample_customer_survey", "customer_survey", "staff_survey", "QUALITY"]
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .presets import INTERVENTIONS, TICKET_CATEGORIES, SimulationConfig
+from fusion_study.simulate.presets import INTERVENTIONS, TICKET_CATEGORIES, SimulationConfig
 
 __all__ = ["simulate_tickets", "resolution_effect_truth", "SEGMENT_TICKET_FACTOR", "TICKET_STATUSES"]
 
@@ -115,7 +115,7 @@ def resolution_effect_truth(
 
     Units: retailer ``r`` and quarter ``w`` (``w + 1`` within the window) with
     exactly one ticket opened in ``w`` and a genuine customer-survey response at
-    both ``w`` and ``w + 1`` — the units :func:`fusion_study.problems.resolution_effect`
+    both ``w`` and ``w + 1`` — the units :func:`fusion_study.problems.tickets.resolution_effect`
     uses when screening removes exactly the speeders and straight-liners. With
     ``S0 = S[r, w+1] - K[r, w+1]`` (latent satisfaction without that ticket's term)
     and ``idx`` = :func:`~fusion_study.simulate.measurement.satisfaction_index`, the
@@ -126,7 +126,7 @@ def resolution_effect_truth(
     resolved in time; ATT), ``resolution_effect_n`` and ``resolution_effect_n_treated``.
     Uses no random draws.
     """
-    from .measurement import satisfaction_index
+    from fusion_study.simulate.measurement import satisfaction_index
 
     n, nt = S.shape
     counts = np.bincount(

@@ -59,7 +59,7 @@ class Truth:
         ``median_days_after`` by category (after = before / HR ** (1 / shape));
         ``resolution_effect_index`` (``_treated``, ``_n``, ``_n_treated``): the true
         index-scale effect of resolving a retailer's single ticket in time vs not,
-        over the units of :func:`fusion_study.problem_resolution.resolution_effect`
+        over the units of :func:`fusion_study.problems.resolution.resolution_effect`
         (see :func:`fusion_study.simulate.tickets.resolution_effect_truth`).
     alignment : true correlation of party and business assessment scores.
     rater_leniency : points each rater type adds to evaluation scores.

@@ -12,7 +12,7 @@ Output: ``diag_out/diag_<preset>_<first>_<stop>.csv`` and one file per replicati
 import sys, warnings, numpy as np, pandas as pd
 import fusion_study.simulate.generate as gen
 from fusion_study.simulate.measurement import satisfaction_index
-from fusion_study.effects.domain import exposures
+from fusion_study.effects.study import exposures
 from fusion_study.effects.staggered import staggered_did
 
 CAP = {}

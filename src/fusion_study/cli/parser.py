@@ -1,6 +1,6 @@
 """The ``fusion-study`` command line.
 
-Each subcommand lives in its own module under :mod:`fusion_study.commands`
+Each subcommand lives in its own module under :mod:`fusion_study.cli.commands`
 with ``register(subparsers)``; add a module name to :data:`COMMANDS` to add one.
 Errors a user can act on are printed as one clear message (exit code 2), never
 as a traceback.
@@ -12,7 +12,7 @@ import argparse
 import importlib
 import sys
 
-from . import __version__
+from fusion_study import __version__
 
 COMMANDS = [
     "validate",
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fusion-study {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        importlib.import_module(f"fusion_study.commands.{name.replace('-', '_')}").register(sub)
+        importlib.import_module(f"fusion_study.cli.commands.{name.replace('-', '_')}").register(sub)
     return parser
 
 
@@ -45,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
-    from .readers import TableReadError
-    from .study import StudyFolderError
-    from .validation import StudyValidationError
+    from fusion_study.data.readers import TableReadError
+    from fusion_study.data.study import StudyFolderError
+    from fusion_study.data.validation import StudyValidationError
 
     try:
         return int(args.func(args) or 0)

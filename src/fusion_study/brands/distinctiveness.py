@@ -23,7 +23,7 @@ Flag rule (thresholds are arguments), first match wins:
 4. otherwise **distinctive**.
 
 Whether the brand's effect on satisfaction depends on its flag is estimated in
-:mod:`fusion_study.brand_moderation`.
+:mod:`fusion_study.brands.moderation`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ __all__ = [
     "load_generic_phrases",
     "brand_distinctiveness",
     "brand_similarity_matrix",
-    "plot_brand_similarity",
     "FLAGS",
 ]
 
@@ -210,49 +209,5 @@ def brand_similarity_matrix(brands: pd.DataFrame, *, reference: tuple[str, ...] 
     X = _tfidf(texts)
     S = (X @ X.T).toarray().astype(float)
     return pd.DataFrame(S, index=labels, columns=labels)
-
-
-def plot_brand_similarity(
-    brands: pd.DataFrame,
-    *,
-    flags: pd.DataFrame | None = None,
-    reference: tuple[str, ...] = ("星火",),
-    max_brands: int = 40,
-    lang: str = "zh",
-    ax=None,
-):
-    """Heat-map of brand-to-brand text similarity; tick labels are brand names (with the flag if given).
-
-    Brands are ordered by flag then name so copied and generic clusters show as
-    bright blocks; at most ``max_brands`` (the first ones in that order) are drawn.
-    """
-    import matplotlib.pyplot as plt
-
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
-    b = brands.copy()
-    if flags is not None:
-        b = b.merge(flags[["branch_id", "flag"]], on="branch_id", how="left")
-        b["_o"] = b["flag"].map({f: i for i, f in enumerate(("copied", "generic", "distinctive"))})
-        b = b.sort_values(["_o", "brand_name"], kind="stable")
-    b = b.head(max_brands)
-    S = brand_similarity_matrix(b, reference=reference)
-    if ax is None:
-        size = max(4.0, 0.22 * len(S) + 2)
-        _, ax = plt.subplots(figsize=(size + 1, size))
-    im = ax.imshow(S.to_numpy(), vmin=0, vmax=1, cmap="viridis")
-    ax.grid(False)  # the house style's grid would cut every cell in half
-    tag = {"zh": {"copied": "照搬", "generic": "空泛", "distinctive": "特色"}, "en": {f: f for f in FLAGS}}[lang]
-    lab = [
-        f"{n}（{tag[f]}）" if lang == "zh" and isinstance(f, str) else (f"{n} ({tag[f]})" if isinstance(f, str) else n)
-        for n, f in zip(b["brand_name"], b["flag"] if "flag" in b else [None] * len(b))
-    ] + [f"[{r}]" for r in reference]
-    ax.set_xticks(range(len(lab)))
-    ax.set_yticks(range(len(lab)))
-    ax.set_xticklabels(lab, rotation=90, fontsize=7)
-    ax.set_yticklabels(lab, fontsize=7)
-    ax.figure.colorbar(im, ax=ax, fraction=0.04, label="文本相似度（余弦）" if lang == "zh" else "text similarity (cosine)")
-    ax.set_title("支部品牌文本相似度" if lang == "zh" else "Brand text similarity")
-    return ax
 
 

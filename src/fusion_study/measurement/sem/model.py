@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from ._data import check_choice, check_variances, item_frame, resolve_scales, warn
-from .estimation import GroupData, RamModel, _group_terms, fit_ml, objective
-from .formulas import ConstrainedModel, ParameterFunctions
-from .spec import build_spec
-from .syntax import model_from_scales, parse_model
+from fusion_study.measurement._data import check_choice, check_variances, item_frame, resolve_scales, warn
+from fusion_study.measurement.sem.estimation import GroupData, RamModel, _group_terms, fit_ml, objective
+from fusion_study.measurement.sem.formulas import ConstrainedModel, ParameterFunctions
+from fusion_study.measurement.sem.spec import build_spec
+from fusion_study.measurement.sem.syntax import model_from_scales, parse_model
 
 __all__ = ["SEM", "CFA", "NotConvergedError"]
 
@@ -57,7 +57,7 @@ class SEM:
     ordered : list of str or True, optional
         Ordinal (Likert) indicators, as lavaan's ``ordered=``: polychoric correlations and
         DWLS with robust standard errors and the scaled-shifted χ² (lavaan's WLSMV; see
-        :mod:`fusion_study.measurement.ordinal`). All observed variables must be ordinal;
+        :mod:`fusion_study.measurement.sem.ordinal`). All observed variables must be ordinal;
         single group; ``missing`` "listwise" or "pairwise". Parameter table adds threshold
         rows (``op == "|"``); ``moments_`` holds the polychoric statistics.
     missing : {"listwise", "fiml"}
@@ -108,7 +108,7 @@ class SEM:
     SEs, std.all and fit indices to 1e-5 relative (1e-4 where lavaan's own stopping rule
     limits its accuracy, and for FIML/MLR SEs from a numerical Hessian). With ``ordered``
     (WLSMV): lavaan 0.6-14 ``cfa(..., ordered = TRUE)`` to 2e-6 (estimates, SEs) and 1e-5
-    (fit measures); see :mod:`fusion_study.measurement.ordinal`.
+    (fit measures); see :mod:`fusion_study.measurement.sem.ordinal`.
     """
 
     _cfa = False
@@ -141,7 +141,7 @@ class SEM:
         if ordinal or self.estimator_ == "WLSMV":
             if self.estimator_ != "WLSMV":
                 raise ValueError(f"ordered items are fitted by estimator='WLSMV', not {self.estimator_!r}")
-            from .ordinal import fit_ordinal
+            from fusion_study.measurement.sem.ordinal import fit_ordinal
 
             return fit_ordinal(self, data, codebook)
         check_choice("missing", self.missing, _MISSING)
@@ -523,19 +523,19 @@ class SEM:
 
     @property
     def validity_(self) -> pd.DataFrame:
-        from .validity import composite_validity
+        from fusion_study.measurement.validity import composite_validity
 
         return composite_validity(self)
 
     @property
     def fornell_larcker_(self) -> pd.DataFrame:
-        from .validity import fornell_larcker
+        from fusion_study.measurement.validity import fornell_larcker
 
         return fornell_larcker(self)
 
     @property
     def htmt_(self) -> pd.DataFrame:
-        from .validity import htmt_matrix
+        from fusion_study.measurement.validity import htmt_matrix
 
         return htmt_matrix(self._data[0].cov, self.spec_)
 

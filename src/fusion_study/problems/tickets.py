@@ -13,7 +13,7 @@ Time to resolution is survival data. For each ticket (``tickets`` table):
   being resolved, so it is censored there (``event="resolved"``, the default).
   With ``event="closed"`` every closing counts as the event (time to closure).
 
-The generic statistics live in :mod:`fusion_study.survival`.
+The generic statistics live in :mod:`fusion_study.problems.survival`.
 """
 
 from __future__ import annotations
@@ -21,17 +21,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .periods import date_to_period, period_number
-from .schema import vocabulary_label
-from .survey_scores import satisfaction_score
-from .survival import cox_clustered, kaplan_meier, km_quantile
+from fusion_study.data.periods import date_to_period, period_number
+from fusion_study.measurement.scores import satisfaction_score
+from fusion_study.problems.survival import cox_clustered, kaplan_meier, km_quantile
 
 __all__ = [
     "ticket_durations",
     "ticket_summary",
     "resolution_curves",
     "launch_hazard_ratio",
-    "plot_resolution_curves",
     "next_wave_satisfaction",
     "branch_launch_periods",
 ]
@@ -171,7 +169,7 @@ def ticket_summary(
     reached).
 
     Validated against R survival 3.5 ``quantile(survfit(...), 0.5)`` (see
-    :func:`fusion_study.survival.km_quantile`).
+    :func:`fusion_study.problems.survival.km_quantile`).
 
     Examples
     --------
@@ -215,7 +213,7 @@ def ticket_summary(
 def resolution_curves(
     durations: pd.DataFrame, *, by: str = "category", conf_type: str = "log", alpha: float = 0.05
 ) -> pd.DataFrame:
-    """Kaplan–Meier curves of *still unresolved* by ``by`` (tidy; see :func:`fusion_study.survival.kaplan_meier`)."""
+    """Kaplan–Meier curves of *still unresolved* by ``by`` (tidy; see :func:`fusion_study.problems.survival.kaplan_meier`)."""
     return kaplan_meier(durations, time="time", event="event", by=by, conf_type=conf_type, alpha=alpha)
 
 
@@ -234,7 +232,7 @@ def launch_hazard_ratio(
     category enters as dummies (reference: 急 urgent).
 
     Requires ``after_launch`` (from :func:`ticket_durations` with ``launches``).
-    Returns the :func:`fusion_study.survival.cox_clustered` table.
+    Returns the :func:`fusion_study.problems.survival.cox_clustered` table.
     """
     if "after_launch" not in durations.columns:
         raise ValueError("launch_hazard_ratio needs 'after_launch'; call ticket_durations(..., launches=...) first")
@@ -248,48 +246,6 @@ def launch_hazard_ratio(
     if d["after_launch"].nunique() < 2:
         raise ValueError("launch_hazard_ratio: all tickets are on one side of the launch; no contrast to estimate")
     return cox_clustered(d, time="time", event="event", covariates=covs, cluster=cluster, alpha=alpha)
-
-
-def plot_resolution_curves(
-    durations: pd.DataFrame,
-    *,
-    by: str = "category",
-    conf_type: str = "log",
-    max_days: float | None = None,
-    lang: str = "zh",
-    ax=None,
-):
-    """Step plot of the share of tickets still unresolved against days since opening, one line per group.
-
-    ``by`` is ``"category"`` (急/难/愁/盼) or ``"after_launch"`` (before/after the mechanism).
-    """
-    import matplotlib.pyplot as plt
-
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4))
-    km = resolution_curves(durations, by=by, conf_type=conf_type)
-    for key, sub in km.groupby(by, sort=True):
-        if by == "category":
-            label = vocabulary_label("ticket_category", str(key), lang)
-        elif by == "after_launch":
-            label = {0: ("机制启动前", "before launch"), 1: ("机制启动后", "after launch")}[int(key)][lang == "en"]
-        else:
-            label = str(key)
-        x = np.r_[0.0, sub["time"].to_numpy()]
-        y = np.r_[1.0, sub["surv"].to_numpy()]
-        (line,) = ax.step(x, y, where="post", label=label)
-        lo = np.r_[1.0, sub["lower"].to_numpy()]
-        hi = np.r_[1.0, sub["upper"].to_numpy()]
-        ax.fill_between(x, lo, hi, step="post", alpha=0.15, color=line.get_color())
-    ax.set_ylim(0, 1.02)
-    if max_days is not None:
-        ax.set_xlim(0, max_days)
-    ax.set_xlabel("登记后天数" if lang == "zh" else "days since opened")
-    ax.set_ylabel("尚未解决的比例" if lang == "zh" else "share still unresolved")
-    ax.legend(title=None, frameon=False)
-    return ax
 
 
 def next_wave_satisfaction(
@@ -320,7 +276,7 @@ def next_wave_satisfaction(
     causal effect: branches that resolve quickly may serve better in other ways;
     the lagged outcome absorbs stable retailer differences only. The causal
     estimate (AIPW, adjusting for the mechanism's launch) is
-    :func:`fusion_study.problem_resolution.resolution_effect`.
+    :func:`fusion_study.problems.resolution.resolution_effect`.
 
     Returns
     -------

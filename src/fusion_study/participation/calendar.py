@@ -15,10 +15,9 @@ zeros between the branch's first and last active week of the study.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-__all__ = ["participation_by_week", "plot_participation_calendar"]
+__all__ = ["participation_by_week"]
 
 VALUES = ("heat", "participation_rate", "n_activities")
 
@@ -98,64 +97,3 @@ def participation_by_week(
     return out
 
 
-def plot_participation_calendar(
-    participation: pd.DataFrame,
-    *,
-    value: str = "heat",
-    branch: str | None = None,
-    branch_labels: dict[str, str] | None = None,
-    lang: str = "zh",
-    ax=None,
-):
-    """Calendar heat-map of weekly participation.
-
-    With ``branch`` given: rows are years and columns ISO weeks 1–53 (a calendar of
-    that branch). Without: rows are branches and columns are weeks in time order.
-    ``value`` is one of ``heat`` (activities per member), ``participation_rate``,
-    ``n_activities``.
-    """
-    import matplotlib.pyplot as plt
-
-    if value not in VALUES:
-        raise ValueError(f"value must be one of {VALUES}, got {value!r}")
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
-    p = participation
-    label = {
-        "heat": ("活跃度（人均活动次数/周）", "heat (activities per member per week)"),
-        "participation_rate": ("参与率（本周有活动的党员占比）", "participation rate (share of members active)"),
-        "n_activities": ("活动次数", "activities"),
-    }[value][lang == "en"]
-    if branch is not None:
-        p = p[p["branch_id"] == branch]
-        if p.empty:
-            raise ValueError(f"no participation rows for branch {branch!r}")
-        grid = p.pivot_table(index="year", columns="week_of_year", values=value, aggfunc="sum").reindex(
-            columns=range(1, 54)
-        )
-        ylabels = [str(y) for y in grid.index]
-        xlabel = "周（ISO）" if lang == "zh" else "ISO week"
-        title = (branch_labels or {}).get(branch, branch)
-    else:
-        grid = p.pivot_table(index="branch_id", columns="week", values=value, aggfunc="sum")
-        ylabels = [(branch_labels or {}).get(b, b) for b in grid.index]
-        xlabel = "周" if lang == "zh" else "week"
-        title = "各支部每周活跃情况" if lang == "zh" else "weekly activity by branch"
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, max(2.0, 0.25 * len(grid) + 1.2)))
-    im = ax.imshow(np.ma.masked_invalid(grid.to_numpy(dtype=float)), aspect="auto", cmap="YlOrRd", interpolation="nearest")
-    ax.grid(False)  # grid lines would cross the cells
-    ax.set_yticks(range(len(ylabels)))
-    ax.set_yticklabels(ylabels, fontsize=7)
-    if branch is None:
-        cols = list(grid.columns)
-        step = max(1, len(cols) // 12)
-        ax.set_xticks(range(0, len(cols), step))
-        ax.set_xticklabels([pd.Timestamp(c).strftime("%Y-%m") for c in cols[::step]], rotation=45, fontsize=7)
-    else:
-        ax.set_xticks(range(0, 53, 4))
-        ax.set_xticklabels([str(w) for w in range(1, 54, 4)], fontsize=7)
-    ax.set_xlabel(xlabel)
-    ax.set_title(title)
-    ax.figure.colorbar(im, ax=ax, fraction=0.03, label=label)
-    return ax

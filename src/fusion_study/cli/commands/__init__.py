@@ -1,0 +1,1 @@
+"""Subcommands of the ``fusion-study`` command line, one module each."""

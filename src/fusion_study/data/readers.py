@@ -1,0 +1,186 @@
+"""Reading table files (CSV, Parquet, XLSX) and coercing them to the schema.
+
+Every reader gives the DataFrame an index of *source rows* as a spreadsheet
+shows them (the header is row 1, the first data row is row 2), so that a
+validation problem or a ledger entry can point at the row the user sees.
+
+CSV encodings are detected, not guessed: a UTF-8 byte-order mark means
+``utf-8-sig``; otherwise the bytes are tried as strict UTF-8, then GB18030
+(a superset of GBK/GB2312, what Excel on Chinese Windows writes). The
+encoding used is returned so it can be recorded.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fusion_study.data.periods import normalise_periods
+from fusion_study.data.schema import DTYPES, Table
+from fusion_study.data.validation import ProblemLog
+
+__all__ = ["detect_encoding", "read_csv_detected", "read_table_file", "coerce_to_schema", "TABLE_SUFFIXES"]
+
+TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx")
+
+
+class TableReadError(ValueError):
+    """A file could not be read as a table at all (wrong format, corrupt, empty)."""
+
+
+def detect_encoding(raw: bytes) -> str:
+    """Name the encoding of CSV bytes: ``utf-8-sig``, ``utf-8`` or ``gb18030``.
+
+    >>> detect_encoding("序号,满意度".encode("utf-8-sig"))
+    'utf-8-sig'
+    >>> detect_encoding("序号,满意度".encode("gb18030"))
+    'gb18030'
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        raw.decode("gb18030")
+        return "gb18030"
+    except UnicodeDecodeError as exc:
+        raise TableReadError(
+            f"cannot decode the file as UTF-8 or GB18030 (byte {exc.start}); save it as UTF-8 CSV"
+        ) from None
+
+
+def read_csv_detected(path: Path, *, dtype=None, **kwargs) -> tuple[pd.DataFrame, str]:
+    """Read a CSV with its encoding detected; return ``(frame, encoding)``."""
+    raw = Path(path).read_bytes()
+    if not raw.strip():
+        raise TableReadError(f"{path}: the file is empty")
+    try:
+        encoding = detect_encoding(raw)
+    except TableReadError as exc:
+        raise TableReadError(f"{path}: {exc}") from None
+    text = raw.decode(encoding)
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=dtype, keep_default_na=True, na_values=[""], **kwargs)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise TableReadError(f"{path}: not a readable CSV table ({exc})") from None
+    return df, encoding
+
+
+def _source_index(n: int) -> pd.Index:
+    return pd.RangeIndex(2, n + 2, name="source_row")
+
+
+def read_table_file(path: str | Path, spec: Table | None = None) -> tuple[pd.DataFrame, dict]:
+    """Read one table file; return ``(raw frame, info)``.
+
+    ``info`` has ``file`` (the file name) and ``encoding`` (CSV only). Columns
+    the schema declares as text are read as text, so identifiers such as
+    ``"001"`` keep their leading zeros.
+    """
+    path = Path(path)
+    text_cols = None
+    if spec is not None:
+        text_cols = {c.name: "string" for c in spec.columns if c.dtype in ("string", "period")}
+    info = {"file": path.name, "encoding": None}
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        df, info["encoding"] = read_csv_detected(path, dtype=text_cols)
+    elif suffix == ".parquet":
+        try:
+            df = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several types
+            raise TableReadError(f"{path}: not a readable Parquet file ({exc})") from None
+    elif suffix == ".xlsx":
+        try:
+            df = pd.read_excel(path, dtype=text_cols, engine="openpyxl")
+        except Exception as exc:  # openpyxl raises several types
+            raise TableReadError(f"{path}: not a readable Excel file ({exc})") from None
+    else:
+        raise TableReadError(f"{path}: unsupported file type {suffix!r}; use one of {TABLE_SUFFIXES}")
+    df.columns = [str(c).strip() for c in df.columns]
+    df.index = _source_index(len(df))
+    return df, info
+
+
+def _coerce_column(s: pd.Series, dtype: str) -> tuple[pd.Series, pd.Series]:
+    """Return ``(coerced, bad)`` where ``bad`` marks present values that failed."""
+    present = s.notna()
+    if dtype == "string":
+        out = s.astype("string").str.strip()
+        out = out.mask(out == "")
+        return out, pd.Series(False, index=s.index)
+    if dtype == "period":
+        return normalise_periods(s)
+    if dtype in ("int", "float"):
+        if pd.api.types.is_bool_dtype(s):
+            num = s.astype("float64")
+        elif pd.api.types.is_numeric_dtype(s):
+            num = s.astype("float64")
+        else:
+            num = pd.to_numeric(s.astype("string").str.strip(), errors="coerce").astype("float64")
+        bad = present & num.isna()
+        if dtype == "int":
+            frac = num.notna() & (np.floor(num) != num)
+            bad = bad | frac
+            num = num.where(~frac)
+            return num.astype("Int64"), bad
+        return num, bad
+    if dtype in ("date", "datetime"):
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out = s.astype("datetime64[ns]")
+        else:
+            out = pd.to_datetime(s.astype("string").str.strip(), errors="coerce", format="mixed")
+            out = out.astype("datetime64[ns]")
+        if dtype == "date":
+            out = out.dt.normalize()
+        return out, present & out.isna()
+    if dtype == "bool":
+        text = s.astype("string").str.strip().str.lower()
+        mapping = {
+            "true": True, "1": True, "yes": True, "y": True, "是": True, "1.0": True,
+            "false": False, "0": False, "no": False, "n": False, "否": False, "0.0": False,
+        }
+        out = text.map(mapping).astype("boolean")
+        return out, present & out.isna()
+    raise ValueError(f"unknown dtype {dtype!r}")
+
+
+def coerce_to_schema(df: pd.DataFrame, spec: Table, *, file: str, log: ProblemLog) -> pd.DataFrame:
+    """Convert declared columns to their schema dtypes, logging values that fail.
+
+    A value that cannot be converted becomes missing *and* is reported (rule
+    ``type`` or ``period``), so validation still fails on it; nothing is
+    silently changed.
+    """
+    out = df.copy()
+    for col in spec.columns:
+        if col.name not in out.columns:
+            continue
+        coerced, bad = _coerce_column(out[col.name], col.dtype)
+        if bad.any():
+            rule = "period" if col.dtype == "period" else "type"
+            expected = {
+                "period": "a quarter such as 2024Q1",
+                "int": "a whole number",
+                "float": "a number",
+                "date": "a date such as 2024-03-31",
+                "datetime": "a date and time",
+                "bool": "true/false (是/否)",
+            }[col.dtype]
+            log.add(
+                table=spec.name,
+                file=file,
+                rule=rule,
+                rows=out.index[bad],
+                column=col.name,
+                values=out.loc[bad, col.name],
+                message=f"{col.name} ({col.text_zh}) must be {expected}",
+            )
+        out[col.name] = coerced.astype(DTYPES[col.dtype]) if col.dtype not in ("date", "datetime") else coerced
+    return out

@@ -1,0 +1,301 @@
+"""Domain layer: from a :class:`~fusion_study.Study` to the intervention-effect analyses.
+
+* :func:`exposures` — the analysis frame: one row per retailer survey
+  response (retailer × wave), with satisfaction and dependency scale scores,
+  each intervention's cohort (the quarter the retailer's serving branch
+  adopted it), team contact counts, ticket outcomes, segment and county;
+* :func:`evaluate_interventions` — the recommended analysis for each
+  intervention (and the programme as a whole) in one tidy effect table, with
+  the naive estimators beside it for contrast;
+* :func:`plot_intervention_effects` — a forest plot of that table.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from fusion_study.data.periods import period_from_number, period_number
+
+__all__ = ["exposures", "evaluate_interventions", "INTERVENTION_LABELS", "TEAMS"]
+
+log = logging.getLogger(__name__)
+
+INTERVENTION_LABELS = {
+    "brand": ("支部品牌", "branch brand"),
+    "publicity_team": ("星火燎原宣传队", "publicity team"),
+    "vanguard_team": ("星火服务先锋队", "service vanguard team"),
+    "cloud_team": ("星火云台创收队", "cloud revenue team"),
+    "points_platform": ("赛马积分平台", "points platform"),
+    "problem_mechanism": ("急难愁盼机制", "problem mechanism"),
+    "programme": ("整体项目（首个干预）", "whole programme (first adoption)"),
+}
+TEAMS = ("publicity_team", "vanguard_team", "cloud_team")
+_SCALES = ("satisfaction", "dependency")
+
+
+def _scale_scores(survey: pd.DataFrame, codebook: pd.DataFrame | None, instrument: str) -> pd.DataFrame:
+    """0–100 scale scores (POMP: each item rescaled by its codebook range, reverse items
+    reversed, averaged over the answered items) — the simulator's satisfaction index."""
+    from fusion_study.measurement import score_scales
+
+    if codebook is None:
+        from fusion_study.data.instruments import standard_codebook
+
+        codebook = standard_codebook()
+    cb = codebook[codebook["instrument"] == instrument]
+    present = cb[cb["scale"].isin(_SCALES) & cb["item_id"].isin(survey.columns)]
+    if present.empty:
+        return pd.DataFrame(index=survey.index)
+    return score_scales(survey, present, codebook=cb, percent=True, min_items=1, quiet=True)
+
+
+def _branch_of_units(units: pd.DataFrame) -> dict[str, list[str]]:
+    """Map every unit id to the branch ids under it (a branch maps to itself)."""
+    children: dict[str, list[str]] = {}
+    for uid, parent in zip(units["unit_id"], units["parent_id"]):
+        if isinstance(parent, str):
+            children.setdefault(parent, []).append(uid)
+    level = dict(zip(units["unit_id"], units["level"]))
+    out: dict[str, list[str]] = {}
+
+    def leaves(u):
+        if level.get(u) == "branch":
+            return [u]
+        res = []
+        for c in children.get(u, []):
+            res.extend(leaves(c))
+        return res
+
+    for u in units["unit_id"]:
+        out[u] = leaves(u)
+    return out
+
+
+def adoption_cohorts(study) -> pd.DataFrame:
+    """Branch × intervention adoption quarters (period numbers; 0 = not adopted).
+
+    Returns
+    -------
+    DataFrame
+        One row per branch: ``branch_id`` and ``cohort_<intervention>`` for
+        each intervention in the study plus ``cohort_programme`` (the first
+        adoption of any intervention).
+    """
+    units = study.units
+    branches = units.loc[units["level"] == "branch", "unit_id"].tolist()
+    iv = study.interventions.copy() if "interventions" in study else pd.DataFrame(
+        columns=["unit_id", "intervention", "start_period"]
+    )
+    under = _branch_of_units(units)
+    rows = []
+    for uid, name, start in zip(iv["unit_id"], iv["intervention"], iv["start_period"]):
+        if pd.isna(start):
+            continue
+        for b in under.get(uid, []):
+            rows.append((b, str(name), int(period_number(str(start)))))
+    long = pd.DataFrame(rows, columns=["branch_id", "intervention", "start"])
+    wide = long.groupby(["branch_id", "intervention"])["start"].min().unstack("intervention")
+    wide = wide.reindex(branches)
+    wide.columns = [f"cohort_{c}" for c in wide.columns]
+    wide["cohort_programme"] = wide.min(axis=1)
+    wide = wide.fillna(0).astype(int)
+    wide.index.name = "branch_id"
+    return wide.reset_index()
+
+
+def exposures(study, *, screen: bool = True) -> pd.DataFrame:
+    """The retailer × wave analysis frame (one row per customer-survey response).
+
+    With ``screen=True`` (default) responses flagged by the ingest screening
+    rules (speeders, straight-liners, duplicates, out-of-range answers; see
+    :mod:`fusion_study.ingest.screening`) are excluded first and recorded in a
+    :class:`~fusion_study.data.ledger.Ledger`, returned in ``frame.attrs["ledger"]``
+    (``frame.attrs["n_screened_out"]`` holds the count). Unscreened noise
+    responses carry no treatment effect and attenuate every estimate (see
+    the Monte Carlo study).
+
+    Columns
+    -------
+    ``response_id``, ``customer_id``, ``wave`` (quarter label), ``period``
+    (consecutive quarter number), ``branch_id``, ``county_id``, ``segment``,
+    ``size_tier``; ``satisfaction`` and ``dependency`` (0–100 scale scores,
+    reverse items reversed via the codebook); ``cohort_<intervention>`` and
+    ``cohort_programme`` (adoption quarter of the serving branch as a period
+    number, 0 = never); ``contacts_<team>`` (team activities with this
+    retailer in the wave's quarter); ``tickets_opened``, ``tickets_resolved``
+    (the retailer's tickets opened in the quarter, and those closed as
+    resolved); ``brand_type`` when the study's ``brands`` table carries one.
+
+    Raises
+    ------
+    ValueError
+        If the study lacks ``customer_survey``, ``customers`` or ``units``.
+    """
+    for t in ("customer_survey", "customers", "units"):
+        if t not in study:
+            raise ValueError(f"exposures needs the {t!r} table; the study has {sorted(study.tables)}")
+    sv = study.customer_survey
+    cust = study.customers
+    ledger = None
+    if screen and "duration_s" in sv.columns and study.codebook is not None:
+        from fusion_study.ingest.screening import apply_screening, screening_flags
+
+        cb = study.codebook[study.codebook["instrument"] == "customer_survey"]
+        flags = screening_flags(sv, cb, respondent="customer_id")
+        sv, ledger = apply_screening(sv, flags, table="customer_survey")
+    df = sv[["response_id", "customer_id", "wave"]].copy()
+    df["period"] = period_number(df["wave"].astype("string")).astype(int)
+    df = df.join(_scale_scores(sv, study.codebook, "customer_survey"))
+    keep_c = [c for c in ("customer_id", "county_id", "branch_id", "segment", "size_tier") if c in cust.columns]
+    n0 = len(df)
+    df = df.merge(cust[keep_c], on="customer_id", how="left", validate="many_to_one")
+    unknown = df["branch_id"].isna()
+    if unknown.any():
+        warnings.warn(
+            f"{int(unknown.sum())} of {n0} survey responses name a customer_id not in the customers table; "
+            "they are kept but have no branch (and no cohort)",
+            UserWarning,
+            stacklevel=2,
+        )
+    coh = adoption_cohorts(study)
+    df = df.merge(coh, on="branch_id", how="left")
+    for c in coh.columns[1:]:
+        df[c] = df[c].fillna(0).astype(int)
+    if "activities" in study and len(study.activities):
+        act = study.activities
+        q = period_number(pd.to_datetime(act["date"]).dt.to_period("Q").astype(str).str.replace("Q", "Q"))
+        a = pd.DataFrame({"customer_id": act["customer_id"], "team": act["team"], "period": q.astype(int)})
+        cnt = a.groupby(["customer_id", "period", "team"]).size().unstack("team", fill_value=0)
+        cnt.columns = [f"contacts_{c}" for c in cnt.columns]
+        df = df.merge(cnt.reset_index(), on=["customer_id", "period"], how="left")
+    for tname in TEAMS:
+        col = f"contacts_{tname}"
+        df[col] = df[col].fillna(0).astype(int) if col in df.columns else 0
+    if "tickets" in study and len(study.tickets):
+        tk = study.tickets
+        q = period_number(pd.to_datetime(tk["opened"]).dt.to_period("Q").astype(str)).astype(int)
+        t = pd.DataFrame({"customer_id": tk["customer_id"], "period": q,
+                          "resolved": (tk["status"].astype("string") == "resolved").astype(int)})
+        agg = t.groupby(["customer_id", "period"]).agg(tickets_opened=("resolved", "size"),
+                                                       tickets_resolved=("resolved", "sum"))
+        df = df.merge(agg.reset_index(), on=["customer_id", "period"], how="left")
+    for col in ("tickets_opened", "tickets_resolved"):
+        df[col] = df[col].fillna(0).astype(int) if col in df.columns else 0
+    if "brands" in study and "brand_type" in study.brands.columns:
+        df = df.merge(study.brands[["branch_id", "brand_type"]], on="branch_id", how="left")
+    df = df.reset_index(drop=True)
+    df.attrs["n_screened_out"] = int(len(study.customer_survey) - len(sv))
+    df.attrs["ledger"] = ledger
+    return df
+
+
+def evaluate_interventions(
+    study,
+    *,
+    outcome: str = "satisfaction",
+    control: str = "notyet",
+    naive: bool = True,
+    return_models: bool = False,
+):
+    """Effect of each intervention (and the whole programme) on a retailer outcome.
+
+    For each intervention: Callaway–Sant'Anna staggered DiD on the survey
+    waves as repeated cross-sections (``panel=False``), cohorts defined by
+    the serving branch's adoption quarter, not-yet-treated comparisons,
+    standard errors clustered by branch. Reported as the simple overall ATT
+    and the average of the event-time effects (dynamic). With ``naive=True``
+    the programme row is followed by what a naive analysis would report
+    (TWFE with branch and wave effects, before/after, treated vs untreated).
+
+    Returns
+    -------
+    DataFrame
+        ``intervention``, ``label_zh``, ``label_en``, ``estimand``
+        (``"ATT (simple)"``, ``"ATT (event-time average)"``, ``"pre-trend test p"``),
+        ``estimator``, ``estimate``, ``se``, ``ci_lower``, ``ci_upper``,
+        ``n`` (responses), ``note``.
+        With ``return_models=True``: ``(table, {intervention: StaggeredDiD})``.
+
+    Notes
+    -----
+    The interventions are rolled out together (each 0–3 quarters after a
+    branch's first adoption), so one intervention's estimate also carries
+    the effects of the others adopted by then; the note column says so. The
+    programme row (cohort = first adoption) is the cleanly identified one.
+    """
+    from fusion_study.effects.naive import naive_before_after, naive_treated_vs_untreated, twfe_event_study
+    from fusion_study.effects.staggered import DiDSpecificationError, FewClustersWarning, staggered_did
+
+    ex = exposures(study)
+    if outcome not in ex.columns:
+        raise ValueError(f"outcome {outcome!r} not in the analysis frame; available: {list(ex.columns)}")
+    n_all = len(ex)
+    ex = ex.dropna(subset=[outcome, "branch_id"])
+    n_left_out = n_all - len(ex)  # no outcome score (every item skipped) or no serving branch
+    screened = int(ex.attrs.get("n_screened_out", 0))
+    cohorts = [c for c in ex.columns if c.startswith("cohort_")]
+    order = [c for c in cohorts if c != "cohort_programme"] + ["cohort_programme"]
+    rows, models = [], {}
+    for col in order:
+        name = col[len("cohort_"):]
+        zh, en = INTERVENTION_LABELS.get(name, (name, name))
+        base = {"intervention": name, "label_zh": zh, "label_en": en, "n": len(ex)}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FewClustersWarning)  # reported in the note column instead
+                res = staggered_did(ex, outcome=outcome, unit="response_id", time="period", cohort=col,
+                                    control=control, panel=False, cluster="branch_id")
+        except DiDSpecificationError as exc:
+            rows.append({**base, "estimand": "ATT (simple)", "estimator": "CS-DiD (RC, DR)",
+                         "estimate": np.nan, "se": np.nan, "ci_lower": np.nan, "ci_upper": np.nan,
+                         "note": f"not estimable: {exc}"})
+            continue
+        models[name] = res
+        notes = [] if name == "programme" else ["co-timed with other interventions: includes their effects"]
+        if len(res.few_clusters_):
+            notes.append(f"{len(res.few_clusters_)} of {len(res.att_gt)} ATT(g,t) rest on a single branch "
+                         "(cohort or comparison): SEs may be too small")
+        if len(getattr(res, "skipped_", ())):
+            notes.append(f"{len(res.skipped_)} ATT(g,t) not estimable (no responses in a period)")
+        if n_left_out:
+            notes.append(f"{n_left_out} responses without a {outcome} score or branch left out")
+        if screened:
+            notes.append(f"{screened} responses screened out (speeders, straight-liners, duplicates; see ledger)")
+        note = "; ".join(notes)
+        for agg, label in (("simple", "ATT (simple)"), ("dynamic", "ATT (event-time average)")):
+            r = res.aggregate(agg).iloc[0]
+            rows.append({**base, "estimand": label, "estimator": "CS-DiD (RC, DR)", "estimate": r["att"],
+                         "se": r["se"], "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"], "note": note})
+        pt = res.pretrend_test(by="event_time").iloc[0]
+        rows.append({**base, "estimand": "pre-trend test p", "estimator": f"Wald chi2({pt['df']})",
+                     "estimate": pt["p_value"], "se": np.nan, "ci_lower": np.nan, "ci_upper": np.nan,
+                     "note": "p-value of H0: all pre-treatment event-time effects = 0"})
+    if naive:
+        col = "cohort_programme"
+        base = {"intervention": "programme", "label_zh": INTERVENTION_LABELS["programme"][0],
+                "label_en": INTERVENTION_LABELS["programme"][1], "estimand": "ATT (naive)", "n": len(ex)}
+        tw = twfe_event_study(ex, outcome=outcome, unit="branch_id", time="period", cohort=col,
+                              cluster="branch_id").iloc[0]
+        rows.append({**base, "estimator": "TWFE (branch + wave)", "estimate": tw["estimate"], "se": tw["se"],
+                     "ci_lower": tw["ci_lower"], "ci_upper": tw["ci_upper"],
+                     "note": "biased under staggered adoption with growing effects"})
+        for fn, label, why in (
+            (naive_before_after, "before/after", "ignores the common trend"),
+            (naive_treated_vs_untreated, "treated vs untreated", "ignores that early adopters are stronger"),
+        ):
+            r = fn(ex, outcome=outcome, time="period", cohort=col).iloc[0]
+            rows.append({**base, "estimator": label, "estimate": r["estimate"], "se": r["se"],
+                         "ci_lower": r["estimate"] - 1.96 * r["se"], "ci_upper": r["estimate"] + 1.96 * r["se"],
+                         "note": why + " (SE ignores clustering)"})
+    cols = ["intervention", "label_zh", "label_en", "estimand", "estimator", "estimate", "se", "ci_lower",
+            "ci_upper", "n", "note"]
+    table = pd.DataFrame(rows)[cols]
+    return (table, models) if return_models else table
+
+
+def _period_label(p: int) -> str:
+    return str(period_from_number(int(p)))
