@@ -107,16 +107,18 @@ GLOSSARY: dict[str, tuple[str, str]] = {
         "— suppressed: fewer than {k} respondents (small-cell protection).",
     ),
     "stars_note": ("* p<.05，** p<.01，*** p<.001。", "* p<.05, ** p<.01, *** p<.001."),
+    # the standard columns of tidy outputs (one vocabulary across the package)
+    "ci_lower": ("置信区间下限", "CI lower"),
+    "ci_upper": ("置信区间上限", "CI upper"),
+    "p_adjusted": ("校正p值", "Adjusted p"),
+    # --- effects (effects/) ---
+    # --- members, brands, problems, participation ---
+    # --- measurement and index ---
+    # --- reports and notebooks ---
 }
 
-_LANGS = ("zh", "en")
-
-
-def check_lang(lang: str) -> str:
-    """Return ``lang`` if it is ``"zh"`` or ``"en"``; raise a clear error otherwise."""
-    if lang not in _LANGS:
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
-    return lang
+# the one language check, re-exported here where the labels are
+from fusion_study.data.checks import check_lang  # noqa: E402
 
 
 @lru_cache(maxsize=1)
