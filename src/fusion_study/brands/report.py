@@ -10,7 +10,8 @@ import pandas as pd
 from fusion_study.reporting.sections import Figure, Table, Text, register_section
 
 
-@register_section("brands", order=61, title_zh="支部品牌特色性", title_en="Branch brand distinctiveness")
+@register_section("brands", order=61, title_zh="支部品牌特色性", title_en="Branch brand distinctiveness",
+                  needs={"brands": ()}, what_zh="评估支部品牌特色性", what_en="brand distinctiveness was not assessed")
 def build(study, ctx):
     from fusion_study.brands.distinctiveness import brand_distinctiveness
     from fusion_study.brands.plots import plot_brand_similarity

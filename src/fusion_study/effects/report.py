@@ -7,7 +7,9 @@ import warnings
 from fusion_study.reporting.sections import Figure, Table, Text, register_section
 
 
-@register_section("effects", order=50, title_zh="干预措施对客户满意度的影响", title_en="Intervention effects on satisfaction")
+@register_section("effects", order=50, title_zh="干预措施对客户满意度的影响", title_en="Intervention effects on satisfaction",
+                  needs={"interventions": (), "customer_survey": ()}, what_zh="估计干预效应",
+                  what_en="intervention effects were not estimated")
 def build(study, ctx):
     """Effect table (CS-DiD per intervention, naive estimators beside it) and the programme event study."""
     import matplotlib.pyplot as plt

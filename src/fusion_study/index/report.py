@@ -9,7 +9,8 @@ from fusion_study.index.study import study_alignment, study_coupling, study_inde
 from fusion_study.index.uncertainty import index_uncertainty
 
 
-@register_section("index", order=40, title_zh="党业融合指数", title_en="Integration index")
+@register_section("index", order=40, title_zh="党业融合指数", title_en="Integration index",
+                  needs={"staff_survey": ()}, what_zh="计算党业融合指数", what_en="the integration index was not computed")
 def build(study, ctx):
     """Index table (latest wave), weights, rank intervals, coupling levels, alignment."""
     if "staff_survey" not in study:

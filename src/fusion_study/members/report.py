@@ -9,7 +9,8 @@ import matplotlib.pyplot as plt
 from fusion_study.reporting.sections import Figure, Table, Text, register_section
 
 
-@register_section("members", order=60, title_zh="党员积分画像与三亮三比三评", title_en="Member points and 360 evaluations")
+@register_section("members", order=60, title_zh="党员积分画像与三亮三比三评", title_en="Member points and 360 evaluations",
+                  needs={"members": (), "member_points": ()}, what_zh="分析党员积分", what_en="member points were not analysed")
 def build(study, ctx):
     from fusion_study.members import (
         RaterLeniency,

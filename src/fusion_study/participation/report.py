@@ -7,7 +7,9 @@ import matplotlib.pyplot as plt
 from fusion_study.reporting.sections import Figure, Table, Text, register_section
 
 
-@register_section("participation", order=63, title_zh="平台参与度与活跃度", title_en="Platform participation")
+@register_section("participation", order=63, title_zh="平台参与度与活跃度", title_en="Platform participation",
+                  needs={"members": (), "activities": ("member_id",)}, what_zh="计算平台参与度",
+                  what_en="platform participation was not computed")
 def build(study, ctx):
     from fusion_study.participation.calendar import participation_by_week
     from fusion_study.participation.plots import plot_participation_calendar

@@ -7,7 +7,8 @@ import matplotlib.pyplot as plt
 from fusion_study.reporting.sections import Figure, Table, Text, register_section
 
 
-@register_section("problems", order=62, title_zh="急难愁盼问题解决机制", title_en="The customer-problem mechanism")
+@register_section("problems", order=62, title_zh="急难愁盼问题解决机制", title_en="The customer-problem mechanism",
+                  needs={"tickets": ()}, what_zh="分析问题解决情况", what_en="problem resolution was not analysed")
 def build(study, ctx):
     from fusion_study.problems.tickets import (
         branch_launch_periods,

@@ -3,9 +3,14 @@
 The report folder holds ``report.html`` (CSS inline, figures embedded as
 base64 PNG, a table of contents), ``figures/*.png`` and ``tables/*.docx|xlsx``.
 Sections come from :func:`fusion_study.reporting.sections.discover_sections`,
-in order. A section that raises does not stop the report: it is shown as an
-error box, logged, and listed in :attr:`ReportResult.failed`; the command line
-exits with status 1 in that case (the report is still written).
+in order. A section whose tables the study does not have (its ``needs``), or
+that raises :class:`~fusion_study.reporting.sections.SectionSkipped`, is replaced
+by one plain sentence saying what is missing and what was therefore not done
+(:attr:`ReportResult.skipped`). A section that fails otherwise does not stop the
+report: it is shown as an error box with a one-line message, listed in
+:attr:`ReportResult.failed`, and its traceback goes to ``report.log`` in the
+output folder (never to the console); the command line exits with status 1 in
+that case (the report is still written).
 
 The HTML holds no absolute paths and no clock times, so the same study and
 seed give the same bytes.
@@ -24,7 +29,15 @@ from pathlib import Path
 from fusion_study import __version__
 from fusion_study.reporting.figures import save_figure
 from fusion_study.reporting.labels import check_lang, label
-from fusion_study.reporting.sections import Figure, ReportContext, Section, Table, Text, discover_sections
+from fusion_study.reporting.sections import (
+    Figure,
+    ReportContext,
+    Section,
+    SectionSkipped,
+    Table,
+    Text,
+    discover_sections,
+)
 from fusion_study.reporting.tables import format_table, to_html, write_table
 
 __all__ = ["build_report", "render_report", "ReportResult"]
@@ -36,10 +49,11 @@ _ABS_PATH = re.compile(r"(?:[A-Za-z]:\\|(?<![\w.])/)(?:[^\s'\"<>:]+[/\\])+([^\s'
 
 @dataclass
 class ReportResult:
-    """Where the report went and which sections failed (``key: message``)."""
+    """Where the report went, which sections failed (``key: message``) and which were skipped (``key: reason``)."""
 
     path: Path
     failed: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
     figures: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
 
@@ -78,8 +92,34 @@ table.three-line td:first-child,table.three-line th:first-child{text-align:left}
 p.table-notes{font-size:.85rem;color:#444;margin:0 0 1.2rem 0}
 div.error{border:2px solid #D55E00;background:#fff4ee;padding:.6rem 1rem;border-radius:4px}
 div.error code{white-space:pre-wrap}
+p.skipped{color:#555;font-style:italic}
 footer{margin-top:3rem;font-size:.8rem;color:#777;border-top:1px solid #ddd;padding-top:.5rem}
 """
+
+
+#: section failures with their tracebacks: written to ``report.log`` only, not to the console
+_SECTION_LOG = logging.getLogger(__name__ + ".sections")
+_SECTION_LOG.propagate = False
+
+
+class _section_log:
+    """Send section failures (with traceback) to ``path`` while the report is built; the file exists only if one failed."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.handler: logging.Handler | None = None
+
+    def __enter__(self):
+        self.handler = logging.FileHandler(self.path, encoding="utf-8", delay=True)
+        self.handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+        _SECTION_LOG.addHandler(self.handler)
+        _SECTION_LOG.setLevel(logging.INFO)
+        return self
+
+    def __exit__(self, *exc):
+        _SECTION_LOG.removeHandler(self.handler)
+        self.handler.close()
+        return False
 
 
 def _unique(name: str, used: set[str]) -> str:
@@ -92,11 +132,24 @@ def _unique(name: str, used: set[str]) -> str:
 
 
 def _render_section(section: Section, study, ctx: ReportContext, out_dir: Path, used: set[str], result: ReportResult):
-    """HTML of one section's blocks; raises whatever the builder raises."""
+    """HTML of one section's blocks; raises whatever the builder raises (but :class:`SectionSkipped`)."""
+    lang = ctx.lang
+    parts: list[str] = []
+    reason = section.skip_reason(study)
+    try:
+        if reason is not None:
+            raise reason
+        _render_blocks(section, study, ctx, out_dir, used, result, parts)
+    except SectionSkipped as skip:
+        result.skipped[section.key] = skip.text(lang)
+        parts.append(f'<p class="skipped">{html.escape(skip.text(lang))}</p>')
+    return "\n".join(parts)
+
+
+def _render_blocks(section, study, ctx, out_dir, used, result, parts) -> None:
     import matplotlib.pyplot as plt
 
     lang = ctx.lang
-    parts: list[str] = []
     for block in section.build(study, ctx):
         if isinstance(block, Text):
             for para in block.text(lang).split("\n\n"):
@@ -130,7 +183,6 @@ def _render_section(section: Section, study, ctx: ReportContext, out_dir: Path, 
             raise TypeError(
                 f"section {section.key!r} yielded a {type(block).__name__}; yield Text, Table or Figure blocks"
             )
-    return "\n".join(parts)
 
 
 def build_report(
@@ -194,7 +246,9 @@ def render_report(
     result = ReportResult(path=out_dir / "report.html")
     used: set[str] = set()
     bodies = []
-    with mpl.rc_context():
+    log_path = out_dir / "report.log"
+    log_path.unlink(missing_ok=True)
+    with mpl.rc_context(), _section_log(log_path):
         use_house_style(lang=lang)
         for section in _progress(sections, total=len(sections), desc="report", enabled=progress):
             title = html.escape(section.title(lang))
@@ -206,7 +260,7 @@ def render_report(
                 plt.close("all")
                 msg = _scrub(f"{type(exc).__name__}: {exc}")
                 result.failed[section.key] = msg
-                logger.error("report section %r failed: %s", section.key, msg, exc_info=True)
+                _SECTION_LOG.error("report section %r failed: %s", section.key, msg, exc_info=True)
                 body = (
                     f'<div class="error"><strong>{html.escape(label("section_failed", lang))}</strong>'
                     f"<br><code>{html.escape(msg)}</code></div>"

@@ -31,7 +31,9 @@ __all__ = [
     "Table",
     "Figure",
     "Section",
+    "SectionSkipped",
     "ReportContext",
+    "missing_needs",
     "register_section",
     "registered_sections",
     "discover_sections",
@@ -105,26 +107,106 @@ Block = Text | Table | Figure
 Builder = Callable[[Any, ReportContext], Iterable[Block]]
 
 
+class SectionSkipped(Exception):
+    """Raised by a builder when the study cannot support the section (not a failure).
+
+    The report shows the sentence (in the report's language) in place of the
+    section, without an error box; the command line does not count it as failed.
+    """
+
+    def __init__(self, zh: str, en: str = ""):
+        super().__init__(en or zh)
+        self.zh = zh
+        self.en = en or zh
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
 @dataclass
 class Section:
+    """A registered report section.
+
+    ``needs`` maps each study table the section cannot do without to the columns
+    it needs there (an empty tuple: any columns); ``what_zh``/``what_en`` say what
+    is not done without them ("估计干预效应" / "intervention effects were not
+    estimated"), for the sentence shown when something is missing.
+    """
+
     key: str
     order: int
     title_zh: str
     title_en: str
     build: Builder
+    needs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    what_zh: str = "生成本节"
+    what_en: str = "this section was not produced"
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
+
+    def skip_reason(self, study) -> SectionSkipped | None:
+        """The plain-language reason this study cannot support the section, or ``None``."""
+        missing = missing_needs(study, self.needs)
+        if not missing:
+            return None
+        from fusion_study.reporting.labels import label
+
+        tables = [t for t, cols in missing.items() if cols is None]
+        if tables:
+            zh_t = "、".join(f"{label(t, 'zh')}表 {t}" for t in tables)
+            en_t = ", ".join(f"the {t} table ({label(t, 'en')})" for t in tables)
+            return SectionSkipped(
+                zh=f"本节需要{zh_t}，本研究未提供，因此未{self.what_zh}。",
+                en=f"This section needs {en_t}, which this study does not provide, so {self.what_en}.",
+            )
+        parts_zh, parts_en = [], []
+        for t, cols in missing.items():
+            parts_zh.append(f"{label(t, 'zh')}表 {t} 中的列 {'、'.join(cols)}")
+            parts_en.append(f"column(s) {', '.join(cols)} of the {t} table")
+        return SectionSkipped(
+            zh=f"本节需要{'；'.join(parts_zh)}，本研究未提供，因此未{self.what_zh}。",
+            en=f"This section needs {'; '.join(parts_en)}, which this study does not provide, so {self.what_en}.",
+        )
+
+
+def missing_needs(study, needs: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...] | None]:
+    """What ``study`` lacks of ``needs``: table -> ``None`` (table absent or empty) or the missing columns."""
+    out: dict[str, tuple[str, ...] | None] = {}
+    for table, cols in needs.items():
+        frame = study.tables.get(table) if hasattr(study, "tables") else None
+        if frame is None or len(frame) == 0:
+            out[table] = None
+            continue
+        lacking = tuple(c for c in cols if c not in frame.columns or frame[c].isna().all())
+        if lacking:
+            out[table] = lacking
+    return out
 
 
 _REGISTRY: dict[str, Section] = {}
 
 
-def register_section(key: str, *, order: int, title_zh: str, title_en: str) -> Callable[[Builder], Builder]:
-    """Decorator: register ``build(study, ctx) -> iterable of blocks`` as a report section."""
+def register_section(
+    key: str,
+    *,
+    order: int,
+    title_zh: str,
+    title_en: str,
+    needs: dict[str, tuple[str, ...]] | None = None,
+    what_zh: str = "生成本节",
+    what_en: str = "this section was not produced",
+) -> Callable[[Builder], Builder]:
+    """Decorator: register ``build(study, ctx) -> iterable of blocks`` as a report section.
+
+    ``needs`` declares the tables (and their columns) without which the section is
+    skipped with one plain sentence instead of being built (see :class:`Section`);
+    a builder may also raise :class:`SectionSkipped` for conditions that are not
+    about presence (e.g. no treatment varies within units).
+    """
 
     def deco(func: Builder) -> Builder:
-        _REGISTRY[key] = Section(key, order, title_zh, title_en, func)
+        _REGISTRY[key] = Section(key, order, title_zh, title_en, func, dict(needs or {}), what_zh, what_en)
         return func
 
     return deco

@@ -1,8 +1,9 @@
 """``fusion-study report STUDY --out DIR``: the HTML report with figures and Word/Excel tables.
 
-Exit status 0 when every section was built, 1 when some section failed (the
-report is still written, with an error box in place of each failed section),
-2 for unusable input.
+Exit status 0 when every section was built or skipped for lack of data (a
+skipped section says in one sentence what the study lacks), 1 when some section
+failed (the report is still written, with an error box in place of each failed
+section, the tracebacks in ``DIR/report.log``), 2 for unusable input.
 """
 
 from __future__ import annotations
@@ -33,8 +34,13 @@ def make_report(study_path: Path, out: Path, *, lang: str, seed: int, min_cell: 
     result = render_report(study, out, lang=lang, seed=seed, min_cell=min_cell)
     print(f"Report written: {result.path}  ({len(result.figures)} figures, {len(result.tables)} tables)")
     print(f"Open it in a browser: {result.path.resolve().as_uri()}")
+    if result.skipped:
+        print(f"{len(result.skipped)} section(s) skipped (the study lacks what they need):")
+        for key, reason in result.skipped.items():
+            print(f"  {key}: {reason}")
     if result.failed:
-        print(f"{len(result.failed)} section(s) failed and are shown as error boxes:", file=sys.stderr)
+        print(f"{len(result.failed)} section(s) failed and are shown as error boxes "
+              f"(details in {result.path.parent / 'report.log'}):", file=sys.stderr)
         for key, msg in result.failed.items():
             print(f"  {key}: {msg}", file=sys.stderr)
         return 1
