@@ -24,6 +24,7 @@ COMMANDS = [
     "index",
     "validate-estimators",
     "validity",
+    "notebooks",
 ]
 
 
