@@ -237,3 +237,19 @@ def test_exclusions_are_counted():
     members.loc[0, "joined_year"] = pd.NA
     fr = points_fairness(member_profiles(mp, n_boot=0), members)
     assert (fr["n_excluded"] == 1).all() and (fr["n"] == 29).all()
+
+
+def test_points_alpha_and_cluster_options():
+    """alpha=0.10 narrows the normal intervals by z_.95 / z_.975; cluster= picks the clustering column."""
+    rng = np.random.default_rng(1)
+    mp, members, _ = _points(rng, n=60)
+    prof = member_profiles(mp, n_boot=0)
+    f05, f10 = points_fairness(prof, members), points_fairness(prof, members, alpha=0.10)
+    np.testing.assert_allclose(f10["estimate"], f05["estimate"])
+    # statsmodels' clustered OLS intervals are normal-based (use_t=False)
+    np.testing.assert_allclose((f10["ci_upper"] - f10["ci_lower"]) / (f05["ci_upper"] - f05["ci_lower"]),
+                               1.6448536269514722 / 1.959963984540054, rtol=1e-9)
+    by_position = points_fairness(prof, members.assign(unit=members["member_id"].str[-1]), cluster="unit")
+    assert (by_position["n_clusters"] == 10).all()
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['office'\]"):
+        points_fairness(prof, members, cluster="office")

@@ -37,6 +37,7 @@ def points_fairness(
     *,
     performance: pd.Series | None = None,
     reference_year: int | None = None,
+    cluster: str = "branch_id",
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Do points track tenure or position beyond performance?
@@ -48,6 +49,7 @@ def points_fairness(
     performance : optional Series indexed by member_id (e.g. mean adjusted 360 score),
         standardised and entered as a control.
     reference_year : tenure = reference_year − joined_year; default the last profile year.
+    cluster : column of ``members`` the SEs are clustered by (default the party branch).
     alpha : 1 − confidence level.
 
     Returns
@@ -57,12 +59,12 @@ def points_fairness(
     given): ``term, estimate, se, ci_lower, ci_upper, p_value, n, n_clusters,
     n_excluded`` (members with points left out for an incomplete member record or
     missing performance); the outcome is the member's mean composite z-score. SEs
-    clustered by branch (statsmodels OLS ``cov_type="cluster"``).
+    clustered by ``cluster`` (statsmodels OLS ``cov_type="cluster"``).
     """
     import statsmodels.formula.api as smf
 
     check_alpha(alpha)
-    need = ["member_id", "branch_id", "role", "position", "joined_year"]
+    need = list(dict.fromkeys(["member_id", cluster, "role", "position", "joined_year"]))
     require_columns(members, need, what="points_fairness", table="members")
     require_columns(profiles, ["member_id", "period", "composite"], what="points_fairness (member_profiles output)")
     m = profiles.groupby("member_id", observed=True)["composite"].mean().rename("composite").reset_index()
@@ -87,7 +89,7 @@ def points_fairness(
         formula += " + performance_sd"
     if len(d) < 10:
         raise ValueError(f"points_fairness: only {len(d)} members with points and complete member records")
-    groups = pd.factorize(d["branch_id"].astype(str))[0]
+    groups = pd.factorize(d[cluster].astype(str))[0]
     fit = smf.ols(formula, data=d).fit(cov_type="cluster", cov_kwds={"groups": groups})
     names = [n for n in fit.params.index if n != "Intercept"]
     out = model_terms(fit, names, alpha=alpha).assign(n_clusters=int(groups.max() + 1))

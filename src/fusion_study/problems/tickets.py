@@ -251,6 +251,7 @@ def next_wave_satisfaction(
     *,
     codebook: pd.DataFrame | None = None,
     items: list[str] | None = None,
+    cluster: str = "branch_id",
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Does a problem resolved in time raise the retailer's satisfaction at the next wave?
@@ -264,7 +265,7 @@ def next_wave_satisfaction(
     * outcome ``sat_{w+1}`` (0–100: satisfaction items rescaled by their codebook
       ranges and averaged), regressed by OLS on ``sat_w`` (lagged outcome),
       ``n_raised``, ``n_resolved`` and wave fixed effects; SEs clustered by the
-      serving branch.
+      ``cluster`` column of ``customers`` (default the serving branch).
 
     ``n_resolved`` is then the gain from a problem resolved in time *relative to
     the same problem left open or closed unresolved*; ``n_raised`` the change that
@@ -283,7 +284,7 @@ def next_wave_satisfaction(
     import statsmodels.formula.api as smf
 
     require_columns(survey, ["customer_id", "wave"], what="next_wave_satisfaction", table="customer_survey")
-    require_columns(customers, ["customer_id", "branch_id"], what="next_wave_satisfaction", table="customers")
+    require_columns(customers, ["customer_id", cluster], what="next_wave_satisfaction", table="customers")
     require_columns(tickets, ["customer_id", "opened", "closed", "status"], what="next_wave_satisfaction",
                     table="tickets")
     s = _retailer_wave_satisfaction(survey, codebook=codebook, items=items)
@@ -298,14 +299,14 @@ def next_wave_satisfaction(
     agg = t.groupby(["customer_id", "wn"], as_index=False).agg(n_raised=("in_time", "size"), n_resolved=("in_time", "sum"))
     d = d.merge(agg, on=["customer_id", "wn"], how="left")
     d[["n_raised", "n_resolved"]] = d[["n_raised", "n_resolved"]].fillna(0.0)
-    d = d.merge(customers[["customer_id", "branch_id"]], on="customer_id", how="inner")
+    d = d.merge(customers[list(dict.fromkeys(["customer_id", cluster]))], on="customer_id", how="inner")
     if len(d) < 10 or d["n_resolved"].sum() == 0:
         raise ValueError(
             f"next_wave_satisfaction: only {len(d)} retailer pairs of consecutive waves and "
             f"{int(d['n_resolved'].sum())} problems resolved in time; too few to estimate"
         )
     d["wave_fe"] = d["wn"].astype(int).astype(str)
-    groups = pd.factorize(d["branch_id"].astype(str))[0]
+    groups = pd.factorize(d[cluster].astype(str))[0]
     fit = smf.ols("sat_next ~ sat_lag + n_raised + n_resolved + C(wave_fe)", data=d).fit(
         cov_type="cluster", cov_kwds={"groups": groups}
     )
