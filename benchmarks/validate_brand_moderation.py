@@ -61,8 +61,8 @@ def one_replication(r: int, seed: int = SEED, overrides: dict | None = None) -> 
                 tr = be.get(a, 0.0) - be.get(b, 0.0)
             out.append({"rep": r, "method": row["method"], "term": row["term"], "kind": row["kind"],
                         "estimate": row["estimate"], "se": row["se"], "ci_lower": row["ci_lower"],
-                        "ci_upper": row["ci_upper"], "p": row["p"], "truth": tr,
-                        "covered": bool(row["ci_lower"] <= tr <= row["ci_upper"]), "rejects_0": bool(row["p"] < 0.05),
+                        "ci_upper": row["ci_upper"], "p_value": row["p_value"], "truth": tr,
+                        "covered": bool(row["ci_lower"] <= tr <= row["ci_upper"]), "rejects_0": bool(row["p_value"] < 0.05),
                         "n_branches": row["n_branches"], "flag_accuracy": flag_accuracy})
     return pd.DataFrame(out)
 

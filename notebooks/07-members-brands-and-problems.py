@@ -93,13 +93,13 @@ _ = plot_resolution_curves(tickets, by="after_launch", max_days=120, ax=axes[1])
 # %% [markdown]
 # The Cox model compares the *rate* at which tickets get resolved after the launch with before
 # (hazard ratio, HR > 1 = faster), adjusting for the category and allowing tickets of the same
-# branch to be correlated (branch-clustered standard errors). The simulator's true HR is shown for
-# comparison.
+# branch to be correlated (branch-clustered standard errors). In the table `estimate` is the HR and
+# `ci_lower`–`ci_upper` its 95% interval. The simulator's true HR is shown for comparison.
 
 # %%
 hr = launch_hazard_ratio(tickets)
 print("true HR:", truth["tickets"]["hazard_ratio"])
-hr[["term", "hr", "hr_lower", "hr_upper", "p", "n_clusters"]].round(3)
+hr[["term", "estimate", "ci_lower", "ci_upper", "p_value", "n_clusters"]].round(3)
 
 # %% [markdown]
 # **Does a problem resolved in time raise next-quarter satisfaction?** For each retailer surveyed in
@@ -151,7 +151,7 @@ profiles = member_profiles(study.member_points, n_boot=200, seed=rng)
 last = profiles["period"].max()
 table = profiles[profiles["period"] == last].head(8).copy()
 table["member"] = [f"党员{c}" for c in "甲乙丙丁戊己庚辛"]
-table[["member", "composite", "rank", "rank_lower", "rank_upper", "percentile_lower", "percentile_upper"]].round(2)
+table[["member", "composite", "rank", "rank_ci_lower", "rank_ci_upper", "percentile_ci_lower", "percentile_ci_upper"]].round(2)
 
 # %%
 four = branch_four_strong(profiles, study.members)
@@ -177,13 +177,13 @@ _ = plot_member_trajectory(profiles, pair, labels=dict(zip(pair, ["党员甲", "
 # ## 3. 三亮三比三评：评价主体一致吗？ Do customers, peers and leaders agree?
 #
 # ICC1 asks whether raters give the *same* scores (leniency counts against them); ICC3 whether they
-# *rank* members alike. rwg measures agreement about each member against random answering on the
+# *rank* members alike (`estimate` is the ICC). rwg measures agreement about each member against random answering on the
 # 0–100 scale (A = 101 options).
 
 # %%
 agreement = rater_agreement(study.evaluations)
 agreement[agreement["type"].isin(["ICC1", "ICC3", "ICC1k", "ICC3k"])][
-    ["dimension", "type", "ICC", "lower", "upper", "rwg_mean"]
+    ["dimension", "type", "estimate", "ci_lower", "ci_upper", "rwg_mean"]
 ].round(3)
 
 # %% [markdown]
@@ -253,12 +253,12 @@ _ = plot_brand_similarity(study.brands, flags=flags, ax=ax)
 # * The **contrasts** (distinctive − generic, distinctive − copied) are the answer: the other work is
 #   launched around the brand in the same way whatever the brand type, so it cancels out. generic −
 #   copied is a check: neither kind is expected to work, so it should be near zero.
-# * p-values of the contrasts are adjusted for testing three of them (Holm, `p_holm`).
+# * p-values of the contrasts are adjusted for testing three of them (Holm, `p_adjusted`).
 
 # %%
 brand_frame = brand_moderation_frame(study, flags=flags)
 moderation = brand_type_moderation(brand_frame)
-moderation[["term", "kind", "estimate", "se", "ci_lower", "ci_upper", "p_holm", "n_branches"]].round(2)
+moderation[["term", "kind", "estimate", "se", "ci_lower", "ci_upper", "p_adjusted", "n_branches"]].round(2)
 
 # %% [markdown]
 # The naive two-way fixed-effects regression (branch and wave effects, 双向固定效应) for comparison —
@@ -266,7 +266,7 @@ moderation[["term", "kind", "estimate", "se", "ci_lower", "ci_upper", "p_holm", 
 
 # %%
 naive = brand_type_moderation(brand_frame, method="twfe")
-naive[["term", "kind", "estimate", "se", "ci_lower", "ci_upper", "p_holm"]].round(2)
+naive[["term", "kind", "estimate", "se", "ci_lower", "ci_upper", "p_adjusted"]].round(2)
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -91,18 +91,36 @@ def test_contrast_removes_cotimed_effect_and_twfe_agrees_without_dynamics():
         # ... the contrasts remove it
         assert r.loc["distinctive_minus_generic", "ci_lower"] < 5 < r.loc["distinctive_minus_generic", "ci_upper"]
         assert r.loc["generic_minus_copied", "ci_lower"] < 0 < r.loc["generic_minus_copied", "ci_upper"]
-        assert r.loc["distinctive_minus_generic", "p_holm"] < 0.05
-        assert np.isnan(r.loc["distinctive", "p_holm"])
+        assert r.loc["distinctive_minus_generic", "p_adjusted"] < 0.05
+        assert np.isnan(r.loc["distinctive", "p_adjusted"])
         assert (r["method"] == ("CS-DiD (RC, DR)" if method == "csdid" else "TWFE (branch + wave)")).all()
 
 
 def test_holm_adjustment_over_contrasts():
-    from fusion_study.effects import adjust_pvalues
-
+    """Holm over the three contrasts, written out for k = 3 (sorted p1 <= p2 <= p3):
+    3 p1, max(3 p1, 2 p2), max(that, p3), each capped at 1 — the type rows are not adjusted."""
     r = brand_type_moderation(_frame(seed=3))
     c = r[r["kind"] == "contrast"]
     assert list(c["term"]) == ["distinctive_minus_generic", "distinctive_minus_copied", "generic_minus_copied"]
-    np.testing.assert_allclose(c["p_holm"], adjust_pvalues(c["p"].to_numpy(), method="holm"), atol=1e-15)
+    p = c["p_value"].to_numpy()
+    o = np.argsort(p)
+    a1 = min(1.0, 3 * p[o[0]])
+    a2 = min(1.0, max(a1, 2 * p[o[1]]))
+    a3 = min(1.0, max(a2, p[o[2]]))
+    expected = np.empty(3)
+    expected[o] = [a1, a2, a3]
+    np.testing.assert_allclose(c["p_adjusted"], expected, rtol=1e-12)
+    assert r.loc[r["kind"] == "type ATT", "p_adjusted"].isna().all()
+
+
+def test_alpha_sets_the_interval_level():
+    df = _frame(seed=3)
+    r05, r10 = brand_type_moderation(df), brand_type_moderation(df, alpha=0.10)
+    np.testing.assert_allclose(r10["estimate"], r05["estimate"])
+    np.testing.assert_allclose((r10["ci_upper"] - r10["ci_lower"]) / (r05["ci_upper"] - r05["ci_lower"]),
+                               1.6448536269514722 / 1.959963984540054, rtol=1e-9)
+    with pytest.raises(ValueError, match="alpha"):
+        brand_type_moderation(df, alpha=95)
 
 
 def test_no_never_launched_branches_uses_last_launch_as_comparison():

@@ -19,14 +19,16 @@ def test_icc_matches_psych(name):
     ref = pd.read_csv(REF / f"icc_{name}_psych.csv")
     mine = icc_table(data.to_numpy())
     assert mine["type"].tolist() == ref["type"].tolist()
-    for col in ["ICC", "F", "df1", "df2", "p", "lower", "upper"]:
-        np.testing.assert_allclose(mine[col].to_numpy(float), ref[col].to_numpy(float), rtol=1e-6, atol=1e-12, err_msg=col)
+    for col, theirs in [("estimate", "ICC"), ("F", "F"), ("df1", "df1"), ("df2", "df2"), ("p_value", "p"),
+                        ("ci_lower", "lower"), ("ci_upper", "upper")]:
+        np.testing.assert_allclose(mine[col].to_numpy(float), ref[theirs].to_numpy(float), rtol=1e-6, atol=1e-12,
+                                   err_msg=col)
 
 
 def test_icc_published_shrout_fleiss_values():
     # Shrout & Fleiss (1979) Table 4: ICC(1,1)=.17, ICC(2,1)=.29, ICC(3,1)=.71, ICC(1,4)=.44, ICC(2,4)=.62, ICC(3,4)=.91
     data = pd.read_csv(REF / "icc_sf_data.csv")
-    got = icc_table(data).set_index("type")["ICC"].round(2)
+    got = icc_table(data).set_index("type")["estimate"].round(2)
     assert got.tolist() == [0.17, 0.29, 0.71, 0.44, 0.62, 0.91]
 
 
@@ -37,12 +39,15 @@ def test_icc_rejects_incomplete():
 
 def test_rwg_hand_worked():
     d = pd.DataFrame({"m": ["a"] * 3 + ["b"] * 3 + ["c"], "score": [4, 4, 5, 1, 3, 5, 2]})
-    r = rwg(d, group="m", n_options=5).set_index("m")
+    r = rwg(d, by="m", n_options=5).set_index("m")
     # a: var = 1/3, sigma_EU^2 = (25-1)/12 = 2 -> 1 - 1/6
     assert r.loc["a", "rwg"] == pytest.approx(1 - (1 / 3) / 2, abs=1e-12)
     assert r.loc["b", "rwg"] == 0.0  # var 4 > 2, truncated
     assert np.isnan(r.loc["c", "rwg"])
-    assert rwg(d, group="m", n_options=5, truncate=False).set_index("m").loc["b", "rwg"] == pytest.approx(-1.0)
+    assert rwg(d, by="m", n_options=5, truncate=False).set_index("m").loc["b", "rwg"] == pytest.approx(-1.0)
+    with pytest.warns(DeprecationWarning, match="use by="):
+        old = rwg(d, group="m", n_options=5)
+    pd.testing.assert_frame_equal(old, rwg(d, by="m", n_options=5))
 
 
 def _sim_evaluations(rng, n=150, lenient=None):
@@ -66,7 +71,7 @@ def test_rater_agreement_shape_and_consistency():
     assert len(ra) == 4 * 6
     a = ra[ra.dimension == "skill"].set_index("type")
     # leniency hurts absolute agreement (ICC1) more than consistency (ICC3)
-    assert a.loc["ICC3", "ICC"] > a.loc["ICC1", "ICC"]
+    assert a.loc["ICC3", "estimate"] > a.loc["ICC1", "estimate"]
     assert 0 <= a.loc["ICC1", "rwg_mean"] <= 1
     assert a.loc["ICC1", "n_excluded"] == 0
     # a member without leader ratings is left out of the ICC and counted

@@ -28,7 +28,7 @@ def test_ticket_hazard_ratio_ci_covers_truth(example):
     d = ticket_durations(study.tickets, launches=launches)
     hr = launch_hazard_ratio(d).set_index("term").loc["after_launch"]
     true_hr = truth.tickets["hazard_ratio"]
-    assert hr["hr_lower"] < true_hr < hr["hr_upper"], hr.to_dict()
+    assert hr["ci_lower"] < true_hr < hr["ci_upper"], hr.to_dict()
     # the simulator's own launch flag agrees with ours ticket by ticket count
     assert int(d["after_launch"].sum()) == truth.tickets["n_after_launch"]
 

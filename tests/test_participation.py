@@ -45,5 +45,5 @@ def test_errors_and_figure():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["B1", "B2"]
     ax = plot_participation_calendar(p, branch="B1", branch_labels={"B1": "甲支部"})
     assert ax.get_title() == "甲支部" and [t.get_text() for t in ax.get_yticklabels()] == ["2024"]
-    with pytest.raises(ValueError, match="value must be one of"):
+    with pytest.raises(ValueError, match=r"value=.temperature. is not supported; use one of"):
         plot_participation_calendar(p, value="temperature")

@@ -53,6 +53,15 @@ def test_aipw_ci_covers_true_ate_and_att(big):
     assert "mechanism path" not in ate.loc[0, "note"]  # launches were found in the study
 
 
+def test_alpha_sets_the_interval_level(big):
+    """alpha=0.10: 90% normal intervals around the same estimates (half-width ratio z_.95 / z_.975)."""
+    study, _ = big
+    r05, r10 = _fit(study), _fit(study, alpha=0.10)
+    pd.testing.assert_series_equal(r05["estimate"], r10["estimate"])
+    ratio = (r10["ci_upper"] - r10["ci_lower"]) / (r05["ci_upper"] - r05["ci_lower"])
+    np.testing.assert_allclose(ratio, 1.6448536269514722 / 1.959963984540054, rtol=1e-9)
+
+
 def test_same_seed_same_result(big):
     study, _ = big
     a, b = _fit(study), _fit(study)
@@ -131,7 +140,7 @@ def test_without_launches_the_note_warns(big):
 def test_errors(big):
     study, _ = big
     args = (study.tickets, study.customer_survey, study.customers)
-    with pytest.raises(ValueError, match="allowed values: 'ate', 'att'"):
+    with pytest.raises(ValueError, match=r"estimand='atc' is not supported; use one of \['ate', 'att'\]"):
         resolution_effect(*args, codebook=study.codebook, estimand="atc")
     with pytest.raises(ValueError, match=r"only \d+ usable retailer-quarters \(min_units=100000\)"):
         resolution_effect(*args, codebook=study.codebook, min_units=100000)

@@ -36,8 +36,10 @@ def test_km_matches_survfit(dataset, conf_type):
     data, by = _data(dataset)
     km = kaplan_meier(data, time="time", event="status", by=by, conf_type=conf_type)
     assert len(km) == len(ref)
-    for col in ["time", "n_risk", "n_event", "surv", "std_err", "lower", "upper"]:
-        np.testing.assert_allclose(km[col].to_numpy(float), ref[col].to_numpy(float), rtol=1e-6, atol=1e-10, err_msg=col)
+    for mine, theirs in [("time", "time"), ("n_risk", "n_risk"), ("n_event", "n_event"), ("estimate", "surv"),
+                         ("se", "std_err"), ("ci_lower", "lower"), ("ci_upper", "upper")]:
+        np.testing.assert_allclose(km[mine].to_numpy(float), ref[theirs].to_numpy(float), rtol=1e-6, atol=1e-10,
+                                   err_msg=mine)
 
 
 @pytest.mark.parametrize("conf_type", ["log", "log-log", "plain"])
@@ -47,7 +49,7 @@ def test_km_median_matches_quantile_survfit(dataset, conf_type):
     ref = ref[(ref.dataset == dataset) & (ref.conf_type == conf_type)]
     data, by = _data(dataset)
     med = km_quantile(data, time="time", event="status", by=by, conf_type=conf_type)
-    for mine, theirs in [("quantile", "median"), ("lower", "lower"), ("upper", "upper")]:
+    for mine, theirs in [("estimate", "median"), ("ci_lower", "lower"), ("ci_upper", "upper")]:
         np.testing.assert_allclose(med[mine].to_numpy(float), ref[theirs].to_numpy(float), atol=1e-9, err_msg=mine)
 
 
@@ -56,15 +58,17 @@ def test_cox_matches_coxph_breslow_and_cluster():
     v, _ = _data("veteran")
     m1 = cox_clustered(v, time="time", event="status", covariates=["trt", "karno", "age"])
     r1 = ref[ref.model == "m1"]
-    np.testing.assert_allclose(m1["coef"], r1["coef"], rtol=1e-6)
+    np.testing.assert_allclose(m1["log_hr"], r1["coef"], rtol=1e-6)
+    np.testing.assert_allclose(m1["estimate"], np.exp(r1["coef"]), rtol=1e-6)  # estimate = HR
     np.testing.assert_allclose(m1["se"], r1["se"], rtol=1e-6)
     tk, _ = _data("tickets")
     tk["urgent"] = (tk["category"] == "urgent").astype(float)
     for model, covs in [("m2", ["launch"]), ("m3", ["launch", "urgent"])]:
         r = ref[ref.model == model]
         m = cox_clustered(tk, time="time", event="status", covariates=covs, cluster="branch")
-        np.testing.assert_allclose(m["coef"], r["coef"], rtol=1e-6)
-        np.testing.assert_allclose(m["se"], r["se"], rtol=1e-6)  # robust (cluster) SE
+        np.testing.assert_allclose(m["log_hr"], r["coef"], rtol=1e-6)
+        # statsmodels PHReg.fit(groups=) robust SE = R's cluster() SE: no small-sample factor to add
+        np.testing.assert_allclose(m["se"], r["se"], rtol=1e-6)
         np.testing.assert_allclose(m["naive_se"], r["naive_se"], rtol=1e-6)
         assert m["n_clusters"].iloc[0] == 30
 
@@ -72,17 +76,17 @@ def test_cox_matches_coxph_breslow_and_cluster():
 def test_km_hand_worked_and_errors():
     d = pd.DataFrame({"time": [1, 2, 2, 3, 5], "event": [1, 1, 0, 1, 0]})
     km = kaplan_meier(d)
-    np.testing.assert_allclose(km["surv"], [0.8, 0.6, 0.3], atol=1e-12)
-    with pytest.raises(ValueError, match="conf_type must be one of"):
+    np.testing.assert_allclose(km["estimate"], [0.8, 0.6, 0.3], atol=1e-12)
+    with pytest.raises(ValueError, match=r"conf_type=.logit. is not supported; use one of \[.log., .log-log., .plain.\]"):
         kaplan_meier(d, conf_type="logit")
     with pytest.raises(ValueError, match="negative 'time'"):
         kaplan_meier(pd.DataFrame({"time": [-1, 2], "event": [1, 1]}))
     # flat exactly at 0.5 until the end of follow-up: R quantile(survfit) gives the midpoint with the
     # last observed time: Surv(c(1,2,3,4), c(1,1,0,0)) -> 3 (lower 1, upper NA); survival 3.5-3
     q = km_quantile(pd.DataFrame({"time": [1, 2, 3, 4], "event": [1, 1, 0, 0]})).iloc[0]
-    assert q["quantile"] == 3.0 and q["lower"] == 1.0 and np.isnan(q["upper"])
+    assert q["estimate"] == 3.0 and q["ci_lower"] == 1.0 and np.isnan(q["ci_upper"])
     # median not reached -> NaN, as R NA
-    assert np.isnan(km_quantile(pd.DataFrame({"time": [1, 2, 3], "event": [1, 0, 0]}))["quantile"].iloc[0])
+    assert np.isnan(km_quantile(pd.DataFrame({"time": [1, 2, 3], "event": [1, 0, 0]}))["estimate"].iloc[0])
 
 
 def _sim_tickets(rng, hr=2.0, n_branch=40, per=30):
@@ -110,7 +114,7 @@ def test_launch_hazard_ratio_covers_truth():
     d = ticket_durations(t, study_end=end, launches=launch)
     assert set(d["after_launch"]) == {0, 1}
     hr = launch_hazard_ratio(d).set_index("term").loc["after_launch"]
-    assert hr["hr_lower"] < 2.0 < hr["hr_upper"]
+    assert hr["ci_lower"] < 2.0 < hr["ci_upper"]
     assert hr["n_clusters"] == 40
 
 
@@ -200,5 +204,38 @@ def test_km_equals_statsmodels_survfuncright():
     sf = SurvfuncRight(v["time"].to_numpy(float), v["status"].to_numpy(float))
     km = kaplan_meier(v, time="time", event="status")
     np.testing.assert_allclose(km["time"], sf.surv_times, atol=0)
-    np.testing.assert_allclose(km["surv"], sf.surv_prob, rtol=1e-12)
-    np.testing.assert_allclose(km["std_err"], sf.surv_prob_se, rtol=1e-10)
+    np.testing.assert_allclose(km["estimate"], sf.surv_prob, rtol=1e-12)
+    np.testing.assert_allclose(km["se"], sf.surv_prob_se, rtol=1e-10)
+
+
+def test_cox_subjects_before_the_first_event_change_nothing():
+    """Subjects censored before the first event are in no risk set: R gives them zero score residuals
+    (the m2 reference stands unchanged with two added at time 0, one in a new cluster); statsmodels'
+    PHReg gives them NaN, so cox_clustered leaves them out of the fit and counts them in n."""
+    ref = pd.read_csv(REF / "coxph.csv").set_index("model").loc["m2"]
+    tk, _ = _data("tickets")
+    extra = pd.DataFrame({"branch": ["B01", "B99"], "launch": [1, 0], "category": "worry", "time": 0, "status": 0})
+    m = cox_clustered(pd.concat([tk, extra], ignore_index=True), time="time", event="status",
+                      covariates=["launch"], cluster="branch").iloc[0]
+    assert m["log_hr"] == pytest.approx(ref["coef"], rel=1e-6)
+    assert m["se"] == pytest.approx(ref["se"], rel=1e-6)
+    assert m["naive_se"] == pytest.approx(ref["naive_se"], rel=1e-6)
+    assert m["n"] == len(tk) + 2 and m["n_clusters"] == 31
+
+
+def test_alpha_sets_the_interval_level():
+    """alpha=0.10 gives 90% intervals: on the normal scale the half-width shrinks by z_.95 / z_.975."""
+    ratio = 1.6448536269514722 / 1.959963984540054
+    tk, _ = _data("tickets")
+    c05 = cox_clustered(tk, time="time", event="status", covariates=["launch"], cluster="branch").iloc[0]
+    c10 = cox_clustered(tk, time="time", event="status", covariates=["launch"], cluster="branch", alpha=0.10).iloc[0]
+    w = lambda r: np.log(r["ci_upper"]) - np.log(r["ci_lower"])  # noqa: E731
+    assert w(c10) / w(c05) == pytest.approx(ratio, rel=1e-9)
+    assert c10["estimate"] == c05["estimate"] and c10["p_value"] == c05["p_value"]
+    k05 = kaplan_meier(tk, time="time", event="status", conf_type="plain")
+    k10 = kaplan_meier(tk, time="time", event="status", conf_type="plain", alpha=0.10)
+    inner = (k05["ci_lower"] > 0) & (k05["ci_upper"] < 1)  # not clipped to [0, 1]
+    np.testing.assert_allclose((k10["ci_upper"] - k10["ci_lower"])[inner], ((k05["ci_upper"] - k05["ci_lower"]) * ratio)[inner],
+                               rtol=1e-9)
+    with pytest.raises(ValueError, match="alpha"):
+        kaplan_meier(tk, time="time", event="status", alpha=5)

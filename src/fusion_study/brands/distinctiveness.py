@@ -34,6 +34,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from fusion_study.data.checks import require_columns
+
 __all__ = [
     "load_generic_phrases",
     "brand_distinctiveness",
@@ -63,10 +65,7 @@ def _bigrams(s: str) -> set[str]:
 
 
 def _texts(brands: pd.DataFrame) -> pd.Series:
-    need = ["branch_id", "brand_name"]
-    missing = [c for c in need if c not in brands.columns]
-    if missing:
-        raise ValueError(f"table 'brands' (支部品牌) lacks column(s) {missing}; it has {list(brands.columns)}")
+    require_columns(brands, ["branch_id", "brand_name"], what="brand distinctiveness (支部品牌)", table="brands")
     if brands["branch_id"].duplicated().any():
         dup = brands.loc[brands["branch_id"].duplicated(), "branch_id"].iloc[0]
         raise ValueError(f"brands: branch {dup!r} has more than one brand row; one brand per branch is expected")

@@ -11,8 +11,9 @@ brand launch's effect.
   Callaway–Sant'Anna staggered DiD (:func:`fusion_study.effects.staggered_did`)
   with one set of cohorts per brand type, the type-specific ATTs and their
   contrasts with clustered standard errors from the stacked influence
-  functions; ``method="twfe"`` gives the naive two-way fixed-effects version
-  for comparison;
+  functions (``estimate, se, ci_lower, ci_upper, p_value``, Holm-adjusted
+  ``p_adjusted`` for the contrasts); ``method="twfe"`` gives the naive two-way
+  fixed-effects version for comparison;
 * :func:`plot_brand_moderation` — a forest plot of the table.
 
 What can be identified. In the seed programme a branch launches its brand
@@ -38,6 +39,8 @@ import pandas as pd
 from scipy import stats
 
 from fusion_study.brands.distinctiveness import FLAGS
+from fusion_study.data.checks import check_alpha, check_choice, critical_value, require_columns
+from fusion_study.reporting.labels import label
 
 __all__ = ["brand_moderation_frame", "brand_type_moderation", "MIN_BRANCHES_PER_TYPE"]
 
@@ -51,11 +54,6 @@ MIN_BRANCHES_PER_TYPE = 10
 # separate cohorts per type while "not yet treated" (G > t for integer periods) is unchanged.
 _OFFSET = {"distinctive": 0.0, "generic": 0.25, "copied": 0.5}
 _CONTRASTS = (("distinctive", "generic"), ("distinctive", "copied"), ("generic", "copied"))
-_LABELS = {
-    "distinctive": ("特色品牌", "distinctive brand"),
-    "generic": ("空泛品牌", "generic brand"),
-    "copied": ("照搬品牌", "copied brand"),
-}
 _CSDID = "CS-DiD (RC, DR)"
 _TWFE = "TWFE (branch + wave)"
 _REQUIRED = ("response_id", "period", "branch_id")
@@ -104,21 +102,11 @@ def brand_moderation_frame(study, *, flags: pd.DataFrame | None = None, screen: 
     return ex
 
 
-def _check(name, value, allowed):
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not supported; allowed values: {', '.join(map(repr, allowed))}")
-
-
 def _prepare(data: pd.DataFrame, outcome: str, brand_type: str, cohort: str):
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame (e.g. from brand_moderation_frame(study))")
     need = [*_REQUIRED, outcome, brand_type, cohort]
-    missing = [c for c in need if c not in data.columns]
-    if missing:
-        raise ValueError(
-            f"brand_type_moderation: column(s) {missing} not in the data; it has {list(data.columns)} "
-            "(build it with brand_moderation_frame(study))"
-        )
+    require_columns(data, need, what="brand_type_moderation (build the frame with brand_moderation_frame(study))")
     d = data[list(dict.fromkeys(need))].copy()
     notes = []
     n0 = len(d)
@@ -268,7 +256,8 @@ def brand_type_moderation(
     post-launch ATT(g, t), as R ``did::aggte(type="simple")``). All types share
     one comparison group, so the contrasts' standard errors come from the
     stacked influence functions (clustered by branch). p-values of the
-    contrasts are Holm-adjusted (``p_holm``) over the contrasts reported.
+    contrasts are Holm-adjusted (``p_adjusted``, statsmodels ``multipletests``)
+    over the contrasts reported.
 
     ``method="twfe"``: the naive regression
     ``y = α_branch + γ_wave + Σ_type β_type·post·1{type} + e`` (clustered by
@@ -306,8 +295,9 @@ def brand_type_moderation(
         ``distinctive_minus_copied``, ``generic_minus_copied``), ``kind``
         (``"type ATT"`` or ``"contrast"``), ``label_zh``, ``label_en``,
         ``method`` (``"CS-DiD (RC, DR)"`` or ``"TWFE (branch + wave)"``),
-        ``estimate``, ``se``, ``ci_lower``, ``ci_upper`` (normal), ``p``
-        (two-sided), ``p_holm`` (contrasts only), ``n_branches`` (branches with
+        ``estimate``, ``se``, ``ci_lower``, ``ci_upper`` (normal, ``1 - alpha``),
+        ``p_value`` (two-sided), ``p_adjusted`` (Holm over the contrasts; ``NaN``
+        on the type rows), ``n_branches`` (branches with
         a brand of the type(s) launched in the window), ``n_responses`` (their
         responses, all waves), ``note``.
 
@@ -364,10 +354,9 @@ def brand_type_moderation(
     >>> res["term"].tolist()[:3]
     ['distinctive', 'generic', 'copied']
     """
-    _check("method", method, _METHODS)
-    _check("control", control, _CONTROLS)
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in (0, 1), got {alpha!r}")
+    check_choice("method", method, _METHODS)
+    check_choice("control", control, _CONTROLS)
+    z = critical_value(check_alpha(alpha))
     d, notes = _prepare(data, outcome, brand_type, cohort)
     if method == "csdid" and control == "notyet":
         d, more = _last_launch_as_comparison(d, cohort)
@@ -383,8 +372,7 @@ def brand_type_moderation(
         est, V = _twfe(d, outcome, brand_type, cohort, present)
         est = np.asarray(est, float)
     nresp = d[d[cohort] > 0].groupby(brand_type).size()
-    z = stats.norm.ppf(1 - alpha / 2)
-    label = _CSDID if method == "csdid" else _TWFE
+    method_name = _CSDID if method == "csdid" else _TWFE
     rows = []
     weak = [t for t in present if nbranch[t] < MIN_BRANCHES_PER_TYPE]
     weak_note = (f"underpowered: only {', '.join(f'{nbranch[t]} {t}' for t in weak)} branches "
@@ -394,7 +382,8 @@ def brand_type_moderation(
         se = float(np.sqrt(V[i, i]))
         note = "; ".join(x for x in ["includes the effects of interventions launched around the brand", weak_note
                                      if t in weak else "", common] if x)
-        rows.append({"term": t, "kind": "type ATT", "label_zh": _LABELS[t][0], "label_en": _LABELS[t][1],
+        rows.append({"term": t, "kind": "type ATT", "label_zh": label(f"brand_{t}", "zh"),
+                     "label_en": label(f"brand_{t}", "en"),
                      "estimate": float(est[i]), "se": se, "n_branches": nbranch[t],
                      "n_responses": int(nresp.get(t, 0)), "note": note})
     for a, b in _CONTRASTS:
@@ -402,8 +391,8 @@ def brand_type_moderation(
             continue
         L = np.zeros(len(present))
         L[present.index(a)], L[present.index(b)] = 1.0, -1.0
-        zh = f"{_LABELS[a][0]} − {_LABELS[b][0]}"
-        en = f"{_LABELS[a][1]} − {_LABELS[b][1]}"
+        zh = f"{label(f'brand_{a}', 'zh')} − {label(f'brand_{b}', 'zh')}"
+        en = f"{label(f'brand_{a}', 'en')} − {label(f'brand_{b}', 'en')}"
         note = "co-timed interventions cancel if their timing relative to the brand launch does not differ by type"
         if (a, b) == ("generic", "copied"):
             note = "placebo: neither brand type is expected to work; " + note
@@ -416,18 +405,18 @@ def brand_type_moderation(
                      "n_branches": nbranch[a] + nbranch[b],
                      "n_responses": int(nresp.get(a, 0) + nresp.get(b, 0)), "note": note})
     out = pd.DataFrame(rows)
-    out["method"] = label
+    out["method"] = method_name
     out["ci_lower"] = out["estimate"] - z * out["se"]
     out["ci_upper"] = out["estimate"] + z * out["se"]
-    out["p"] = 2 * stats.norm.sf(np.abs(out["estimate"] / out["se"]))
-    out["p_holm"] = np.nan
+    out["p_value"] = 2 * stats.norm.sf(np.abs(out["estimate"] / out["se"]))
+    out["p_adjusted"] = np.nan
     con = (out["kind"] == "contrast").to_numpy()
     if con.any():
-        from fusion_study.effects.sensitivity import adjust_pvalues
+        from statsmodels.stats.multitest import multipletests
 
-        out.loc[con, "p_holm"] = adjust_pvalues(out.loc[con, "p"].to_numpy(), method="holm")
-    cols = ["term", "kind", "label_zh", "label_en", "method", "estimate", "se", "ci_lower", "ci_upper", "p",
-            "p_holm", "n_branches", "n_responses", "note"]
+        out.loc[con, "p_adjusted"] = multipletests(out.loc[con, "p_value"].to_numpy(), method="holm")[1]
+    cols = ["term", "kind", "label_zh", "label_en", "method", "estimate", "se", "ci_lower", "ci_upper", "p_value",
+            "p_adjusted", "n_branches", "n_responses", "note"]
     return out[cols]
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from fusion_study.brands.distinctiveness import FLAGS, brand_similarity_matrix
-from fusion_study.brands.moderation import _CSDID, _TWFE, _check
+
+from fusion_study.brands.distinctiveness import brand_similarity_matrix
+from fusion_study.brands.moderation import _CSDID, _TWFE
+from fusion_study.data.checks import check_lang, require_columns
+from fusion_study.reporting.labels import label
 
 __all__ = ["plot_brand_similarity", "plot_brand_moderation"]
 
@@ -26,8 +29,7 @@ def plot_brand_similarity(
     """
     import matplotlib.pyplot as plt
 
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    check_lang(lang)
     b = brands.copy()
     if flags is not None:
         b = b.merge(flags[["branch_id", "flag"]], on="branch_id", how="left")
@@ -40,17 +42,19 @@ def plot_brand_similarity(
         _, ax = plt.subplots(figsize=(size + 1, size))
     im = ax.imshow(S.to_numpy(), vmin=0, vmax=1, cmap="viridis")
     ax.grid(False)  # the house style's grid would cut every cell in half
-    tag = {"zh": {"copied": "照搬", "generic": "空泛", "distinctive": "特色"}, "en": {f: f for f in FLAGS}}[lang]
+    def tag(f):
+        return label(f"brand_flag_{f}", lang)
+
     lab = [
-        f"{n}（{tag[f]}）" if lang == "zh" and isinstance(f, str) else (f"{n} ({tag[f]})" if isinstance(f, str) else n)
+        f"{n}（{tag(f)}）" if lang == "zh" and isinstance(f, str) else (f"{n} ({tag(f)})" if isinstance(f, str) else n)
         for n, f in zip(b["brand_name"], b["flag"] if "flag" in b else [None] * len(b))
     ] + [f"[{r}]" for r in reference]
     ax.set_xticks(range(len(lab)))
     ax.set_yticks(range(len(lab)))
     ax.set_xticklabels(lab, rotation=90, fontsize=7)
     ax.set_yticklabels(lab, fontsize=7)
-    ax.figure.colorbar(im, ax=ax, fraction=0.04, label="文本相似度（余弦）" if lang == "zh" else "text similarity (cosine)")
-    ax.set_title("支部品牌文本相似度" if lang == "zh" else "Brand text similarity")
+    ax.figure.colorbar(im, ax=ax, fraction=0.04, label=label("brand_similarity_cosine", lang))
+    ax.set_title(label("brand_similarity_title", lang))
     return ax
 
 
@@ -62,18 +66,17 @@ def plot_brand_moderation(table: pd.DataFrame, *, lang: str = "zh", ax=None):
     """
     import matplotlib.pyplot as plt
 
-    _check("lang", lang, ("zh", "en"))
+    check_lang(lang)
     if lang == "zh":
         from fusion_study.reporting.fonts import ensure_cjk_font
 
         ensure_cjk_font()
-    need = {"label_zh", "label_en", "kind", "estimate", "ci_lower", "ci_upper", "method"}
-    if not need <= set(table.columns):
-        raise ValueError(f"table lacks columns {sorted(need - set(table.columns))}; pass brand_type_moderation output")
+    need = ["label_zh", "label_en", "kind", "estimate", "ci_lower", "ci_upper", "method"]
+    require_columns(table, need, what="plot_brand_moderation (pass brand_type_moderation output)")
     t = table.iloc[::-1]
     lab = (t["label_zh"] if lang == "zh" else t["label_en"]).tolist()
     if t["method"].nunique() > 1:
-        short = {"zh": {_CSDID: "CS-DiD", _TWFE: "双向固定效应"}, "en": {_CSDID: "CS-DiD", _TWFE: "TWFE"}}[lang]
+        short = {_CSDID: "CS-DiD", _TWFE: label("twfe_short", lang)}
         lab = [f"{x}（{short.get(m, m)}）" if lang == "zh" else f"{x} ({short.get(m, m)})"
                for x, m in zip(lab, t["method"])]
     if ax is None:
@@ -81,7 +84,7 @@ def plot_brand_moderation(table: pd.DataFrame, *, lang: str = "zh", ax=None):
     yy = np.arange(len(t))
     est, lo, hi = (t[c].to_numpy(float) for c in ("estimate", "ci_lower", "ci_upper"))
     con = (t["kind"] == "contrast").to_numpy()
-    legend = {"zh": ("分类型（含同期干预）", "类型之差"), "en": ("by type (incl. co-timed interventions)", "contrast")}[lang]
+    legend = (label("brand_type_att", lang), label("brand_contrast", lang))
     for mask, color, name in ((~con, "#999999", legend[0]), (con, "#C44E52", legend[1])):
         if mask.any():
             ax.errorbar(est[mask], yy[mask], xerr=[est[mask] - lo[mask], hi[mask] - est[mask]], fmt="o",
@@ -90,6 +93,6 @@ def plot_brand_moderation(table: pd.DataFrame, *, lang: str = "zh", ax=None):
     ax.set_yticks(yy)
     ax.set_yticklabels(lab)
     ax.legend(loc="best", fontsize=8)
-    ax.set_xlabel("满意度指数变化（0–100 分）" if lang == "zh" else "Change in satisfaction index (0–100)")
-    ax.set_title("品牌类型与品牌效应" if lang == "zh" else "Brand effect by brand type")
+    ax.set_xlabel(label("brand_effect_axis", lang))
+    ax.set_title(label("brand_effect_title", lang))
     return ax

@@ -7,6 +7,7 @@ import warnings
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from fusion_study.reporting.labels import label
 from fusion_study.reporting.sections import Figure, Table, Text, register_section
 
 
@@ -88,25 +89,24 @@ def _moderation(study, flags, ctx):
                "'cannot tell', not 'no difference'." if weak else "")
         ),
     )
-    zh = ctx.lang == "zh"
+    lang = ctx.lang
     show = pd.DataFrame({
-        ("品牌类型或比较" if zh else "brand type or contrast"): tab["label_zh" if zh else "label_en"],
-        ("估计" if zh else "estimate of"): tab["kind"].map(
-            {"type ATT": "分类型（含同期干预）", "contrast": "类型之差"} if zh
-            else {"type ATT": "by type (incl. co-timed)", "contrast": "contrast"}),
-        "estimate": tab["estimate"], "se": tab["se"], "ci_low": tab["ci_lower"], "ci_high": tab["ci_upper"],
-        "p_holm": tab["p_holm"],
-        ("支部数" if zh else "branches"): tab["n_branches"],
+        label("brand_type_or_contrast", lang): tab[f"label_{lang}"],
+        label("estimate_of", lang): tab["kind"].map({"type ATT": label("brand_type_att", lang),
+                                                      "contrast": label("brand_contrast", lang)}),
+        "estimate": tab["estimate"], "se": tab["se"], "ci_lower": tab["ci_lower"], "ci_upper": tab["ci_upper"],
+        "p_adjusted": tab["p_adjusted"],
+        label("n_branches", lang): tab["n_branches"],
     })
     yield Table(
         "brands_moderation",
         show,
         caption_zh="品牌类型对品牌效应的调节（满意度指数，0–100）",
         caption_en="Brand effect by brand type (satisfaction index, 0–100)",
-        notes_zh="p_holm：三个类型之差的 Holm 校正 p 值。",
-        notes_en="p_holm: Holm-adjusted p-values over the three contrasts.",
-        decimals={"estimate": 2, "se": 2, "ci_low": 2, "ci_high": 2},
-        p_column="p_holm",
+        notes_zh="p_adjusted：三个类型之差的 Holm 校正 p 值。",
+        notes_en="p_adjusted: Holm-adjusted p-values over the three contrasts.",
+        decimals={"estimate": 2, "se": 2, "ci_lower": 2, "ci_upper": 2},
+        p_column="p_adjusted",
     )
     fig, ax = plt.subplots(figsize=(8, 4.5))
     plot_brand_moderation(tab, lang=ctx.lang, ax=ax)

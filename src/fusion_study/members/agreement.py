@@ -6,9 +6,13 @@ Generic statistics on plain frames; :func:`rater_agreement` applies them to the
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from fusion_study.data.checks import check_alpha, require_columns
 
 __all__ = ["icc_table", "rwg", "rater_agreement"]
 
@@ -26,9 +30,9 @@ def icc_table(ratings: pd.DataFrame | np.ndarray, *, alpha: float = 0.05) -> pd.
 
     Returns
     -------
-    One row per type: ``type, ICC, F, df1, df2, p, lower, upper`` (F test of
-    ICC = 0 and the ``1 - alpha`` confidence interval, as psych), plus
-    ``n_subjects, n_raters``.
+    One row per type: ``type``, ``estimate`` (the ICC), ``F, df1, df2, p_value``
+    (F test of ICC = 0), ``ci_lower, ci_upper`` (the ``1 - alpha`` F-based
+    confidence interval, as psych), ``n_subjects, n_raters``.
 
     Validated against R psych 2.2.9 ``ICC(x, lmer = FALSE)`` on the Shrout & Fleiss
     (1979) 6 × 4 example and a simulated 40 × 3 matrix, every column to 1e-6 relative.
@@ -36,9 +40,10 @@ def icc_table(ratings: pd.DataFrame | np.ndarray, *, alpha: float = 0.05) -> pd.
     Examples
     --------
     >>> sf = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]])
-    >>> icc_table(sf).set_index("type")["ICC"].round(4).to_dict()
+    >>> icc_table(sf).set_index("type")["estimate"].round(4).to_dict()
     {'ICC1': 0.1657, 'ICC2': 0.2898, 'ICC3': 0.7148, 'ICC1k': 0.4428, 'ICC2k': 0.6201, 'ICC3k': 0.9093}
     """
+    check_alpha(alpha)
     x = np.asarray(ratings, dtype=float)
     if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 2:
         raise ValueError(f"icc_table needs a subjects x raters matrix with at least 2 of each, got shape {x.shape}")
@@ -90,7 +95,7 @@ def icc_table(ratings: pd.DataFrame | np.ndarray, *, alpha: float = 0.05) -> pd.
         ("ICC2k", icc2k, f3, df1, df2e, p3, l2 * k / (1 + l2 * (k - 1)), u2 * k / (1 + u2 * (k - 1))),
         ("ICC3k", icc3k, f3, df1, df2e, p3, 1 - 1 / f3l, 1 - 1 / f3u),
     ]
-    out = pd.DataFrame(rows, columns=["type", "ICC", "F", "df1", "df2", "p", "lower", "upper"])
+    out = pd.DataFrame(rows, columns=["type", "estimate", "F", "df1", "df2", "p_value", "ci_lower", "ci_upper"])
     out["n_subjects"] = n
     out["n_raters"] = k
     return out
@@ -99,10 +104,11 @@ def icc_table(ratings: pd.DataFrame | np.ndarray, *, alpha: float = 0.05) -> pd.
 def rwg(
     data: pd.DataFrame,
     *,
-    group: str | list[str],
+    by: str | list[str] | None = None,
     score: str = "score",
     n_options: int = 101,
     truncate: bool = True,
+    group: str | list[str] | None = None,
 ) -> pd.DataFrame:
     """Within-group agreement r_wg (James, Demaree & Wolf 1984) with a uniform null.
 
@@ -113,25 +119,34 @@ def rwg(
     scale scored in whole points ``A = 101`` (σ²_EU = 850). Values below 0 (more
     disagreement than random answering) are set to 0 when ``truncate``.
 
+    Parameters
+    ----------
+    by : column(s) identifying the rated target (one r_wg per value).
+    group : deprecated spelling of ``by``.
+
     Returns
     -------
-    One row per group: the group columns, ``n_ratings, variance, rwg``
-    (``NaN`` for groups with fewer than 2 ratings).
+    One row per target: the ``by`` columns, ``n_ratings, variance, rwg``
+    (``NaN`` for targets with fewer than 2 ratings).
 
     Validated against hand-worked values (closed form; 1e-12).
 
     Examples
     --------
     >>> d = pd.DataFrame({"m": ["a"] * 3 + ["b"] * 3, "score": [4, 4, 5, 1, 3, 5]})
-    >>> rwg(d, group="m", n_options=5)["rwg"].round(4).tolist()
+    >>> rwg(d, by="m", n_options=5)["rwg"].round(4).tolist()
     [0.8333, 0.0]
     """
+    if group is not None:
+        warnings.warn("rwg(group=...) is deprecated; use by=", DeprecationWarning, stacklevel=2)
+        if by is None:
+            by = group
+    if by is None:
+        raise TypeError("rwg() needs by= (the column(s) identifying the rated target)")
     if n_options < 2:
         raise ValueError(f"n_options must be at least 2, got {n_options}")
-    cols = [group] if isinstance(group, str) else list(group)
-    missing = [c for c in [*cols, score] if c not in data.columns]
-    if missing:
-        raise ValueError(f"rwg: column(s) {missing} not found; the data has {list(data.columns)}")
+    cols = [by] if isinstance(by, str) else list(by)
+    require_columns(data, [*cols, score], what="rwg")
     s2_eu = (n_options**2 - 1) / 12.0
     g = data.groupby(cols, sort=True, observed=True)[score]
     out = pd.DataFrame({"n_ratings": g.count(), "variance": g.var(ddof=1)}).reset_index()
@@ -161,18 +176,18 @@ def rater_agreement(
 
     Returns
     -------
-    One row per dimension × ICC type: ``dimension, type, ICC, F, df1, df2, p,
-    lower, upper, n_subjects, n_raters, n_excluded, rwg_mean, rwg_median, rwg_share_70``
+    One row per dimension × ICC type: ``dimension, type, estimate`` (the ICC), ``F,
+    df1, df2, p_value, ci_lower, ci_upper, n_subjects, n_raters, n_excluded, rwg_mean,
+    rwg_median, rwg_share_70``
     (``n_excluded``: members of that dimension left out of the ICC for lacking a rater type)
     (the rwg summaries repeat within a dimension; share of members with rwg ≥ 0.70,
     the conventional threshold).
 
     Validated against R psych 2.2.9 ``ICC`` (ICC columns, 1e-6 relative); rwg hand-worked.
     """
-    need = ["member_id", "rater_type", "dimension", "score"]
-    missing = [c for c in need if c not in evaluations.columns]
-    if missing:
-        raise ValueError(f"table 'evaluations' lacks column(s) {missing}")
+    check_alpha(alpha)
+    require_columns(evaluations, ["member_id", "rater_type", "dimension", "score"], what="rater_agreement",
+                    table="evaluations")
     ev = evaluations
     if wave is not None:
         if "wave" not in ev.columns:
@@ -188,7 +203,7 @@ def rater_agreement(
         if mat.shape[0] < 2 or mat.shape[1] < 2:
             continue
         tab = icc_table(mat.to_numpy(), alpha=alpha)
-        r = rwg(sub, group="member_id", score="score", n_options=n_options)["rwg"].dropna()
+        r = rwg(sub, by="member_id", score="score", n_options=n_options)["rwg"].dropna()
         tab.insert(0, "dimension", dim)
         tab["n_excluded"] = n_all - len(mat)
         tab["rwg_mean"] = r.mean()

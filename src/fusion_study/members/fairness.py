@@ -23,28 +23,12 @@ import pandas as pd
 from scipy import stats
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
+from fusion_study.data.checks import check_alpha, critical_value, require_columns
 from fusion_study.data.periods import period_number
+from fusion_study.data.tidy import model_terms
 from fusion_study.measurement.scores import satisfaction_score
 
 __all__ = ["points_fairness", "points_predict_satisfaction"]
-
-
-def _terms(fit, names, alpha, n_clusters=None) -> pd.DataFrame:
-    ci = fit.conf_int(alpha=alpha)
-    out = pd.DataFrame(
-        {
-            "term": names,
-            "coef": fit.params[names].to_numpy(),
-            "se": fit.bse[names].to_numpy(),
-            "ci_lower": ci.loc[names, 0].to_numpy(),
-            "ci_upper": ci.loc[names, 1].to_numpy(),
-            "p": fit.pvalues[names].to_numpy(),
-            "n": int(fit.nobs),
-        }
-    )
-    if n_clusters is not None:
-        out["n_clusters"] = n_clusters
-    return out
 
 
 def points_fairness(
@@ -53,6 +37,7 @@ def points_fairness(
     *,
     performance: pd.Series | None = None,
     reference_year: int | None = None,
+    cluster: str = "branch_id",
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Do points track tenure or position beyond performance?
@@ -64,22 +49,24 @@ def points_fairness(
     performance : optional Series indexed by member_id (e.g. mean adjusted 360 score),
         standardised and entered as a control.
     reference_year : tenure = reference_year − joined_year; default the last profile year.
+    cluster : column of ``members`` the SEs are clustered by (default the party branch).
+    alpha : 1 − confidence level.
 
     Returns
     -------
     One row per term (``tenure_10y`` per 10 years of Party membership, position
     and role contrasts against the most common category, ``performance_sd`` if
-    given): ``term, coef, se, ci_lower, ci_upper, p, n, n_clusters, n_excluded``
-    (members with points left out for an incomplete member record or missing
-    performance); the outcome is the member's mean composite z-score. SEs
-    clustered by branch.
+    given): ``term, estimate, se, ci_lower, ci_upper, p_value, n, n_clusters,
+    n_excluded`` (members with points left out for an incomplete member record or
+    missing performance); the outcome is the member's mean composite z-score. SEs
+    clustered by ``cluster`` (statsmodels OLS ``cov_type="cluster"``).
     """
     import statsmodels.formula.api as smf
 
-    need = ["member_id", "branch_id", "role", "position", "joined_year"]
-    missing = [c for c in need if c not in members.columns]
-    if missing:
-        raise ValueError(f"table 'members' lacks column(s) {missing} needed for the fairness check")
+    check_alpha(alpha)
+    need = list(dict.fromkeys(["member_id", cluster, "role", "position", "joined_year"]))
+    require_columns(members, need, what="points_fairness", table="members")
+    require_columns(profiles, ["member_id", "period", "composite"], what="points_fairness (member_profiles output)")
     m = profiles.groupby("member_id", observed=True)["composite"].mean().rename("composite").reset_index()
     d = m.merge(members[need], on="member_id", how="inner")
     if reference_year is None:
@@ -102,10 +89,10 @@ def points_fairness(
         formula += " + performance_sd"
     if len(d) < 10:
         raise ValueError(f"points_fairness: only {len(d)} members with points and complete member records")
-    groups = pd.factorize(d["branch_id"].astype(str))[0]
+    groups = pd.factorize(d[cluster].astype(str))[0]
     fit = smf.ols(formula, data=d).fit(cov_type="cluster", cov_kwds={"groups": groups})
     names = [n for n in fit.params.index if n != "Intercept"]
-    out = _terms(fit, names, alpha, n_clusters=int(groups.max() + 1))
+    out = model_terms(fit, names, alpha=alpha).assign(n_clusters=int(groups.max() + 1))
     out["n_excluded"] = n_scored - len(d)
     out["term"] = (
         out["term"]
@@ -142,15 +129,16 @@ def points_predict_satisfaction(
 
     Returns
     -------
-    One row: ``term`` (``branch_points_sd``), ``coef, se, ci_lower, ci_upper, p, n,
-    n_branches, branch_variance, residual_variance``.
+    One row: ``term`` (``branch_points_sd``), ``estimate, se, ci_lower, ci_upper``
+    (normal, ``1 - alpha``), ``p_value, n, n_branches, branch_variance, residual_variance``.
     """
     import statsmodels.formula.api as smf
 
-    need_s = ["customer_id", "wave"]
-    missing = [c for c in need_s if c not in survey.columns]
-    if missing:
-        raise ValueError(f"table 'customer_survey' lacks column(s) {missing}")
+    z = critical_value(alpha)
+    what = "points_predict_satisfaction"
+    require_columns(survey, ["customer_id", "wave"], what=what, table="customer_survey")
+    require_columns(customers, ["customer_id", "branch_id"], what=what, table="customers")
+    require_columns(members, ["member_id", "branch_id"], what=what, table="members")
     s = survey[["customer_id", "wave"]].copy()
     s["sat"] = satisfaction_score(survey, codebook=codebook, items=items).to_numpy()
     s = s.merge(customers[["customer_id", "branch_id"]], on="customer_id", how="inner")
@@ -194,15 +182,14 @@ def points_predict_satisfaction(
     cov = np.linalg.inv(info)
     j = list(fit.model.exog_names).index("branch_points_sd")
     se = float(np.sqrt(cov[j, j]))
-    q = stats.norm.ppf(1 - alpha / 2)
     return pd.DataFrame(
         {
             "term": ["branch_points_sd"],
-            "coef": [est],
+            "estimate": [est],
             "se": [se],
-            "ci_lower": [est - q * se],
-            "ci_upper": [est + q * se],
-            "p": [2 * stats.norm.sf(abs(est / se))],
+            "ci_lower": [est - z * se],
+            "ci_upper": [est + z * se],
+            "p_value": [2 * stats.norm.sf(abs(est / se))],
             "n": [int(fit.nobs)],
             "n_branches": [d["branch_id"].nunique()],
             "branch_variance": [float(fit.cov_re.iloc[0, 0])],

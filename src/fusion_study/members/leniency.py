@@ -22,6 +22,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
+from fusion_study.data.checks import check_alpha, check_choice, check_lang, critical_value, require_columns
+
 __all__ = ["RaterLeniency", "adjusted_scores"]
 
 METHODS = ("fixed", "mixed")
@@ -38,9 +40,17 @@ class RaterLeniency:
 
     Attributes (after ``fit``)
     --------------------------
-    leniency_ : DataFrame ``rater_type, leniency, se, ci_lower, ci_upper, n_ratings``.
+    leniency_ : DataFrame ``rater_type, estimate`` (the leniency: points the type
+        gives above the average rater type), ``se, ci_lower, ci_upper, p_value``
+        (test of no leniency), ``n_ratings``. With ``"fixed"`` the interval and
+        p-value use the t distribution with G − 1 df (G members, the clusters),
+        with ``"mixed"`` the normal.
     n_members_ : int
     n_dropped_ : rows left out for missing values (a warning says so).
+
+    ``to_frame()`` returns ``leniency_``; ``summary()`` the same rounded to 3
+    decimals (a DataFrame; ``str()`` gives the text); ``plot(ax=None, *, lang=)``
+    the point-and-interval figure; ``transform(evaluations)`` removes the leniency.
 
     Validated against the simulator-style truth in the tests (leniencies recovered
     within their 95% CIs); the fixed-effects point estimates equal the OLS
@@ -55,12 +65,10 @@ class RaterLeniency:
         return f"RaterLeniency(method={self.method!r}, alpha={self.alpha})"
 
     def _validate(self, ev: pd.DataFrame) -> pd.DataFrame:
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+        check_choice("method", self.method, METHODS)
+        check_alpha(self.alpha)
         need = ["member_id", "rater_type", "dimension", "score"]
-        missing = [c for c in need if c not in ev.columns]
-        if missing:
-            raise ValueError(f"table 'evaluations' (三亮三比三评) lacks column(s) {missing}")
+        require_columns(ev, need, what="RaterLeniency (三亮三比三评)", table="evaluations")
         n0 = len(ev)
         ev = ev.dropna(subset=need)
         self.n_dropped_ = n0 - len(ev)
@@ -128,15 +136,19 @@ class RaterLeniency:
         L = np.vstack([np.eye(k - 1), -np.ones((1, k - 1))])
         est = L @ beta
         se = np.sqrt(np.diag(L @ V @ L.T))
-        q = stats.t.ppf(1 - self.alpha / 2, df) if np.isfinite(df) else stats.norm.ppf(1 - self.alpha / 2)
+        # t quantile with G - 1 df for the cluster-robust fixed-effects fit, normal for the mixed model
+        q = stats.t.ppf(1 - self.alpha / 2, df) if np.isfinite(df) else critical_value(self.alpha)
+        tstat = est / se
+        p = 2 * (stats.t.sf(np.abs(tstat), df) if np.isfinite(df) else stats.norm.sf(np.abs(tstat)))
         counts = pd.Series(rt).value_counts()
         self.leniency_ = pd.DataFrame(
             {
                 "rater_type": types,
-                "leniency": est,
+                "estimate": est,
                 "se": se,
                 "ci_lower": est - q * se,
                 "ci_upper": est + q * se,
+                "p_value": p,
                 "n_ratings": [int(counts.get(t, 0)) for t in types],
             }
         )
@@ -151,34 +163,39 @@ class RaterLeniency:
         """The evaluations with ``leniency`` and ``adjusted_score`` (= score − leniency of the rater type)."""
         self._check_fitted()
         out = evaluations.copy()
-        lam = dict(zip(self.leniency_["rater_type"], self.leniency_["leniency"]))
+        lam = dict(zip(self.leniency_["rater_type"], self.leniency_["estimate"]))
         out["leniency"] = out["rater_type"].astype(str).map(lam).astype(float)
         out["adjusted_score"] = out["score"].astype(float) - out["leniency"].fillna(0.0)
         return out
 
     def to_frame(self) -> pd.DataFrame:
+        """The leniency table ``leniency_`` (a copy)."""
         self._check_fitted()
         return self.leniency_.copy()
 
     def summary(self) -> pd.DataFrame:
+        """``to_frame()`` rounded to 3 decimals (``str()`` of it is the text summary)."""
         return self.to_frame().round(3)
 
-    def plot(self, *, lang: str = "zh", ax=None):
-        """Point-and-interval plot of the leniency of each rater type."""
+    def plot(self, ax=None, *, lang: str = "zh"):
+        """Point-and-interval plot of the leniency of each rater type (``1 - alpha`` intervals)."""
         import matplotlib.pyplot as plt
 
         from fusion_study.data.schema import vocabulary_label
+        from fusion_study.reporting.labels import label
 
+        check_lang(lang)
         self._check_fitted()
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 3))
         f = self.leniency_
         y = np.arange(len(f))
-        ax.errorbar(f["leniency"], y, xerr=[f["leniency"] - f["ci_lower"], f["ci_upper"] - f["leniency"]], fmt="o", capsize=3)
+        est = f["estimate"]
+        ax.errorbar(est, y, xerr=[est - f["ci_lower"], f["ci_upper"] - est], fmt="o", capsize=3)
         ax.axvline(0, color="grey", linestyle=":")
         ax.set_yticks(y)
         ax.set_yticklabels([vocabulary_label("rater_type", t, lang) for t in f["rater_type"]])
-        ax.set_xlabel("宽严度（相对平均评价主体，分）" if lang == "zh" else "leniency vs. average rater type (points)")
+        ax.set_xlabel(label("leniency_axis", lang))
         return ax
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from fusion_study.data.checks import check_lang
 from fusion_study.data.periods import period_number
 from fusion_study.data.schema import vocabulary_label
 from fusion_study.members.profiles import DIMENSIONS
+from fusion_study.reporting.labels import label
 
 __all__ = ['plot_member_radar', 'plot_member_trajectory']
 
@@ -29,8 +32,7 @@ def plot_member_radar(
     """
     import matplotlib.pyplot as plt
 
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    check_lang(lang)
     ids = [member_ids] if isinstance(member_ids, str) else list(member_ids)
     prof = profiles[profiles["period"] == period]
     if prof.empty:
@@ -51,8 +53,8 @@ def plot_member_radar(
         ax.fill(closed, np.r_[vals, vals[:1]], alpha=0.1)
     branch = m.loc[m["member_id"] == ids[0], "branch_id"].iloc[0]
     bvals = m.loc[m["branch_id"] == branch, zcols].mean().to_numpy(dtype=float)
-    ax.plot(closed, np.r_[bvals, bvals[:1]], linestyle="--", color="grey", label="本支部平均" if lang == "zh" else "branch mean")
-    ax.plot(closed, np.zeros_like(closed), linestyle=":", color="black", label="全市平均" if lang == "zh" else "city mean")
+    ax.plot(closed, np.r_[bvals, bvals[:1]], linestyle="--", color="grey", label=label("branch_mean", lang))
+    ax.plot(closed, np.zeros_like(closed), linestyle=":", color="black", label=label("city_mean", lang))
     # z-scores are negative as often as positive: start the radius below the smallest
     # value so that the city mean (0) is a visible ring, not the centre point
     shown = np.concatenate([m.loc[m["member_id"].isin(ids), zcols].to_numpy(dtype=float).ravel(), bvals, [0.0]])
@@ -61,7 +63,7 @@ def plot_member_radar(
     ax.set_xticklabels([vocabulary_label("points_dimension", c[2:], lang) for c in zcols])
     ax.tick_params(axis="x", pad=14)  # keep dimension names clear of the outermost markers
     ax.set_rlabel_position(22.5)  # radial tick labels between the first two spokes
-    ax.set_title(("积分画像（标准分）" if lang == "zh" else "points portrait (z-scores)") + f" {period}")
+    ax.set_title(f"{label('points_portrait', lang)} {period}")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False, fontsize=8)
     return ax
 
@@ -80,8 +82,7 @@ def plot_member_trajectory(
     """
     import matplotlib.pyplot as plt
 
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    check_lang(lang)
     ids = [member_ids] if isinstance(member_ids, str) else list(member_ids)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.5))
@@ -93,12 +94,13 @@ def plot_member_trajectory(
             raise ValueError(f"member {mid!r} has no profile rows")
         sub = sub.assign(_x=sub["period"].map(pos)).sort_values("_x")
         (line,) = ax.plot(sub["_x"], sub["composite"], marker="o", label=(labels or {}).get(mid, mid))
-        if sub["composite_lower"].notna().any():
-            ax.fill_between(sub["_x"], sub["composite_lower"], sub["composite_upper"], alpha=0.15, color=line.get_color())
+        if sub["composite_ci_lower"].notna().any():
+            ax.fill_between(sub["_x"], sub["composite_ci_lower"], sub["composite_ci_upper"], alpha=0.15,
+                            color=line.get_color())
     ax.axhline(0, color="grey", linestyle=":", linewidth=1)
     ax.set_xticks(range(len(periods)))
     ax.set_xticklabels(periods, rotation=45, fontsize=8)
-    ax.set_ylabel("综合标准分" if lang == "zh" else "composite (z)")
+    ax.set_ylabel(label("composite_z", lang))
     ax.legend(frameon=False, fontsize=8)
     return ax
 

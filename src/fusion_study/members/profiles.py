@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fusion_study.data.checks import check_alpha, require_columns
 from fusion_study.data.periods import period_number
 from fusion_study.data.schema import VOCABULARIES
 
@@ -18,11 +19,7 @@ __all__ = ["member_profiles", "branch_four_strong", "DIMENSIONS"]
 DIMENSIONS = tuple(VOCABULARIES["points_dimension"])
 
 
-def _check(member_points: pd.DataFrame) -> None:
-    need = ["member_id", "period", "dimension", "points"]
-    missing = [c for c in need if c not in member_points.columns]
-    if missing:
-        raise ValueError(f"table 'member_points' (党员积分) lacks column(s) {missing}; it has {list(member_points.columns)}")
+def _check_dimensions(member_points: pd.DataFrame) -> None:
     bad = ~member_points["dimension"].isin(DIMENSIONS)
     if bad.any():
         row = member_points.index[np.flatnonzero(bad.to_numpy())[0]]
@@ -67,10 +64,11 @@ def member_profiles(
     Returns
     -------
     One row per member × period: ``member_id, period, n_dimensions``, one
-    ``z_<dimension>`` column per dimension, ``composite, composite_lower,
-    composite_upper, rank, rank_lower, rank_upper, percentile, percentile_lower,
-    percentile_upper, n_members, composite_change`` (change from the member's
-    previous period present; the trajectory).
+    ``z_<dimension>`` column per dimension, ``composite, composite_ci_lower,
+    composite_ci_upper, rank, rank_ci_lower, rank_ci_upper, percentile,
+    percentile_ci_lower, percentile_ci_upper`` (``1 - alpha`` bootstrap percentile
+    intervals; ``NaN`` with ``n_boot=0``), ``n_members, composite_change`` (change
+    from the member's previous period present; the trajectory).
 
     Validated against hand-worked standardisation and ranks (tests); bootstrap
     reproducible for a given seed.
@@ -80,13 +78,16 @@ def member_profiles(
     >>> mp = pd.DataFrame({"member_id": ["a"] * 4 + ["b"] * 4 + ["c"] * 4, "period": "2024Q1",
     ...     "dimension": ["model_role", "education", "self_improvement", "duty"] * 3,
     ...     "points": [9, 8, 9, 9, 5, 5, 6, 5, 1, 2, 1, 1]})
-    >>> member_profiles(mp, n_boot=50, seed=1)[["member_id", "rank", "rank_lower", "rank_upper"]]
-      member_id  rank  rank_lower  rank_upper
-    0         a     1         1.0         1.0
-    1         b     2         2.0         2.0
-    2         c     3         3.0         3.0
+    >>> member_profiles(mp, n_boot=50, seed=1)[["member_id", "rank", "rank_ci_lower", "rank_ci_upper"]]
+      member_id  rank  rank_ci_lower  rank_ci_upper
+    0         a     1            1.0            1.0
+    1         b     2            2.0            2.0
+    2         c     3            3.0            3.0
     """
-    _check(member_points)
+    require_columns(member_points, ["member_id", "period", "dimension", "points"], what="member_profiles (党员积分)",
+                    table="member_points")
+    _check_dimensions(member_points)
+    check_alpha(alpha)
     if n_boot < 0:
         raise ValueError(f"n_boot must be >= 0, got {n_boot}")
     rng = np.random.default_rng(seed)
@@ -138,23 +139,23 @@ def member_profiles(
             np.put_along_axis(br, order, np.arange(1, n + 1, dtype=np.int32)[None, :], axis=1)
             c_lo, c_hi = np.quantile(bc, [q_lo, q_hi], axis=0)
             r_lo, r_hi = np.quantile(br, [q_lo, q_hi], axis=0)
-            out["composite_lower"] = c_lo.astype(float)
-            out["composite_upper"] = c_hi.astype(float)
+            out["composite_ci_lower"] = c_lo.astype(float)
+            out["composite_ci_upper"] = c_hi.astype(float)
             out["rank"] = rank.astype(int)
-            out["rank_lower"] = np.floor(r_lo)
-            out["rank_upper"] = np.ceil(r_hi)
+            out["rank_ci_lower"] = np.floor(r_lo)
+            out["rank_ci_upper"] = np.ceil(r_hi)
             out["percentile"] = pct
-            out["percentile_lower"] = 100.0 * (n_valid - out["rank_upper"] + 0.5) / n_valid
-            out["percentile_upper"] = 100.0 * (n_valid - out["rank_lower"] + 0.5) / n_valid
+            out["percentile_ci_lower"] = 100.0 * (n_valid - out["rank_ci_upper"] + 0.5) / n_valid
+            out["percentile_ci_upper"] = 100.0 * (n_valid - out["rank_ci_lower"] + 0.5) / n_valid
         else:
-            for c in ("composite_lower", "composite_upper"):
+            for c in ("composite_ci_lower", "composite_ci_upper"):
                 out[c] = np.nan
             out["rank"] = rank.astype(int)
-            out["rank_lower"] = np.nan
-            out["rank_upper"] = np.nan
+            out["rank_ci_lower"] = np.nan
+            out["rank_ci_upper"] = np.nan
             out["percentile"] = pct
-            out["percentile_lower"] = np.nan
-            out["percentile_upper"] = np.nan
+            out["percentile_ci_lower"] = np.nan
+            out["percentile_ci_upper"] = np.nan
         out["n_members"] = int(n_valid)
         frames.append(out)
     res = pd.concat(frames, ignore_index=True)
@@ -214,8 +215,8 @@ def branch_four_strong(
     One row per branch × period: ``branch_id, period, n_members``, ``mean_z_<dimension>``
     for each dimension, ``composite_mean, composite_se, n_strong_dimensions, four_strong``.
     """
-    if "member_id" not in members.columns or "branch_id" not in members.columns:
-        raise ValueError("table 'members' needs columns member_id and branch_id")
+    require_columns(members, ["member_id", "branch_id"], what="branch_four_strong", table="members")
+    require_columns(profiles, ["member_id", "period", "composite"], what="branch_four_strong (member_profiles output)")
     zcols = [c for c in profiles.columns if c.startswith("z_")]
     d = profiles.merge(members[["member_id", "branch_id"]], on="member_id", how="left")
     if d["branch_id"].isna().any():

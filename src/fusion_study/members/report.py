@@ -29,7 +29,7 @@ def build(study, ctx):
     last = prof["period"].max()
     fs = branch_four_strong(prof, study.members)
     fs_last = fs[fs["period"] == last].drop(columns=["period"])
-    width = (prof.loc[prof["period"] == last, "rank_upper"] - prof.loc[prof["period"] == last, "rank_lower"]).median()
+    width = (prof.loc[prof["period"] == last, "rank_ci_upper"] - prof.loc[prof["period"] == last, "rank_ci_lower"]).median()
     yield Text(
         zh=(
             f"积分按季度、分维度标准化后取平均得到综合分。{last} 季度综合分名次的 95% 自助法区间中位宽度为 "
@@ -67,10 +67,10 @@ def build(study, ctx):
         ra = ra[ra["type"].isin(["ICC1", "ICC3", "ICC1k", "ICC3k"])]
         yield Table(
             "members_icc",
-            ra[["dimension", "type", "ICC", "lower", "upper", "n_subjects", "rwg_mean"]],
-            caption_zh="评价主体间一致性（ICC，按 psych::ICC 口径；rwg 以均匀分布为零假设，A=101）",
-            caption_en="Agreement between rater types (ICC as psych::ICC; rwg with a uniform null, A = 101)",
-            decimals={"ICC": 3, "lower": 3, "upper": 3, "rwg_mean": 3},
+            ra[["dimension", "type", "estimate", "ci_lower", "ci_upper", "n_subjects", "rwg_mean"]],
+            caption_zh="评价主体间一致性（估计值为 ICC，按 psych::ICC 口径；rwg 以均匀分布为零假设，A=101）",
+            caption_en="Agreement between rater types (estimate = ICC as psych::ICC; rwg with a uniform null, A = 101)",
+            decimals={"estimate": 3, "ci_lower": 3, "ci_upper": 3, "rwg_mean": 3},
         )
         lz = RaterLeniency().fit(study.evaluations).to_frame()
         yield Table(
@@ -78,7 +78,8 @@ def build(study, ctx):
             lz,
             caption_zh="评价主体宽严度（相对三类主体平均，分）",
             caption_en="Rater-type leniency relative to the average rater type (points)",
-            decimals={"leniency": 2, "se": 2, "ci_lower": 2, "ci_upper": 2},
+            decimals={"estimate": 2, "se": 2, "ci_lower": 2, "ci_upper": 2, "p_value": 3},
+            p_column="p_value",
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -95,6 +96,6 @@ def build(study, ctx):
                 fr,
                 caption_zh="控制360评价（已校正宽严度）后，积分是否随党龄、岗位变化（按支部聚类稳健标准误）",
                 caption_en="Do points track tenure or position beyond the leniency-adjusted 360 score? (SEs clustered by branch)",
-                decimals={"coef": 3, "se": 3, "ci_lower": 3, "ci_upper": 3, "p": 3},
-                p_column="p",
+                decimals={"estimate": 3, "se": 3, "ci_lower": 3, "ci_upper": 3, "p_value": 3},
+                p_column="p_value",
             )

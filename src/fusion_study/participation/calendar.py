@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from fusion_study.data.checks import require_columns
+
 __all__ = ["participation_by_week"]
 
 VALUES = ("heat", "participation_rate", "n_activities")
@@ -57,10 +59,8 @@ def participation_by_week(
     0 2024-01-01         1                 0.5   1.0
     1 2024-01-08         1                 0.5   0.5
     """
-    for name, df, cols in [("activities", activities, ["date", "member_id"]), ("members", members, ["member_id", "branch_id"])]:
-        missing = [c for c in cols if c not in df.columns]
-        if missing:
-            raise ValueError(f"table {name!r} lacks column(s) {missing}; it has {list(df.columns)}")
+    require_columns(activities, ["date", "member_id"], what="participation_by_week", table="activities")
+    require_columns(members, ["member_id", "branch_id"], what="participation_by_week", table="members")
     a = activities[["date", "member_id"]].copy()
     a["date"] = pd.to_datetime(a["date"])
     n_unattr = int(a["member_id"].isna().sum())

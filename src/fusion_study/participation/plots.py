@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from fusion_study.data.checks import check_choice, check_lang
 from fusion_study.participation.calendar import VALUES
+from fusion_study.reporting.labels import label
 
 __all__ = ['plot_participation_calendar']
 
@@ -27,16 +30,10 @@ def plot_participation_calendar(
     """
     import matplotlib.pyplot as plt
 
-    if value not in VALUES:
-        raise ValueError(f"value must be one of {VALUES}, got {value!r}")
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    check_choice("value", value, VALUES)
+    check_lang(lang)
     p = participation
-    label = {
-        "heat": ("活跃度（人均活动次数/周）", "heat (activities per member per week)"),
-        "participation_rate": ("参与率（本周有活动的党员占比）", "participation rate (share of members active)"),
-        "n_activities": ("活动次数", "activities"),
-    }[value][lang == "en"]
+    colour_label = label(value, lang)
     if branch is not None:
         p = p[p["branch_id"] == branch]
         if p.empty:
@@ -45,13 +42,13 @@ def plot_participation_calendar(
             columns=range(1, 54)
         )
         ylabels = [str(y) for y in grid.index]
-        xlabel = "周（ISO）" if lang == "zh" else "ISO week"
+        xlabel = label("iso_week", lang)
         title = (branch_labels or {}).get(branch, branch)
     else:
         grid = p.pivot_table(index="branch_id", columns="week", values=value, aggfunc="sum")
         ylabels = [(branch_labels or {}).get(b, b) for b in grid.index]
-        xlabel = "周" if lang == "zh" else "week"
-        title = "各支部每周活跃情况" if lang == "zh" else "weekly activity by branch"
+        xlabel = label("week", lang)
+        title = label("weekly_activity_by_branch", lang)
     if ax is None:
         _, ax = plt.subplots(figsize=(10, max(2.0, 0.25 * len(grid) + 1.2)))
     im = ax.imshow(np.ma.masked_invalid(grid.to_numpy(dtype=float)), aspect="auto", cmap="YlOrRd", interpolation="nearest")
@@ -68,6 +65,6 @@ def plot_participation_calendar(
         ax.set_xticklabels([str(w) for w in range(1, 54, 4)], fontsize=7)
     ax.set_xlabel(xlabel)
     ax.set_title(title)
-    ax.figure.colorbar(im, ax=ax, fraction=0.03, label=label)
+    ax.figure.colorbar(im, ax=ax, fraction=0.03, label=colour_label)
     return ax
 

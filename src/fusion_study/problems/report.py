@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
+from fusion_study.reporting.labels import label
 from fusion_study.reporting.sections import Figure, Table, Text, register_section
 
 
@@ -48,30 +49,21 @@ def build(study, ctx):
         hr = launch_hazard_ratio(d)
         h = hr.iloc[0]
         yield Text(
-            zh=f"机制启动后问题解决的风险比 HR = {h['hr']:.2f}（95% CI {h['hr_lower']:.2f}–{h['hr_upper']:.2f}，按支部聚类稳健标准误，控制问题类别）。",
-            en=f"Hazard ratio of resolution after launch HR = {h['hr']:.2f} (95% CI {h['hr_lower']:.2f}–{h['hr_upper']:.2f}; branch-clustered SEs; adjusted for category).",
+            zh=f"机制启动后问题解决的风险比 HR = {h['estimate']:.2f}（95% CI {h['ci_lower']:.2f}–{h['ci_upper']:.2f}，按支部聚类稳健标准误，控制问题类别）。",
+            en=f"Hazard ratio of resolution after launch HR = {h['estimate']:.2f} (95% CI {h['ci_lower']:.2f}–{h['ci_upper']:.2f}; branch-clustered SEs; adjusted for category).",
         )
         yield Table(
             "problems_cox",
             hr,
-            caption_zh="Cox 回归：机制启动与问题解决速度",
-            caption_en="Cox regression: mechanism launch and speed of resolution",
-            decimals={c: 3 for c in ("coef", "se", "naive_se", "z", "p", "hr", "hr_lower", "hr_upper")},
-            p_column="p",
+            caption_zh="Cox 回归：机制启动与问题解决速度（估计值为风险比 HR）",
+            caption_en="Cox regression: mechanism launch and speed of resolution (estimate = hazard ratio)",
+            decimals={c: 3 for c in ("estimate", "ci_lower", "ci_upper", "log_hr", "se", "naive_se", "z", "p_value")},
+            p_column="p_value",
         )
         fig, ax = plt.subplots(figsize=(6, 4))
         plot_resolution_curves(d, by="after_launch", lang=ctx.lang, ax=ax, max_days=120)
         yield Figure("problems_km_launch", fig, caption_zh="机制启动前后的未解决比例曲线", caption_en="Share unresolved before and after launch")
     yield from _resolution_blocks(study, ctx)
-
-
-_EXCLUSION_ZH = {
-    "unknown_customer": "客户不在客户表",
-    "no_next_wave_in_study": "无下一季度调查",
-    "two_or_more_tickets": "同季度两个及以上问题",
-    "no_survey_answer_next_wave": "下一季度未受访",
-    "no_survey_answer_this_wave": "本季度未受访",
-}
 
 
 def _resolution_blocks(study, ctx):
@@ -97,7 +89,7 @@ def _resolution_blocks(study, ctx):
             f"（0–100 分，95% CI {a['ci_lower']:.1f} 至 {a['ci_upper']:.1f}；双重稳健 AIPW，"
             "比较本季度恰有一个问题且两季度均受访的零售户，控制本季度满意度、问题类别、登记时点、机制是否启动、客户类型、规模与季度）。"
             f"有问题的零售户季度共 {ex['candidates']} 个，排除："
-            + "，".join(f"{_EXCLUSION_ZH[k]} {v}" for k, v in ex.items() if k != "candidates" and v)
+            + "，".join(f"{label(k, 'zh')} {v}" for k, v in ex.items() if k != "candidates" and v)
             + "。"
         ),
         en=(

@@ -37,9 +37,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from fusion_study.data.checks import check_alpha, check_choice, critical_value, require_columns
 from fusion_study.data.ledger import Ledger
 from fusion_study.data.periods import date_to_period, period_number
-from fusion_study.measurement.scores import satisfaction_score
+from fusion_study.problems.tickets import _retailer_wave_satisfaction
 
 __all__ = ["resolution_units", "resolution_effect", "study_resolution_effect", "EXCLUSION_REASONS"]
 
@@ -65,12 +66,6 @@ def _dates(t: pd.DataFrame, col: str) -> pd.Series:
         raise ValueError(f"table 'tickets', column {col!r}: {int(bad.sum())} value(s) are not dates, e.g. rows "
                          f"{rows} = {vals}; rule: dates as YYYY-MM-DD")
     return parsed
-
-
-def _need(df: pd.DataFrame, cols: list[str], table: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"table {table!r} lacks column(s) {missing}; it has {list(df.columns)}")
 
 
 def resolution_units(
@@ -104,13 +99,12 @@ def resolution_units(
     first applicable reason wins; ``candidates`` = retailer-quarters with a ticket;
     ``tickets_without_opened_date`` = tickets left out because they have no quarter).
     """
-    _need(survey, ["customer_id", "wave"], "customer_survey")
-    _need(customers, ["customer_id", "branch_id"], "customers")
-    _need(tickets, ["ticket_id", "customer_id", "category", "opened", "closed", "status"], "tickets")
-    s = survey[["customer_id", "wave"]].copy()
-    s["sat"] = satisfaction_score(survey, codebook=codebook, items=items).to_numpy()
-    s["wn"] = np.asarray(period_number(s["wave"].astype("string")), dtype=float)
-    s = s.dropna(subset=["sat"]).groupby(["customer_id", "wn"], as_index=False)["sat"].mean()
+    what = "resolution_units"
+    require_columns(survey, ["customer_id", "wave"], what=what, table="customer_survey")
+    require_columns(customers, ["customer_id", "branch_id"], what=what, table="customers")
+    require_columns(tickets, ["ticket_id", "customer_id", "category", "opened", "closed", "status"], what=what,
+                    table="tickets")
+    s = _retailer_wave_satisfaction(survey, codebook=codebook, items=items)
     last_wave = s["wn"].max() if len(s) else -np.inf
 
     t = tickets[["ticket_id", "customer_id", "category", "opened", "closed", "status"]].copy()
@@ -204,6 +198,7 @@ def resolution_effect(
     n_folds: int = 5,
     trim: float = 0.01,
     min_units: int = 30,
+    alpha: float = 0.05,
     seed=None,
 ) -> pd.DataFrame:
     """Effect of resolving a retailer's (single) ticket in time on its next-wave satisfaction (0–100).
@@ -222,13 +217,14 @@ def resolution_effect(
     estimand : ``"ate"`` (all units) or ``"att"`` (units whose ticket was resolved in time).
     learner, n_folds, trim : passed to ``doubly_robust``.
     min_units : fewest usable retailer-quarters to attempt an estimate.
+    alpha : 1 − confidence level of the (normal) intervals.
     seed : int, Generator or None — the cross-fitting folds.
 
     Returns
     -------
     DataFrame, two rows (``method`` = ``"aipw"``, then ``"naive"``: the raw
     difference in mean ``sat_next`` between resolved and not, Welch SE):
-    ``method, estimand, estimate, se, ci_lower, ci_upper`` (95 %), ``p_value, n,
+    ``method, estimand, estimate, se, ci_lower, ci_upper`` (``1 - alpha``), ``p_value, n,
     n_treated, n_trimmed, note``. ``attrs``: ``ledger`` (excluded
     retailer-quarters), ``exclusions`` (counts by reason), ``model`` (the fitted
     ``DoublyRobust``: ``overlap_``, ``balance_``), ``units`` (the analysis frame).
@@ -250,8 +246,8 @@ def resolution_effect(
     """
     from fusion_study.effects import doubly_robust
 
-    if estimand not in _ESTIMANDS:
-        raise ValueError(f"estimand={estimand!r} is not supported; allowed values: 'ate', 'att'")
+    check_choice("estimand", estimand, _ESTIMANDS)
+    z = critical_value(check_alpha(alpha))
     units = resolution_units(tickets, survey, customers, codebook=codebook, items=items, launches=launches)
     exclusions = units.attrs["exclusions"]
     n, n1 = len(units), int(units["resolved"].sum())
@@ -270,12 +266,12 @@ def resolution_effect(
     if "mechanism_active" not in units.columns:
         note += "; no mechanism launches given: the mechanism path is not adjusted for (confounded)"
     aipw = fit.result_.assign(method="aipw", note=note)
+    aipw = aipw.assign(ci_lower=aipw["estimate"] - z * aipw["se"], ci_upper=aipw["estimate"] + z * aipw["se"])
 
     y1 = units.loc[units["resolved"] == 1, "sat_next"].to_numpy(float)
     y0 = units.loc[units["resolved"] == 0, "sat_next"].to_numpy(float)
     diff = y1.mean() - y0.mean()
     se = float(np.sqrt(y1.var(ddof=1) / len(y1) + y0.var(ddof=1) / len(y0))) if min(len(y1), len(y0)) > 1 else np.nan
-    z = stats.norm.ppf(0.975)
     naive = pd.DataFrame(
         {
             "method": ["naive"],

@@ -18,9 +18,14 @@ number:
   midpoint of that stretch is reported (as R ``quantile.survfit``). The CI of the
   median is read off the pointwise band the same way (lower limit where the lower
   band reaches p, upper limit where the upper band does); an unreached limit is ``NaN``.
-* Cox regression uses statsmodels ``PHReg`` with Breslow ties (R ``ties="breslow"``);
-  the cluster-robust variance is the grouped sandwich without small-sample factor,
-  as R ``coxph(... + cluster(g))``.
+* Cox regression is statsmodels ``PHReg`` with Breslow ties (R ``ties="breslow"``);
+  its cluster-robust covariance (``fit(groups=...)``) is the grouped sandwich
+  without a small-sample factor, which is what R ``coxph(... + cluster(g))`` reports
+  (equal to 1e-6 relative, tests/reference/problems/).
+
+Tidy outputs use the package vocabulary: the curve or quantile is ``estimate``
+with ``se``, ``ci_lower``, ``ci_upper``; the hazard-ratio table has ``estimate`` =
+HR with its CI and ``p_value``.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from fusion_study.data.checks import check_alpha, check_choice, critical_value, require_columns
 
 __all__ = ["kaplan_meier", "km_quantile", "cox_clustered", "CONF_TYPES"]
 
@@ -37,14 +44,8 @@ CONF_TYPES = ("log", "log-log", "plain")
 _EPS = 1e-9
 
 
-def _check_columns(data: pd.DataFrame, columns: list[str], what: str) -> None:
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise ValueError(f"{what}: column(s) {missing} not found; the data has {list(data.columns)}")
-
-
 def _prepare(data: pd.DataFrame, time: str, event: str, what: str) -> tuple[np.ndarray, np.ndarray]:
-    _check_columns(data, [time, event], what)
+    require_columns(data, [time, event], what=what)
     t = pd.to_numeric(data[time], errors="coerce").to_numpy(dtype=float)
     e = pd.to_numeric(data[event], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(t) | ~np.isfinite(e)
@@ -70,7 +71,7 @@ def _km_one(t: np.ndarray, e: np.ndarray, conf_type: str, alpha: float) -> pd.Da
         gw = np.cumsum(n_event / (n_risk * (n_risk - n_event)))
         se_log = np.sqrt(gw)
         std_err = surv * se_log
-        z = stats.norm.ppf(1 - alpha / 2)
+        z = critical_value(alpha)
         if conf_type == "log":
             lower = surv * np.exp(-z * se_log)
             upper = np.minimum(surv * np.exp(z * se_log), 1.0)
@@ -92,10 +93,10 @@ def _km_one(t: np.ndarray, e: np.ndarray, conf_type: str, alpha: float) -> pd.Da
             "time": times,
             "n_risk": n_risk.astype(int),
             "n_event": n_event.astype(int),
-            "surv": surv,
-            "std_err": std_err,
-            "lower": lower,
-            "upper": upper,
+            "estimate": surv,
+            "se": std_err,
+            "ci_lower": lower,
+            "ci_upper": upper,
         }
     )
 
@@ -105,7 +106,7 @@ def _groups(data: pd.DataFrame, by: str | list[str] | None):
         yield (), data
         return
     cols = [by] if isinstance(by, str) else list(by)
-    _check_columns(data, cols, "grouping")
+    require_columns(data, cols, what="grouping (by=)")
     for key, sub in data.groupby(cols, sort=True, observed=True, dropna=False):
         yield (key if isinstance(key, tuple) else (key,)), sub
 
@@ -131,8 +132,9 @@ def kaplan_meier(
 
     Returns
     -------
-    DataFrame with the grouping columns, then ``time, n_risk, n_event, surv,
-    std_err`` (Greenwood SE of S), ``lower, upper``.
+    DataFrame with the grouping columns, then ``time, n_risk, n_event``,
+    ``estimate`` (the survival probability S(t) just after ``time``), ``se``
+    (Greenwood SE of S), ``ci_lower, ci_upper`` (pointwise ``1 - alpha`` band).
 
     Validated against R survival 3.5 ``summary(survfit(..., conf.type=...))`` on
     ``veteran`` and a tied clustered dataset, all three conf types, to 1e-6 relative.
@@ -140,11 +142,11 @@ def kaplan_meier(
     Examples
     --------
     >>> d = pd.DataFrame({"time": [1, 2, 2, 3, 5], "event": [1, 1, 0, 1, 0]})
-    >>> kaplan_meier(d)[["time", "n_risk", "surv"]].round(3).to_dict("list")
-    {'time': [1.0, 2.0, 3.0], 'n_risk': [5, 4, 2], 'surv': [0.8, 0.6, 0.3]}
+    >>> kaplan_meier(d)[["time", "n_risk", "estimate"]].round(3).to_dict("list")
+    {'time': [1.0, 2.0, 3.0], 'n_risk': [5, 4, 2], 'estimate': [0.8, 0.6, 0.3]}
     """
-    if conf_type not in CONF_TYPES:
-        raise ValueError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
+    check_choice("conf_type", conf_type, CONF_TYPES)
+    check_alpha(alpha)
     cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     out = []
     for key, sub in _groups(data, by):
@@ -193,7 +195,8 @@ def km_quantile(
 
     Returns
     -------
-    DataFrame with the grouping columns, then ``n, n_event, quantile, lower, upper``.
+    DataFrame with the grouping columns, then ``n, n_event``, ``estimate`` (the
+    quantile, e.g. median days), ``ci_lower, ci_upper`` (its ``1 - alpha`` CI).
 
     Validated against R survival 3.5 ``quantile(survfit(..., conf.type=...), 0.5)``
     (``"log"``, ``"log-log"``, ``"plain"``), exact.
@@ -201,13 +204,13 @@ def km_quantile(
     Examples
     --------
     >>> d = pd.DataFrame({"time": [1, 2, 3, 4, 5, 6], "event": [1, 1, 1, 1, 1, 1]})
-    >>> float(km_quantile(d)["quantile"].iloc[0])
+    >>> float(km_quantile(d)["estimate"].iloc[0])
     3.5
     """
     if not 0 < p < 1:
         raise ValueError(f"p must be strictly between 0 and 1, got {p!r}")
-    if conf_type not in CONF_TYPES:
-        raise ValueError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
+    check_choice("conf_type", conf_type, CONF_TYPES)
+    check_alpha(alpha)
     cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
     rows = []
     target = 1.0 - p
@@ -219,12 +222,12 @@ def km_quantile(
         row.update(
             n=len(t),
             n_event=int(e.sum()),
-            quantile=_first_below(tt, km["surv"].to_numpy(), target, t.max()),
-            lower=_first_below(tt, np.nan_to_num(km["lower"].to_numpy(), nan=0.0), target, t.max()),
-            upper=_first_below(tt, np.nan_to_num(km["upper"].to_numpy(), nan=0.0), target, t.max()),
+            estimate=_first_below(tt, km["estimate"].to_numpy(), target, t.max()),
+            ci_lower=_first_below(tt, np.nan_to_num(km["ci_lower"].to_numpy(), nan=0.0), target, t.max()),
+            ci_upper=_first_below(tt, np.nan_to_num(km["ci_upper"].to_numpy(), nan=0.0), target, t.max()),
         )
         rows.append(row)
-    return pd.DataFrame(rows, columns=[*cols, "n", "n_event", "quantile", "lower", "upper"])
+    return pd.DataFrame(rows, columns=[*cols, "n", "n_event", "estimate", "ci_lower", "ci_upper"])
 
 
 def cox_clustered(
@@ -238,63 +241,67 @@ def cox_clustered(
 ) -> pd.DataFrame:
     """Cox proportional-hazards regression (Breslow ties) with cluster-robust standard errors.
 
+    statsmodels ``PHReg(..., ties="breslow")``; with ``cluster`` the covariance is
+    ``PHReg.fit(groups=...)``'s grouped sandwich ``I⁻¹ (Σ_g U_g U_g') I⁻¹`` of the
+    score residuals, with no small-sample factor — the robust variance R
+    ``coxph(... + cluster(g))`` reports. Subjects whose time is before the first
+    event are in no risk set: they add nothing to the partial likelihood or the
+    score (R gives them zero score residuals, statsmodels ``NaN``), so they are
+    left out of the fit and counted in ``n``.
+
     Parameters
     ----------
     data : one row per subject; covariates numeric (dummy-code categories first).
     covariates : columns entering the linear predictor.
     cluster : column identifying clusters (e.g. the party branch); ``None`` gives model-based SEs.
+    alpha : 1 − confidence level of the hazard-ratio intervals.
 
     Returns
     -------
-    One row per covariate: ``term, coef, se, naive_se, z, p, hr, hr_lower, hr_upper,
-    n, n_event, n_clusters``. ``se`` is the robust (sandwich) SE when ``cluster``
-    is given, else equal to ``naive_se``.
+    One row per covariate: ``term``, ``estimate`` (the hazard ratio exp(β)),
+    ``ci_lower, ci_upper`` (its ``1 - alpha`` CI, exp(β ± z·se)), ``log_hr`` (β),
+    ``se`` (SE of β: robust when ``cluster`` is given, else equal to
+    ``naive_se``), ``naive_se`` (model-based SE of β), ``z``, ``p_value``
+    (Wald, two-sided), ``n, n_event, n_clusters``.
 
     Validated against R survival 3.5 ``coxph(Surv(time, status) ~ x + cluster(g),
-    ties = "breslow")``: coefficients, robust and naive SEs to 1e-6 relative.
+    ties = "breslow")``: coefficients, robust and naive SEs to 1e-6 relative
+    (tests/reference/problems/coxph.csv).
     """
     from statsmodels.duration.hazard_regression import PHReg
 
     if not covariates:
         raise ValueError("cox_clustered: give at least one covariate")
-    _check_columns(data, list(covariates) + ([cluster] if cluster else []), "cox_clustered")
+    check_alpha(alpha)
+    require_columns(data, list(covariates) + ([cluster] if cluster else []), what="cox_clustered")
     t, e = _prepare(data, time, event, "cox_clustered")
     X = data[list(covariates)].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     if not np.isfinite(X).all():
         raise ValueError(f"cox_clustered: covariates {list(covariates)} must be numeric and non-missing")
-    model = PHReg(t, X, status=e, ties="breslow")
-    fit = model.fit()
-    naive_se = np.asarray(fit.bse, dtype=float)
+    if not e.any():
+        raise ValueError(f"cox_clustered: no events in {event!r}; a Cox model needs at least one")
+    at_risk = t >= t[e == 1].min()  # the others are in no risk set (see above)
+    groups = data[cluster].astype("string").fillna("<NA>").to_numpy() if cluster is not None else None
+    model = PHReg(t[at_risk], X[at_risk], status=e[at_risk], ties="breslow")
+    fit = model.fit(groups=None if groups is None else groups[at_risk])
     params = np.asarray(fit.params, dtype=float)
-    n_clusters = np.nan
-    se = naive_se
-    if cluster is not None:
-        g = data[cluster].astype("string").to_numpy()
-        # grouped sandwich  V = I^-1 (sum_g U_g U_g') I^-1 with score residuals (R's dfbeta form)
-        resid = np.asarray(fit.score_residuals, dtype=float)
-        resid = np.nan_to_num(resid)
-        codes, uniq = pd.factorize(g)
-        ug = np.zeros((len(uniq), X.shape[1]))
-        np.add.at(ug, codes, resid)
-        inv_info = np.asarray(fit.cov_params(), dtype=float)
-        vr = inv_info @ (ug.T @ ug) @ inv_info
-        se = np.sqrt(np.diag(vr))
-        n_clusters = len(uniq)
+    se = np.asarray(fit.bse, dtype=float)
+    naive_se = np.sqrt(np.diag(np.linalg.inv(-model.hessian(params)))) if cluster is not None else se
     z = params / se
-    q = stats.norm.ppf(1 - alpha / 2)
+    q = critical_value(alpha)
     return pd.DataFrame(
         {
             "term": list(covariates),
-            "coef": params,
+            "estimate": np.exp(params),
+            "ci_lower": np.exp(params - q * se),
+            "ci_upper": np.exp(params + q * se),
+            "log_hr": params,
             "se": se,
             "naive_se": naive_se,
             "z": z,
-            "p": 2 * stats.norm.sf(np.abs(z)),
-            "hr": np.exp(params),
-            "hr_lower": np.exp(params - q * se),
-            "hr_upper": np.exp(params + q * se),
+            "p_value": 2 * stats.norm.sf(np.abs(z)),
             "n": len(t),
             "n_event": int(e.sum()),
-            "n_clusters": n_clusters,
+            "n_clusters": len(pd.unique(groups)) if groups is not None else np.nan,
         }
     )

@@ -21,7 +21,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fusion_study.data.checks import check_choice, require_columns
 from fusion_study.data.periods import date_to_period, period_number
+from fusion_study.data.tidy import model_terms
 from fusion_study.measurement.scores import satisfaction_score
 from fusion_study.problems.survival import cox_clustered, kaplan_meier, km_quantile
 
@@ -35,12 +37,6 @@ __all__ = [
 ]
 
 EVENTS = ("resolved", "closed")
-
-
-def _need(df: pd.DataFrame, cols: list[str], table: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"table {table!r} lacks column(s) {missing}; it has {list(df.columns)}")
 
 
 def _study_end(tickets: pd.DataFrame, study_end) -> pd.Timestamp:
@@ -76,9 +72,9 @@ def ticket_durations(
     opened), ``opened, time`` (days), ``event`` (0/1), ``status`` and, with
     ``launches``, ``after_launch`` (0/1).
     """
-    if event not in EVENTS:
-        raise ValueError(f"event must be one of {EVENTS}, got {event!r}")
-    _need(tickets, ["ticket_id", "branch_id", "category", "opened", "closed", "status"], "tickets")
+    check_choice("event", event, EVENTS)
+    require_columns(tickets, ["ticket_id", "branch_id", "category", "opened", "closed", "status"],
+                    what="ticket_durations", table="tickets")
     end = _study_end(tickets, study_end)
     opened = pd.to_datetime(tickets["opened"])
     closed = pd.to_datetime(tickets["closed"])
@@ -123,8 +119,9 @@ def branch_launch_periods(units: pd.DataFrame, interventions: pd.DataFrame, inte
     Returns a Series ``branch_id -> start period`` (``NaN`` where never launched); the
     earliest start along the branch's ancestor chain wins.
     """
-    _need(units, ["unit_id", "level", "parent_id"], "units")
-    _need(interventions, ["unit_id", "intervention", "start_period"], "interventions")
+    require_columns(units, ["unit_id", "level", "parent_id"], what="branch_launch_periods", table="units")
+    require_columns(interventions, ["unit_id", "intervention", "start_period"], what="branch_launch_periods",
+                    table="interventions")
     iv = interventions[interventions["intervention"] == intervention]
     start = dict(zip(iv["unit_id"].astype(str), iv["start_period"].astype(str)))
     parent = dict(zip(units["unit_id"].astype(str), units["parent_id"]))
@@ -165,8 +162,8 @@ def ticket_summary(
     -------
     DataFrame with the ``by`` columns, ``n_tickets, n_resolved, resolution_rate``
     (share of tickets resolved by ``study_end``), ``share_open``, ``median_days,
-    median_lower, median_upper`` (Kaplan–Meier, open tickets censored; ``NaN`` when not
-    reached).
+    median_ci_lower, median_ci_upper`` (Kaplan–Meier median and its ``1 - alpha`` CI,
+    open tickets censored; ``NaN`` when not reached).
 
     Validated against R survival 3.5 ``quantile(survfit(...), 0.5)`` (see
     :func:`fusion_study.problems.survival.km_quantile`).
@@ -186,9 +183,7 @@ def ticket_summary(
     else:
         d = ticket_durations(tickets, study_end=study_end, event=event)
     cols = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    missing = [c for c in cols if c not in d.columns]
-    if missing:
-        raise ValueError(f"ticket_summary: cannot group by {missing}; available: {list(d.columns)}")
+    require_columns(d, cols, what="ticket_summary: cannot group by=")
     d["_open"] = (d["status"] == "open").fillna(False).astype(float)
     grouped = d.groupby(cols, sort=True, observed=True) if cols else [((), d)]
     rows = []
@@ -202,9 +197,9 @@ def ticket_summary(
                 "n_resolved": int(sub["event"].sum()),
                 "resolution_rate": float(sub["event"].mean()),
                 "share_open": float(sub["_open"].mean()),
-                "median_days": med["quantile"],
-                "median_lower": med["lower"],
-                "median_upper": med["upper"],
+                "median_days": med["estimate"],
+                "median_ci_lower": med["ci_lower"],
+                "median_ci_upper": med["ci_upper"],
             }
         )
     return pd.DataFrame(rows)
@@ -227,12 +222,13 @@ def launch_hazard_ratio(
     """Cox hazard ratio of resolution for tickets opened after the mechanism's launch.
 
     HR > 1 means tickets are resolved faster after launch. Breslow ties; SEs
-    robust to clustering of tickets within branches (grouped sandwich, as R
-    ``coxph(... + cluster(branch_id))``). With ``adjust_category`` the ticket
-    category enters as dummies (reference: 急 urgent).
+    robust to clustering of tickets within the ``cluster`` column (branches;
+    statsmodels ``PHReg`` grouped sandwich, as R ``coxph(... + cluster(branch_id))``).
+    With ``adjust_category`` the ticket category enters as dummies (reference: 急 urgent).
 
     Requires ``after_launch`` (from :func:`ticket_durations` with ``launches``).
-    Returns the :func:`fusion_study.problems.survival.cox_clustered` table.
+    Returns the :func:`fusion_study.problems.survival.cox_clustered` table:
+    ``estimate`` is the hazard ratio, ``ci_lower, ci_upper`` its ``1 - alpha`` CI.
     """
     if "after_launch" not in durations.columns:
         raise ValueError("launch_hazard_ratio needs 'after_launch'; call ticket_durations(..., launches=...) first")
@@ -255,6 +251,7 @@ def next_wave_satisfaction(
     *,
     codebook: pd.DataFrame | None = None,
     items: list[str] | None = None,
+    cluster: str = "branch_id",
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Does a problem resolved in time raise the retailer's satisfaction at the next wave?
@@ -268,7 +265,7 @@ def next_wave_satisfaction(
     * outcome ``sat_{w+1}`` (0–100: satisfaction items rescaled by their codebook
       ranges and averaged), regressed by OLS on ``sat_w`` (lagged outcome),
       ``n_raised``, ``n_resolved`` and wave fixed effects; SEs clustered by the
-      serving branch.
+      ``cluster`` column of ``customers`` (default the serving branch).
 
     ``n_resolved`` is then the gain from a problem resolved in time *relative to
     the same problem left open or closed unresolved*; ``n_raised`` the change that
@@ -280,18 +277,17 @@ def next_wave_satisfaction(
 
     Returns
     -------
-    One row per term (``n_raised``, ``n_resolved``, ``sat_lag``): ``term, coef, se,
-    ci_lower, ci_upper, p, n, n_clusters``.
+    One row per term (``n_raised``, ``n_resolved``, ``sat_lag``): ``term, estimate,
+    se, ci_lower, ci_upper, p_value, n, n_clusters`` (``1 - alpha`` CIs from the
+    branch-clustered covariance).
     """
     import statsmodels.formula.api as smf
 
-    _need(survey, ["customer_id", "wave"], "customer_survey")
-    _need(customers, ["customer_id", "branch_id"], "customers")
-    _need(tickets, ["customer_id", "opened", "closed", "status"], "tickets")
-    s = survey[["customer_id", "wave"]].copy()
-    s["sat"] = satisfaction_score(survey, codebook=codebook, items=items).to_numpy()
-    s["wn"] = np.asarray(period_number(s["wave"].astype("string")), dtype=float)
-    s = s.dropna(subset=["sat"]).groupby(["customer_id", "wn"], as_index=False)["sat"].mean()
+    require_columns(survey, ["customer_id", "wave"], what="next_wave_satisfaction", table="customer_survey")
+    require_columns(customers, ["customer_id", cluster], what="next_wave_satisfaction", table="customers")
+    require_columns(tickets, ["customer_id", "opened", "closed", "status"], what="next_wave_satisfaction",
+                    table="tickets")
+    s = _retailer_wave_satisfaction(survey, codebook=codebook, items=items)
     nxt = s.assign(wn=s["wn"] - 1).rename(columns={"sat": "sat_next"})
     d = s.rename(columns={"sat": "sat_lag"}).merge(nxt, on=["customer_id", "wn"], how="inner")
     t = tickets[["customer_id", "opened", "closed", "status"]].copy()
@@ -303,28 +299,29 @@ def next_wave_satisfaction(
     agg = t.groupby(["customer_id", "wn"], as_index=False).agg(n_raised=("in_time", "size"), n_resolved=("in_time", "sum"))
     d = d.merge(agg, on=["customer_id", "wn"], how="left")
     d[["n_raised", "n_resolved"]] = d[["n_raised", "n_resolved"]].fillna(0.0)
-    d = d.merge(customers[["customer_id", "branch_id"]], on="customer_id", how="inner")
+    d = d.merge(customers[list(dict.fromkeys(["customer_id", cluster]))], on="customer_id", how="inner")
     if len(d) < 10 or d["n_resolved"].sum() == 0:
         raise ValueError(
             f"next_wave_satisfaction: only {len(d)} retailer pairs of consecutive waves and "
             f"{int(d['n_resolved'].sum())} problems resolved in time; too few to estimate"
         )
     d["wave_fe"] = d["wn"].astype(int).astype(str)
-    groups = pd.factorize(d["branch_id"].astype(str))[0]
+    groups = pd.factorize(d[cluster].astype(str))[0]
     fit = smf.ols("sat_next ~ sat_lag + n_raised + n_resolved + C(wave_fe)", data=d).fit(
         cov_type="cluster", cov_kwds={"groups": groups}
     )
-    ci = fit.conf_int(alpha=alpha)
-    terms = ["n_raised", "n_resolved", "sat_lag"]
-    return pd.DataFrame(
-        {
-            "term": terms,
-            "coef": fit.params[terms].to_numpy(),
-            "se": fit.bse[terms].to_numpy(),
-            "ci_lower": ci.loc[terms, 0].to_numpy(),
-            "ci_upper": ci.loc[terms, 1].to_numpy(),
-            "p": fit.pvalues[terms].to_numpy(),
-            "n": int(fit.nobs),
-            "n_clusters": int(groups.max() + 1),
-        }
-    )
+    return model_terms(fit, ["n_raised", "n_resolved", "sat_lag"], alpha=alpha).assign(n_clusters=int(groups.max() + 1))
+
+
+def _retailer_wave_satisfaction(
+    survey: pd.DataFrame, *, codebook: pd.DataFrame | None = None, items: list[str] | None = None
+) -> pd.DataFrame:
+    """Mean 0–100 satisfaction of each retailer in each wave: ``customer_id, wn`` (wave number), ``sat``.
+
+    Responses without a satisfaction score are left out; a retailer answering
+    twice in a wave gets the mean.
+    """
+    s = survey[["customer_id", "wave"]].copy()
+    s["sat"] = satisfaction_score(survey, codebook=codebook, items=items).to_numpy()
+    s["wn"] = np.asarray(period_number(s["wave"].astype("string")), dtype=float)
+    return s.dropna(subset=["sat"]).groupby(["customer_id", "wn"], as_index=False)["sat"].mean()

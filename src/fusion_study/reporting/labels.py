@@ -113,6 +113,49 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "p_adjusted": ("校正p值", "Adjusted p"),
     # --- effects (effects/) ---
     # --- members, brands, problems, participation ---
+    # brand types (brands.distinctiveness FLAGS): full names and the short tags of the heat-map
+    "brand_distinctive": ("特色品牌", "distinctive brand"),
+    "brand_generic": ("空泛品牌", "generic brand"),
+    "brand_copied": ("照搬品牌", "copied brand"),
+    "brand_flag_distinctive": ("特色", "distinctive"),
+    "brand_flag_generic": ("空泛", "generic"),
+    "brand_flag_copied": ("照搬", "copied"),
+    "brand_type_att": ("分类型（含同期干预）", "by type (incl. co-timed interventions)"),
+    "brand_contrast": ("类型之差", "contrast"),
+    "brand_type_or_contrast": ("品牌类型或比较", "brand type or contrast"),
+    "estimate_of": ("估计", "estimate of"),
+    "n_branches": ("支部数", "branches"),
+    "twfe_short": ("双向固定效应", "TWFE"),
+    "brand_similarity_cosine": ("文本相似度（余弦）", "text similarity (cosine)"),
+    "brand_similarity_title": ("支部品牌文本相似度", "Brand text similarity"),
+    "brand_effect_axis": ("满意度指数变化（0–100 分）", "Change in satisfaction index (0–100)"),
+    "brand_effect_title": ("品牌类型与品牌效应", "Brand effect by brand type"),
+    # problems: resolution_effect exclusion reasons (problems.resolution.EXCLUSION_REASONS)
+    "unknown_customer": ("客户不在客户表", "customer not in the customers table"),
+    "no_next_wave_in_study": ("无下一季度调查", "no next survey wave in the study"),
+    "two_or_more_tickets": ("同季度两个及以上问题", "two or more tickets in the quarter"),
+    "no_survey_answer_next_wave": ("下一季度未受访", "no survey answer next wave"),
+    "no_survey_answer_this_wave": ("本季度未受访", "no survey answer this wave"),
+    # problems: resolution curves
+    "before_launch": ("机制启动前", "before launch"),
+    "after_launch": ("机制启动后", "after launch"),
+    "days_since_opened": ("登记后天数", "days since opened"),
+    "share_unresolved": ("尚未解决的比例", "share still unresolved"),
+    "hazard_ratio": ("风险比", "hazard ratio"),
+    "log_hr": ("对数风险比", "log hazard ratio"),
+    # members
+    "branch_mean": ("本支部平均", "branch mean"),
+    "city_mean": ("全市平均", "city mean"),
+    "points_portrait": ("积分画像（标准分）", "points portrait (z-scores)"),
+    "composite_z": ("综合标准分", "composite (z)"),
+    "leniency_axis": ("宽严度（相对平均评价主体，分）", "leniency vs. average rater type (points)"),
+    # participation (participation.calendar VALUES)
+    "heat": ("活跃度（人均活动次数/周）", "heat (activities per member per week)"),
+    "participation_rate": ("参与率（本周有活动的党员占比）", "participation rate (share of members active)"),
+    "n_activities": ("活动次数", "activities"),
+    "iso_week": ("周（ISO）", "ISO week"),
+    "week": ("周", "week"),
+    "weekly_activity_by_branch": ("各支部每周活跃情况", "weekly activity by branch"),
     # --- measurement and index ---
     # --- reports and notebooks ---
 }
