@@ -9,23 +9,15 @@ from fusion_study.reporting.sections import Figure, Table, Text, register_sectio
 
 @register_section("problems", order=62, title_zh="急难愁盼问题解决机制", title_en="The customer-problem mechanism")
 def build(study, ctx):
-    from fusion_study.problems.tickets import (
-        branch_launch_periods,
-        launch_hazard_ratio,
-        ticket_durations,
-        ticket_summary,
-    )
     from fusion_study.problems.plots import plot_resolution_curves
+    from fusion_study.problems.study import study_launches, study_ticket_durations
+    from fusion_study.problems.tickets import launch_hazard_ratio, ticket_summary
 
     if "tickets" not in study or study.tickets.empty:
         yield Text(zh="本研究没有问题清单数据，略去本节。", en="No problem tickets in this study; section skipped.")
         return
-    launches = None
-    if "interventions" in study and "units" in study:
-        launches = branch_launch_periods(study.units, study.interventions, "problem_mechanism")
-        if launches.isna().all():
-            launches = None
-    d = ticket_durations(study.tickets, study_end=study.meta.get("study_end"), launches=launches)
+    launches = study_launches(study)
+    d = study_ticket_durations(study, launches=launches)
     by = ("category", "after_launch") if launches is not None else ("category",)
     summ = ticket_summary(d, by=by)
     yield Text(
@@ -77,7 +69,7 @@ def _resolution_blocks(study, ctx):
     """AIPW effect of resolving a (single) ticket in time on next-wave satisfaction, with the naive contrast."""
     import warnings
 
-    from fusion_study.problems.resolution import study_resolution_effect
+    from fusion_study.problems.study import study_resolution_effect
 
     if "customer_survey" not in study or "customers" not in study:
         return
@@ -96,7 +88,7 @@ def _resolution_blocks(study, ctx):
             f"（0–100 分，95% CI {a['ci_lower']:.1f} 至 {a['ci_upper']:.1f}；双重稳健 AIPW，"
             "比较本季度恰有一个问题且两季度均受访的零售户，控制本季度满意度、问题类别、登记时点、机制是否启动、客户类型、规模与季度）。"
             f"有问题的零售户季度共 {ex['candidates']} 个，排除："
-            + "，".join(f"{_EXCLUSION_ZH[k]} {v}" for k, v in ex.items() if k != "candidates" and v)
+            + "，".join(f"{_EXCLUSION_ZH.get(k, k)} {v}" for k, v in ex.items() if k != "candidates" and v)
             + "。"
         ),
         en=(

@@ -92,7 +92,12 @@ class Figure:
 
 @dataclass
 class ReportContext:
-    """What every section builder may use."""
+    """What every section builder may use.
+
+    ``extra["screening_ledger"]``: the ledger of the report's one screening step
+    (:func:`fusion_study.ingest.screen_study`); the study a section receives is
+    already screened, so sections never screen again.
+    """
 
     lang: str = "zh"
     seed: int = 20240101
