@@ -8,6 +8,10 @@
   intervention (and the programme as a whole) in one tidy effect table, with
   the naive estimators beside it for contrast;
 * :func:`plot_intervention_effects` — a forest plot of that table.
+
+The survey responses are those of the screened study
+(:func:`fusion_study.ingest.screen_study`, called here when the study given is
+not screened yet; a no-op when it is).
 """
 
 from __future__ import annotations
