@@ -38,7 +38,8 @@ from _montecarlo import DESIGN, SEED  # noqa: E402
 
 
 def one_replication(r: int, seed: int = SEED, overrides: dict | None = None) -> pd.DataFrame:
-    from fusion_study.brands.moderation import brand_moderation_frame, brand_type_moderation
+    from fusion_study.brands.moderation import brand_type_moderation
+    from fusion_study.brands.study import brand_moderation_frame
     from fusion_study.brands.distinctiveness import brand_distinctiveness
     from fusion_study.simulate import simulate_study
 

@@ -34,7 +34,7 @@ from _montecarlo import DESIGN, SEED  # noqa: E402
 
 
 def one_replication(r: int, seed: int = SEED) -> pd.DataFrame:
-    from fusion_study.problems.resolution import study_resolution_effect
+    from fusion_study.problems.study import study_resolution_effect
     from fusion_study.simulate import simulate_study
 
     study, truth = simulate_study("p_city", seed=seed + r, **DESIGN)

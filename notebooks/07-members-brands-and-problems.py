@@ -38,35 +38,43 @@ import warnings
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from fusion_study import load_study
+from fusion_study import load_study, screen_study
 from fusion_study.brands import brand_moderation_frame, brand_type_moderation, plot_brand_moderation
-from fusion_study.brands import brand_distinctiveness, plot_brand_similarity
+from fusion_study.brands import plot_brand_similarity, study_brand_distinctiveness
 from fusion_study.members import (
-    RaterLeniency,
-    adjusted_scores,
-    branch_four_strong,
-    member_profiles,
     plot_member_radar,
     plot_member_trajectory,
-    points_fairness,
-    points_predict_satisfaction,
-    rater_agreement,
+    study_four_strong,
+    study_member_profiles,
+    study_points_fairness,
+    study_points_satisfaction,
+    study_rater_agreement,
+    study_rater_leniency,
 )
-from fusion_study.participation import participation_by_week, plot_participation_calendar
+from fusion_study.participation import plot_participation_calendar, study_participation
 from fusion_study.data.paths import example_study_path
-from fusion_study.problems.resolution import study_resolution_effect
 from fusion_study.problems import (
-    branch_launch_periods,
     launch_hazard_ratio,
-    next_wave_satisfaction,
     plot_resolution_curves,
-    ticket_durations,
+    study_next_wave_satisfaction,
+    study_resolution_effect,
+    study_ticket_durations,
     ticket_summary,
 )
 
-study = load_study(example_study_path())
+raw = load_study(example_study_path())
 truth = json.loads((example_study_path() / "truth.json").read_text(encoding="utf-8"))
-study
+raw
+
+# %% [markdown]
+# **Screening, once (问卷筛查).** Speeders, straight-liners, duplicate submissions and out-of-range answers
+# are screened out of both surveys in one step, and every analysis below uses the same screened study.
+# Nothing is dropped silently: the ledger lists each excluded response with its reason.
+
+# %%
+study, screening = screen_study(raw)
+print(screening.balance(study.tables).to_string(index=False))
+screening.summary()
 
 # %% [markdown]
 # ## 1. 急难愁盼：问题解决得更快了吗？ Are problems resolved faster?
@@ -78,8 +86,7 @@ study
 # curve, with 95% intervals computed exactly as R's `survfit` does by default (log scale).
 
 # %%
-launches = branch_launch_periods(study.units, study.interventions, "problem_mechanism")
-tickets = ticket_durations(study.tickets, launches=launches)
+tickets = study_ticket_durations(study)  # the mechanism's launch quarters come from the interventions table
 summary = ticket_summary(tickets, by=("category", "after_launch"))
 summary.round(3)
 
@@ -109,7 +116,7 @@ hr[["term", "estimate", "ci_lower", "ci_upper", "p_value", "n_clusters"]].round(
 # other ways too), not a causal estimate.
 
 # %%
-next_wave_satisfaction(study.tickets, study.customer_survey, study.customers, codebook=study.codebook).round(3)
+study_next_wave_satisfaction(study).round(3)
 
 # %% [markdown]
 # **The same question as a causal estimate (因果估计).** Tickets are resolved faster once a branch has
@@ -147,14 +154,14 @@ resolution[["method", "estimand", "estimate", "se", "ci_lower", "ci_upper", "n",
 # much the rank depends on them: a member ranked 7th is rarely distinguishable from the 8th.
 
 # %%
-profiles = member_profiles(study.member_points, n_boot=200, seed=rng)
+profiles = study_member_profiles(study, n_boot=200, seed=rng)
 last = profiles["period"].max()
 table = profiles[profiles["period"] == last].head(8).copy()
 table["member"] = [f"党员{c}" for c in "甲乙丙丁戊己庚辛"]
 table[["member", "composite", "rank", "rank_ci_lower", "rank_ci_upper", "percentile_ci_lower", "percentile_ci_upper"]].round(2)
 
 # %%
-four = branch_four_strong(profiles, study.members)
+four = study_four_strong(study, profiles=profiles)
 four[four["period"] == last].drop(columns="period").round(2)
 
 # %%
@@ -181,7 +188,7 @@ _ = plot_member_trajectory(profiles, pair, labels=dict(zip(pair, ["党员甲", "
 # 0–100 scale (A = 101 options).
 
 # %%
-agreement = rater_agreement(study.evaluations)
+agreement = study_rater_agreement(study)
 agreement[agreement["type"].isin(["ICC1", "ICC3", "ICC1k", "ICC3k"])][
     ["dimension", "type", "estimate", "ci_lower", "ci_upper", "rwg_mean"]
 ].round(3)
@@ -191,7 +198,7 @@ agreement[agreement["type"].isin(["ICC1", "ICC3", "ICC1k", "ICC3k"])][
 # fixed effects. The simulator's true leniencies, centred the same way, are shown beside them.
 
 # %%
-leniency = RaterLeniency().fit(study.evaluations).to_frame()
+leniency = study_rater_leniency(study).to_frame()
 true_len = truth["rater_leniency"]
 centre = sum(true_len.values()) / len(true_len)
 leniency["truth_centred"] = leniency["rater_type"].map(lambda t: true_len[t] - centre)
@@ -208,12 +215,11 @@ leniency.round(3)
 # how customers, peers and leaders rate the member's work.
 
 # %%
-performance = adjusted_scores(study.evaluations).groupby("member_id")["adjusted_score"].mean()
-points_fairness(profiles, study.members, performance=performance).round(3)
+study_points_fairness(study, profiles=profiles).round(3)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-points_predict_satisfaction(profiles, study.members, study.customer_survey, study.customers, codebook=study.codebook).round(3)
+study_points_satisfaction(study, profiles=profiles).round(3)
 
 # %% [markdown]
 # ## 4. 支部品牌：特色、空泛还是照搬？ Distinctive, generic or copied?
@@ -223,7 +229,7 @@ points_predict_satisfaction(profiles, study.members, study.customer_survey, stud
 # party-building phrases (the documented list bundled with the package).
 
 # %%
-flags = brand_distinctiveness(study.brands)
+flags = study_brand_distinctiveness(study)
 flags[["branch_id", "brand_name", "slogan", "max_similarity", "genericness", "flag"]].round(2)
 
 # %%
@@ -301,6 +307,6 @@ pd.DataFrame(truth["brand_effects"]["data"])[["brand_type", "att_index"]].round(
 # %%
 # NBVAL_IGNORE_OUTPUT
 # (figure only: nbval never compares images; this also skips font warnings until the house style sets a CJK font)
-participation = participation_by_week(study.activities, study.members)
+participation = study_participation(study)
 fig, ax = plt.subplots(figsize=(10, 6))
 _ = plot_participation_calendar(participation, value="heat", ax=ax)

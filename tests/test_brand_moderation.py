@@ -10,9 +10,9 @@ import pytest
 
 from fusion_study.brands.moderation import (
     _csdid,
-    brand_moderation_frame,
     brand_type_moderation,
 )
+from fusion_study.brands.study import brand_moderation_frame
 from fusion_study.brands.plots import plot_brand_moderation
 from fusion_study.effects import DiDSpecificationError, staggered_did
 

@@ -223,9 +223,12 @@ def test_study_scores_reverse_codes_and_keeps_ids(example):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MeasurementWarning)
         scores = study_scores(example, "customer_survey")
-    survey = example.tables["customer_survey"].reset_index(drop=True)
+    survey = example.tables["customer_survey"].set_index("response_id")
     assert list(scores.columns[:3]) == ["response_id", "customer_id", "wave"]
-    row = survey.dropna(subset=["dep1", "dep2", "dep3"]).index[0]
+    # the screened responses (screen_study): speeders and straight-liners are not scored
+    assert len(scores) == 3302 and scores["response_id"].is_unique
+    scores = scores.set_index("response_id")
+    row = scores.index[survey.loc[scores.index, ["dep1", "dep2", "dep3"]].notna().all(axis=1).to_numpy()][-1]
     expected = (survey.loc[row, "dep1"] + survey.loc[row, "dep2"] + (1 + 5 - survey.loc[row, "dep3"])) / 3
     assert scores.loc[row, "dependency"] == pytest.approx(expected)
     with pytest.raises(ValueError, match="use one of"):

@@ -13,8 +13,8 @@ from fusion_study.problems.resolution import (
     EXCLUSION_REASONS,
     resolution_effect,
     resolution_units,
-    study_resolution_effect,
 )
+from fusion_study.problems.study import study_resolution_effect
 from fusion_study.problems.tickets import branch_launch_periods
 from fusion_study.simulate import simulate_study
 from fusion_study.simulate.measurement import satisfaction_index

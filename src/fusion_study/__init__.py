@@ -26,6 +26,7 @@ _LAZY = {
     "simulate_study": "fusion_study.simulate",
     "Truth": "fusion_study.simulate",
     "import_survey": "fusion_study.ingest",
+    "screen_study": "fusion_study.ingest.screen",
     "evaluate_interventions": "fusion_study.effects.study",
     "validity_report": "fusion_study.measurement",
     "study_validity": "fusion_study.measurement",

@@ -4,9 +4,10 @@ The brand type (distinctive / generic / copied, from
 :func:`fusion_study.brands.distinctiveness.brand_distinctiveness`) as a moderator of the
 brand launch's effect.
 
-* :func:`brand_moderation_frame` — domain layer: the retailer × wave analysis
-  frame of :func:`fusion_study.effects.study.exposures` (screened responses)
-  with each branch's brand flag as ``brand_type``;
+* :func:`~fusion_study.brands.study.brand_moderation_frame` — domain layer (in
+  :mod:`fusion_study.brands.study`; importable here too): the retailer × wave
+  analysis frame of :func:`fusion_study.effects.study.exposures` (screened
+  responses) with each branch's brand flag as ``brand_type``;
 * :func:`brand_type_moderation` — the estimator on that plain frame: by default
   Callaway–Sant'Anna staggered DiD (:func:`fusion_study.effects.staggered_did`)
   with one set of cohorts per brand type, the type-specific ATTs and their
@@ -41,6 +42,7 @@ from scipy import stats
 from fusion_study.brands.distinctiveness import FLAGS
 from fusion_study.data.checks import check_alpha, check_choice, critical_value, require_columns
 from fusion_study.reporting.labels import label
+from fusion_study.brands.study import brand_moderation_frame  # noqa: F401  moved to brands/study.py; old path kept
 
 __all__ = ["brand_moderation_frame", "brand_type_moderation", "MIN_BRANCHES_PER_TYPE"]
 
@@ -59,47 +61,6 @@ _TWFE = "TWFE (branch + wave)"
 _REQUIRED = ("response_id", "period", "branch_id")
 
 
-def brand_moderation_frame(study, *, flags: pd.DataFrame | None = None, screen: bool = True) -> pd.DataFrame:
-    """The analysis frame for :func:`brand_type_moderation` from a study.
-
-    Parameters
-    ----------
-    study : Study
-        Needs ``customer_survey``, ``customers``, ``units``, ``interventions``
-        (the ``brand`` intervention's start quarters) and ``brands``.
-    flags : DataFrame, optional
-        ``branch_id, flag`` per brand; default
-        :func:`~fusion_study.brands.distinctiveness.brand_distinctiveness` of ``study.brands``.
-    screen : bool
-        Exclude responses flagged by the ingest screening (speeders,
-        straight-liners, duplicates); see :func:`~fusion_study.effects.study.exposures`.
-
-    Returns
-    -------
-    DataFrame
-        The columns of :func:`~fusion_study.effects.study.exposures`
-        (``response_id, period, branch_id, satisfaction, cohort_brand``, …) with
-        ``brand_type`` = the serving branch's flag (missing for branches without
-        a brand). The screening ledger is in ``attrs["ledger"]``.
-    """
-    from fusion_study.brands.distinctiveness import brand_distinctiveness
-    from fusion_study.effects.study import exposures
-
-    if "brands" not in study or study.brands.empty:
-        raise ValueError("the study has no 'brands' table (支部品牌); brand moderation needs the branch brands")
-    if flags is None:
-        flags = brand_distinctiveness(study.brands)
-    missing = [c for c in ("branch_id", "flag") if c not in flags.columns]
-    if missing:
-        raise ValueError(f"flags lacks column(s) {missing}; pass the output of brand_distinctiveness")
-    ex = exposures(study, screen=screen)
-    attrs = dict(ex.attrs)
-    if "cohort_brand" not in ex.columns:
-        raise ValueError("the study's interventions table has no 'brand' intervention (no brand launch quarters)")
-    ex = ex.drop(columns=["brand_type"], errors="ignore")
-    ex = ex.merge(flags[["branch_id", "flag"]].rename(columns={"flag": "brand_type"}), on="branch_id", how="left")
-    ex.attrs.update(attrs)
-    return ex
 
 
 def _prepare(data: pd.DataFrame, outcome: str, brand_type: str, cohort: str):

@@ -14,13 +14,13 @@ from fusion_study.reporting.sections import Figure, Table, Text, register_sectio
 @register_section("brands", order=61, title_zh="支部品牌特色性", title_en="Branch brand distinctiveness",
                   needs={"brands": ()}, what_zh="评估支部品牌特色性", what_en="brand distinctiveness was not assessed")
 def build(study, ctx):
-    from fusion_study.brands.distinctiveness import brand_distinctiveness
     from fusion_study.brands.plots import plot_brand_similarity
+    from fusion_study.brands.study import study_brand_distinctiveness
 
     if "brands" not in study or study.brands.empty:
         yield Text(zh="本研究没有支部品牌数据，略去本节。", en="No branch brands in this study; section skipped.")
         return
-    res = brand_distinctiveness(study.brands)
+    res = study_brand_distinctiveness(study)
     counts = res["flag"].value_counts()
     yield Text(
         zh=(
@@ -51,8 +51,9 @@ def build(study, ctx):
 
 def _moderation(study, flags, ctx):
     """Brand type as a moderator of the brand launch's effect on satisfaction (CS-DiD by type, contrasts)."""
-    from fusion_study.brands.moderation import MIN_BRANCHES_PER_TYPE, brand_moderation_frame, brand_type_moderation
+    from fusion_study.brands.moderation import MIN_BRANCHES_PER_TYPE
     from fusion_study.brands.plots import plot_brand_moderation
+    from fusion_study.brands.study import study_brand_moderation
 
     needed = ("customer_survey", "customers", "units", "interventions")
     if any(t not in study for t in needed):
@@ -62,7 +63,7 @@ def _moderation(study, flags, ctx):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tab = brand_type_moderation(brand_moderation_frame(study, flags=flags))
+            tab = study_brand_moderation(study, flags=flags)
     except ValueError as exc:  # includes DiDSpecificationError
         yield Text(zh=f"品牌类型的调节作用无法估计：{exc}", en=f"The brand-type moderation cannot be estimated: {exc}")
         return

@@ -16,7 +16,7 @@ from typing import Iterable
 import pandas as pd
 
 __all__ = ["MissingColumnsError", "check_choice", "require_columns", "check_lang", "check_alpha", "critical_value",
-           "LANGS"]
+           "LANGS", "require_tables"]
 
 #: Languages of labels, tables, figures and reports.
 LANGS = ("zh", "en")
@@ -85,3 +85,20 @@ def critical_value(alpha: float = 0.05) -> float:
     from scipy.stats import norm
 
     return float(norm.ppf(1.0 - check_alpha(alpha) / 2.0))
+
+
+def require_tables(study, tables: Iterable[str], *, what: str) -> None:
+    """Raise ``ValueError`` when ``study`` lacks any of ``tables`` (names them, in English and Chinese).
+
+    >>> from fusion_study import Study
+    >>> require_tables(Study({}), ["tickets"], what="study_ticket_durations")
+    Traceback (most recent call last):
+    ...
+    ValueError: study_ticket_durations needs the 'tickets' table (急难愁盼问题清单); the study has []
+    """
+    from fusion_study.data.schema import TABLES
+
+    for t in tables:
+        if t not in study.tables:
+            zh = f" ({TABLES[t].text_zh})" if t in TABLES else ""
+            raise ValueError(f"{what} needs the {t!r} table{zh}; the study has {sorted(study.tables)}")

@@ -8,6 +8,10 @@
   intervention (and the programme as a whole) in one tidy effect table, with
   the naive estimators beside it for contrast;
 * :func:`plot_intervention_effects` — a forest plot of that table.
+
+The survey responses are those of the screened study
+(:func:`fusion_study.ingest.screen_study`, called here when the study given is
+not screened yet; a no-op when it is).
 """
 
 from __future__ import annotations
@@ -110,13 +114,15 @@ def adoption_cohorts(study) -> pd.DataFrame:
 def exposures(study, *, screen: bool = True) -> pd.DataFrame:
     """The retailer × wave analysis frame (one row per customer-survey response).
 
-    With ``screen=True`` (default) responses flagged by the ingest screening
-    rules (speeders, straight-liners, duplicates, out-of-range answers; see
-    :mod:`fusion_study.ingest.screening`) are excluded first and recorded in a
-    :class:`~fusion_study.data.ledger.Ledger`, returned in ``frame.attrs["ledger"]``
-    (``frame.attrs["n_screened_out"]`` holds the count). Unscreened noise
-    responses carry no treatment effect and attenuate every estimate (see
-    the Monte Carlo study).
+    With ``screen=True`` (default) the frame is built from the screened study
+    (:func:`fusion_study.ingest.screen_study`, a no-op when the study is already
+    screened): responses flagged by the screening rules (speeders,
+    straight-liners, duplicates, out-of-range answers) are left out and
+    recorded in a :class:`~fusion_study.data.ledger.Ledger`, returned in
+    ``frame.attrs["ledger"]`` (its ``customer_survey`` entries;
+    ``frame.attrs["n_screened_out"]`` holds the count). Unscreened noise
+    responses carry no treatment effect and attenuate every estimate (see the
+    Monte Carlo study). ``screen=False`` uses the study's responses as they are.
 
     Columns
     -------
@@ -138,15 +144,14 @@ def exposures(study, *, screen: bool = True) -> pd.DataFrame:
     for t in ("customer_survey", "customers", "units"):
         if t not in study:
             raise ValueError(f"exposures needs the {t!r} table; the study has {sorted(study.tables)}")
+    ledger = None
+    if screen:
+        from fusion_study.ingest.screen import screen_study, screening_ledger
+
+        study, _ = screen_study(study)
+        ledger = screening_ledger(study, tables=["customer_survey"])
     sv = study.customer_survey
     cust = study.customers
-    ledger = None
-    if screen and "duration_s" in sv.columns and study.codebook is not None:
-        from fusion_study.ingest.screening import apply_screening, screening_flags
-
-        cb = study.codebook[study.codebook["instrument"] == "customer_survey"]
-        flags = screening_flags(sv, cb, respondent="customer_id")
-        sv, ledger = apply_screening(sv, flags, table="customer_survey")
     df = sv[["response_id", "customer_id", "wave"]].copy()
     df["period"] = period_number(df["wave"].astype("string")).astype(int)
     df = df.join(_scale_scores(sv, study.codebook, "customer_survey"))
@@ -188,7 +193,7 @@ def exposures(study, *, screen: bool = True) -> pd.DataFrame:
     if "brands" in study and "brand_type" in study.brands.columns:
         df = df.merge(study.brands[["branch_id", "brand_type"]], on="branch_id", how="left")
     df = df.reset_index(drop=True)
-    df.attrs["n_screened_out"] = int(len(study.customer_survey) - len(sv))
+    df.attrs["n_screened_out"] = 0 if ledger is None else int(len(ledger.excluded_rows("customer_survey")))
     df.attrs["ledger"] = ledger
     return df
 

@@ -83,29 +83,23 @@ def _codebook(study) -> pd.DataFrame:
     return cb
 
 
-def _screened_staff_survey(study, cb: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
-    """The staff survey without speeders, straight-liners, duplicates and invalid answers.
+def _screened(study, ledger: Ledger | None):
+    """The screened study (:func:`fusion_study.ingest.screen_study`; a no-op when already screened),
+    its staff-survey screening entries added to ``ledger``."""
+    from fusion_study.ingest.screen import screen_study, screening_ledger
 
-    Uses :mod:`fusion_study.ingest.screening` (the rules survey import applies);
-    excluded rows are recorded in ``ledger``. A study already screened at import
-    loses (almost) nothing more.
-    """
-    from fusion_study.ingest.screening import apply_screening, screening_flags
-
-    survey = study.staff_survey
-    items = cb[cb["instrument"] == "staff_survey"]
-    flags = screening_flags(survey, items, respondent="staff_id")
-    kept, _ = apply_screening(survey, flags, table="staff_survey", ledger=ledger)
-    return kept
+    study, _ = screen_study(study)
+    if ledger is not None:
+        ledger.extend(screening_ledger(study, tables=["staff_survey"]))
+    return study
 
 
-def _fusion_scores(study, *, screen: bool = True, ledger: Ledger | None = None) -> pd.DataFrame:
+def _fusion_scores(study) -> pd.DataFrame:
     if "staff_survey" not in study:
         raise IndexInputError("this study has no staff_survey table (员工党业融合调查); the four-fusion "
                               "indicators come from it")
     cb = _codebook(study)
-    ledger = ledger if ledger is not None else Ledger()
-    survey = _screened_staff_survey(study, cb, ledger) if screen else study.staff_survey
+    survey = study.staff_survey
     sc = scales(cb, "staff_survey")
     missing_scales = [s for s in FUSION_SCALES if not any(i in survey.columns for i in sc.get(s, []))]
     if missing_scales:
@@ -177,10 +171,12 @@ def _kpi_wide(study, branches: pd.DataFrame, metrics) -> pd.DataFrame:
 def study_indicators(study, *, kpi_metrics=None, screen: bool = True, ledger: Ledger | None = None) -> pd.DataFrame:
     """One row per branch and wave: four-fusion scale means, staff count and KPIs.
 
-    With ``screen=True`` (default) staff responses failing the survey screening
-    rules (speeders, straight-liners, duplicates, out-of-range answers; see
-    :mod:`fusion_study.ingest.screening`) are left out first and recorded in
-    ``ledger`` (table ``staff_survey``, rule ``screening:<rule>``).
+    With ``screen=True`` (default) the indicators come from the screened study
+    (:func:`fusion_study.ingest.screen_study`, a no-op when the study is already
+    screened): staff responses failing the survey screening rules (speeders,
+    straight-liners, duplicates, out-of-range answers) are left out and recorded
+    in ``ledger`` (table ``staff_survey``, rule ``screening:<rule>``).
+    ``screen=False`` uses the staff survey as it is.
 
     Returns
     -------
@@ -193,7 +189,9 @@ def study_indicators(study, *, kpi_metrics=None, screen: bool = True, ledger: Le
         kpi_metrics = [c for cols in DEFAULT_INDICATORS.values() for c in cols if c not in FUSION_SCALES]
     kpi_metrics = list(kpi_metrics)
     base = list(dict.fromkeys(m[: -len(_PER_RETAILER)] if m.endswith(_PER_RETAILER) else m for m in kpi_metrics))
-    fusion = _fusion_scores(study, screen=screen, ledger=ledger)
+    if screen:
+        study = _screened(study, ledger)
+    fusion = _fusion_scores(study)
     kp = _kpi_wide(study, fusion, base)
     out = fusion.merge(kp, on=["unit_id", "period"], how="left")
     per = [m for m in kpi_metrics if m.endswith(_PER_RETAILER)]

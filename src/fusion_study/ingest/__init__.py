@@ -4,6 +4,8 @@
 codes the answers, removes personal data, screens responses (speeders,
 straight-liners, duplicates, invalid answers) with the ledger, and validates
 the result; :func:`add_to_study` appends it to a study folder.
+:func:`screen_study` is the one screening step of a whole study (every survey
+table, once; the analyses use its output).
 :func:`write_wenjuanxing_export` writes canonical responses as a realistic
 问卷星 export.
 """
@@ -13,6 +15,7 @@ from fusion_study.ingest.durations import parse_durations
 from fusion_study.ingest.headers import normalise_source_column, parse_header, parse_headers
 from fusion_study.ingest.importer import ImportResult, import_survey
 from fusion_study.ingest.mapping import MappingError, map_columns
+from fusion_study.ingest.screen import is_screened, screen_study, screening_ledger
 from fusion_study.ingest.screening import apply_screening, screening_flags
 from fusion_study.ingest.writer import wenjuanxing_frame, write_wenjuanxing_export
 
@@ -25,6 +28,9 @@ __all__ = [
     "wenjuanxing_frame",
     "map_columns",
     "MappingError",
+    "screen_study",
+    "screening_ledger",
+    "is_screened",
     "screening_flags",
     "apply_screening",
     "parse_header",

@@ -1,4 +1,11 @@
-"""Domain layer: validity reports of a study's survey instruments from its codebook."""
+"""Domain layer: validity reports of a study's survey instruments from its codebook.
+
+:func:`study_validity` and :func:`study_scores` use the **screened** survey
+tables (:func:`fusion_study.ingest.screen_study`, a no-op when the study is
+already screened), so the measurement results describe the responses every other
+analysis uses. :func:`loading_recovery` removes the simulator's own list of
+noise responses instead (an oracle check against the simulator's truth).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,12 @@ __all__ = ["instrument_frame", "study_validity", "study_scores", "loading_recove
 _ID_COLUMNS = ("response_id", "customer_id", "staff_id", "unit_id", "wave")
 
 INSTRUMENTS = {"customer_survey": "customer_survey", "staff_survey": "staff_survey"}
+
+
+def _screened(study):
+    from fusion_study.ingest.screen import screen_study
+
+    return screen_study(study)[0]
 
 
 def instrument_frame(study, instrument: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -33,13 +46,15 @@ def study_validity(study, *, instruments=("customer_survey", "staff_survey"),
                    missing: str = "listwise", ordered: bool = False) -> dict[str, dict[str, pd.DataFrame]]:
     """Validity report (see :func:`validity_report`) for each survey instrument of a study.
 
-    Scales and reverse-coded items come from the study's codebook. ``ordered=True`` fits the
+    Scales and reverse-coded items come from the study's codebook; the responses are the
+    screened ones (:func:`fusion_study.ingest.screen_study`). ``ordered=True`` fits the
     CFAs as ordinal (WLSMV on polychoric correlations, as lavaan's ``ordered=TRUE``).
 
     Returns
     -------
     ``{instrument: {table name: DataFrame}}``.
     """
+    study = _screened(study)
     out = {}
     for inst in instruments:
         data, cb = instrument_frame(study, inst)
@@ -51,7 +66,8 @@ def study_scores(study, instrument: str = "customer_survey", *, method: str = "m
                  min_items: int | float | None = None) -> pd.DataFrame:
     """Scale scores of one instrument, with the response identifiers, for the index and effects modules.
 
-    Reverse-coded items are reversed from the codebook; see :func:`score_scales`.
+    Reverse-coded items are reversed from the codebook; see :func:`score_scales`. The
+    responses are the screened ones (:func:`fusion_study.ingest.screen_study`).
 
     Returns
     -------
@@ -60,7 +76,7 @@ def study_scores(study, instrument: str = "customer_survey", *, method: str = "m
     """
     from fusion_study.measurement.scores import score_scales
 
-    data, cb = instrument_frame(study, instrument)
+    data, cb = instrument_frame(_screened(study), instrument)
     scores = score_scales(data, cb, method=method, min_items=min_items)
     ids = data[[c for c in _ID_COLUMNS if c in data.columns]]
     return pd.concat([ids, scores], axis=1).reset_index(drop=True)

@@ -12,22 +12,21 @@ from fusion_study.reporting.sections import Figure, Table, Text, register_sectio
 @register_section("members", order=60, title_zh="党员积分画像与三亮三比三评", title_en="Member points and 360 evaluations",
                   needs={"members": (), "member_points": ()}, what_zh="分析党员积分", what_en="member points were not analysed")
 def build(study, ctx):
-    from fusion_study.members import (
-        RaterLeniency,
-        adjusted_scores,
-        branch_four_strong,
-        member_profiles,
-        plot_member_radar,
-        points_fairness,
-        rater_agreement,
+    from fusion_study.members.plots import plot_member_radar
+    from fusion_study.members.study import (
+        study_four_strong,
+        study_member_profiles,
+        study_points_fairness,
+        study_rater_agreement,
+        study_rater_leniency,
     )
 
     if "member_points" not in study or "members" not in study:
         yield Text(zh="本研究没有党员积分数据，略去本节。", en="No member points in this study; section skipped.")
         return
-    prof = member_profiles(study.member_points, n_boot=50 if ctx.quick else 200, seed=ctx.seed)
+    prof = study_member_profiles(study, n_boot=50 if ctx.quick else 200, seed=ctx.seed)
     last = prof["period"].max()
-    fs = branch_four_strong(prof, study.members)
+    fs = study_four_strong(study, profiles=prof)
     fs_last = fs[fs["period"] == last].drop(columns=["period"])
     width = (prof.loc[prof["period"] == last, "rank_ci_upper"] - prof.loc[prof["period"] == last, "rank_ci_lower"]).median()
     yield Text(
@@ -63,7 +62,7 @@ def build(study, ctx):
         plot_member_radar(prof, members, ex, period=last, labels=dict(zip(ex, names)), lang=ctx.lang, ax=ax)
         yield Figure("members_radar", fig, caption_zh="积分画像示例（化名）", caption_en="Points portrait, pseudonymised example")
     if "evaluations" in study:
-        ra = rater_agreement(study.evaluations)
+        ra = study_rater_agreement(study)
         ra = ra[ra["type"].isin(["ICC1", "ICC3", "ICC1k", "ICC3k"])]
         yield Table(
             "members_icc",
@@ -72,7 +71,7 @@ def build(study, ctx):
             caption_en="Agreement between rater types (estimate = ICC as psych::ICC; rwg with a uniform null, A = 101)",
             decimals={"estimate": 3, "ci_lower": 3, "ci_upper": 3, "rwg_mean": 3},
         )
-        lz = RaterLeniency().fit(study.evaluations).to_frame()
+        lz = study_rater_leniency(study).to_frame()
         yield Table(
             "members_leniency",
             lz,
@@ -84,10 +83,7 @@ def build(study, ctx):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            perf = None
-            if "evaluations" in study:
-                perf = adjusted_scores(study.evaluations).groupby("member_id")["adjusted_score"].mean()
-            fr = points_fairness(prof, members, performance=perf)
+            fr = study_points_fairness(study, profiles=prof)
         except ValueError as err:  # too few members with complete records
             yield Text(zh=f"公平性检验未能进行：{err}", en=f"Fairness check not run: {err}")
         else:

@@ -11,13 +11,13 @@ from fusion_study.reporting.sections import Figure, Table, Text, register_sectio
                   needs={"members": (), "activities": ("member_id",)}, what_zh="计算平台参与度",
                   what_en="platform participation was not computed")
 def build(study, ctx):
-    from fusion_study.participation.calendar import participation_by_week
     from fusion_study.participation.plots import plot_participation_calendar
+    from fusion_study.participation.study import study_participation
 
     if "activities" not in study or "members" not in study or study.activities["member_id"].isna().all():
         yield Text(zh="本研究没有可归属到党员的活动记录，略去本节。", en="No member-attributed activities; section skipped.")
         return
-    p = participation_by_week(study.activities, study.members)
+    p = study_participation(study)
     tab = (
         p.groupby("branch_id", observed=True)
         .agg(n_members=("n_members", "first"), weeks=("week", "size"), mean_participation=("participation_rate", "mean"), mean_heat=("heat", "mean"))

@@ -11,23 +11,15 @@ from fusion_study.reporting.sections import Figure, Table, Text, register_sectio
 @register_section("problems", order=62, title_zh="急难愁盼问题解决机制", title_en="The customer-problem mechanism",
                   needs={"tickets": ()}, what_zh="分析问题解决情况", what_en="problem resolution was not analysed")
 def build(study, ctx):
-    from fusion_study.problems.tickets import (
-        branch_launch_periods,
-        launch_hazard_ratio,
-        ticket_durations,
-        ticket_summary,
-    )
     from fusion_study.problems.plots import plot_resolution_curves
+    from fusion_study.problems.study import study_launches, study_ticket_durations
+    from fusion_study.problems.tickets import launch_hazard_ratio, ticket_summary
 
     if "tickets" not in study or study.tickets.empty:
         yield Text(zh="本研究没有问题清单数据，略去本节。", en="No problem tickets in this study; section skipped.")
         return
-    launches = None
-    if "interventions" in study and "units" in study:
-        launches = branch_launch_periods(study.units, study.interventions, "problem_mechanism")
-        if launches.isna().all():
-            launches = None
-    d = ticket_durations(study.tickets, study_end=study.meta.get("study_end"), launches=launches)
+    launches = study_launches(study)
+    d = study_ticket_durations(study, launches=launches)
     by = ("category", "after_launch") if launches is not None else ("category",)
     summ = ticket_summary(d, by=by)
     yield Text(
@@ -70,7 +62,7 @@ def _resolution_blocks(study, ctx):
     """AIPW effect of resolving a (single) ticket in time on next-wave satisfaction, with the naive contrast."""
     import warnings
 
-    from fusion_study.problems.resolution import study_resolution_effect
+    from fusion_study.problems.study import study_resolution_effect
 
     if "customer_survey" not in study or "customers" not in study:
         return

@@ -41,6 +41,7 @@ from fusion_study.data.checks import check_alpha, check_choice, critical_value, 
 from fusion_study.data.ledger import Ledger
 from fusion_study.data.periods import date_to_period, period_number
 from fusion_study.problems.tickets import _retailer_wave_satisfaction
+from fusion_study.problems.study import study_resolution_effect  # noqa: F401  moved to problems/study.py; old path kept
 
 __all__ = ["resolution_units", "resolution_effect", "study_resolution_effect", "EXCLUSION_REASONS"]
 
@@ -293,34 +294,3 @@ def resolution_effect(
     out.attrs.update(ledger=units.attrs["ledger"], exclusions=exclusions, model=fit, units=units)
     return out
 
-
-def study_resolution_effect(study, *, screen: bool = True, estimand: str = "ate", seed=None, **kwargs) -> pd.DataFrame:
-    """:func:`resolution_effect` on a :class:`~fusion_study.Study`.
-
-    Screens the customer survey first (speeders, straight-liners, duplicates;
-    :mod:`fusion_study.ingest.screening`, recorded in the ledger) when
-    ``screen`` and the survey has durations, and takes the mechanism launches
-    from the ``interventions`` table (``problem_mechanism``) when present.
-    Other keyword arguments go to :func:`resolution_effect`.
-    """
-    from fusion_study.problems.tickets import branch_launch_periods
-
-    for t in ("tickets", "customer_survey", "customers"):
-        if t not in study:
-            raise ValueError(f"study_resolution_effect needs the {t!r} table; the study has {sorted(study.tables)}")
-    sv = study.customer_survey
-    screen_ledger = None
-    if screen and "duration_s" in sv.columns and study.codebook is not None:
-        from fusion_study.ingest.screening import apply_screening, screening_flags
-
-        cb = study.codebook[study.codebook["instrument"] == "customer_survey"]
-        flags = screening_flags(sv, cb, respondent="customer_id")
-        sv, screen_ledger = apply_screening(sv, flags, table="customer_survey")
-    launches = kwargs.pop("launches", None)
-    if launches is None and "interventions" in study and "units" in study:
-        launches = branch_launch_periods(study.units, study.interventions, "problem_mechanism")
-    out = resolution_effect(study.tickets, sv, study.customers, codebook=study.codebook, launches=launches,
-                            estimand=estimand, seed=seed, **kwargs)
-    if screen_ledger is not None:
-        out.attrs["ledger"].extend(screen_ledger)
-    return out

@@ -159,6 +159,17 @@ def _t(lang: str, zh: str, en: str) -> str:
     return zh if lang == "zh" else en
 
 
+def _screened_out(study, ctx) -> dict[str, int]:
+    """Survey responses screening excluded, per survey table (from ``ctx.extra["screening_ledger"]``)."""
+    ledger = ctx.extra.get("screening_ledger")
+    if ledger is None:
+        from fusion_study.ingest.screen import screening_ledger
+
+        ledger = screening_ledger(study)
+    counts = {t: len(ledger.excluded_rows(t)) for t in sorted(ledger.rows_read)}
+    return {t: n for t, n in counts.items() if n}
+
+
 @register_section("overview", order=10, title_zh="研究概况", title_en="Study overview")
 def build(study, ctx):
     lang = ctx.lang
@@ -171,6 +182,18 @@ def build(study, ctx):
         en=f"The study has {n_tables} tables, {n_cust} retailers and {n_resp} retailer survey responses. "
         "Below: the sample profile, response rates by wave, the rollout calendar and the screening ledger.",
     )
+    screened_out = _screened_out(study, ctx)
+    if screened_out:
+        from fusion_study.data.schema import TABLES
+
+        yield Text(
+            zh="问卷筛查（速答、直线作答、重复提交、超出取值范围等）剔除了"
+            + "、".join(f"{TABLES[t].text_zh}答卷{n}份" for t, n in screened_out.items())
+            + "；本报告各项分析均基于筛查后的同一批答卷，剔除原因见数据筛查记录。",
+            en="Survey screening (speeders, straight-liners, duplicate submissions, out-of-range answers) excluded "
+            + ", ".join(f"{n} {TABLES[t].text_en} responses" for t, n in screened_out.items())
+            + "; every analysis in this report uses the same screened responses (reasons in the screening ledger).",
+        )
     if "customer_survey" in study and n_resp:
         yield Table(
             "overview_sample", sample_profile(study, lang=lang),

@@ -3,9 +3,12 @@
 The report folder holds ``report.html`` (CSS inline, figures embedded as
 base64 PNG, a table of contents), ``figures/*.png`` and ``tables/*.docx|xlsx``.
 Sections come from :func:`fusion_study.reporting.sections.discover_sections`,
-in order. A section whose tables the study does not have (its ``needs``), or
-that raises :class:`~fusion_study.reporting.sections.SectionSkipped`, is replaced
-by one plain sentence saying what is missing and what was therefore not done
+in order. The study is screened once, first
+(:func:`fusion_study.ingest.screen_study`): every section receives the screened
+study, and the screening ledger as ``ctx.extra["screening_ledger"]``. A section
+whose tables the study does not have (its ``needs``), or that raises
+:class:`~fusion_study.reporting.sections.SectionSkipped`, is replaced by one
+plain sentence saying what is missing and what was therefore not done
 (:attr:`ReportResult.skipped`). A section that fails otherwise does not stop the
 report: it is shown as an error box with a one-line message, listed in
 :attr:`ReportResult.failed`, and its traceback goes to ``report.log`` in the
@@ -185,6 +188,19 @@ def _render_blocks(section, study, ctx, out_dir, used, result, parts) -> None:
             )
 
 
+def _screen_once(study, result: ReportResult):
+    """The screened study and its screening ledger; a screening error is reported, not raised."""
+    from fusion_study.ingest.screen import screen_study
+
+    try:
+        return screen_study(study)
+    except Exception as exc:  # bad survey tables: the sections report what they can
+        msg = _scrub(f"{type(exc).__name__}: {exc}")
+        result.failed["screening"] = msg
+        _SECTION_LOG.error("screening the study for the report failed: %s", msg, exc_info=True)
+        return study, None
+
+
 def build_report(
     study,
     out_dir,
@@ -216,6 +232,12 @@ def render_report(
 ) -> ReportResult:
     """Build the report and return a :class:`ReportResult`.
 
+    The study is screened once (:func:`fusion_study.ingest.screen_study`:
+    speeders, straight-liners, duplicates, out-of-range answers) before any
+    section runs; sections get the screened study and ``ctx.extra["screening_ledger"]``.
+    If screening itself fails, the failure is listed as ``"screening"`` in
+    :attr:`ReportResult.failed` and the sections get the study as it is.
+
     Parameters
     ----------
     study : Study
@@ -242,18 +264,20 @@ def render_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     if sections is None:
         sections = discover_sections()
-    ctx_args = dict(lang=lang, seed=seed, min_cell=int(min_cell))
     result = ReportResult(path=out_dir / "report.html")
+    ctx_args = dict(lang=lang, seed=seed, min_cell=int(min_cell))
     used: set[str] = set()
     bodies = []
     log_path = out_dir / "report.log"
     log_path.unlink(missing_ok=True)
     with mpl.rc_context(), _section_log(log_path):
+        study, screening = _screen_once(study, result)
         use_house_style(lang=lang)
         for section in _progress(sections, total=len(sections), desc="report", enabled=progress):
             title = html.escape(section.title(lang))
             try:
-                body = _render_section(section, study, ReportContext(**ctx_args), out_dir, used, result)
+                ctx = ReportContext(**ctx_args, extra={"screening_ledger": screening})
+                body = _render_section(section, study, ctx, out_dir, used, result)
             except Exception as exc:  # a section's bug must not sink the report
                 import matplotlib.pyplot as plt
 

@@ -14,8 +14,9 @@ registers a builder::
         yield Figure("index_ranks", fig, caption_zh="…", caption_en="…")
 
 :func:`discover_sections` imports every such module. The builder receives the
-study and a :class:`ReportContext` (language, seed, small-cell threshold) and
-yields blocks; it must be deterministic for a given study and seed.
+study — already screened once by the report (:func:`fusion_study.ingest.screen_study`) —
+and a :class:`ReportContext` (language, seed, small-cell threshold, the screening
+ledger) and yields blocks; it must be deterministic for a given study and seed.
 """
 
 from __future__ import annotations
@@ -94,7 +95,12 @@ class Figure:
 
 @dataclass
 class ReportContext:
-    """What every section builder may use."""
+    """What every section builder may use.
+
+    ``extra["screening_ledger"]``: the ledger of the report's one screening step
+    (:func:`fusion_study.ingest.screen_study`); the study a section receives is
+    already screened, so sections never screen again.
+    """
 
     lang: str = "zh"
     seed: int = 20240101
