@@ -26,7 +26,7 @@ PACKAGES = (members, brands, problems, participation)
 
 #: public names that produce no table: constants, figures, resources
 NOT_TABLES = {"DIMENSIONS", "FLAGS", "MIN_BRANCHES_PER_TYPE", "CONF_TYPES", "EXCLUSION_REASONS", "VALUES",
-              "load_generic_phrases", "branch_launch_periods"}
+              "load_generic_phrases", "branch_launch_periods", "study_launches"}
 
 #: domain spellings of standard quantities this package used to have
 OLD_DOMAIN = {"hr", "hr_lower", "hr_upper", "surv", "std_err", "ICC", "quantile", "median_lower", "median_upper"}
@@ -99,6 +99,19 @@ def outputs(study):
         "study_resolution_effect": lambda: quiet(problems.study_resolution_effect, s, seed=1),
         # participation
         "participation_by_week": lambda: participation.participation_by_week(s.activities, s.members),
+        # the study layer (each takes the Study and screens it once)
+        "study_member_profiles": lambda: members.study_member_profiles(s, n_boot=20, seed=1),
+        "study_four_strong": lambda: members.study_four_strong(s, profiles=profiles),
+        "study_rater_agreement": lambda: members.study_rater_agreement(s),
+        "study_rater_leniency": lambda: members.study_rater_leniency(s).to_frame(),
+        "study_points_fairness": lambda: members.study_points_fairness(s, profiles=profiles),
+        "study_points_satisfaction": lambda: quiet(members.study_points_satisfaction, s, profiles=profiles),
+        "study_brand_distinctiveness": lambda: brands.study_brand_distinctiveness(s),
+        "study_brand_moderation": lambda: quiet(brands.study_brand_moderation, s),
+        "study_ticket_durations": lambda: problems.study_ticket_durations(s),
+        "study_launch_hazard_ratio": lambda: problems.study_launch_hazard_ratio(s),
+        "study_next_wave_satisfaction": lambda: problems.study_next_wave_satisfaction(s),
+        "study_participation": lambda: participation.study_participation(s),
     }
 
 
@@ -116,6 +129,9 @@ NAMES = [
     "ticket_durations", "ticket_summary", "resolution_curves", "launch_hazard_ratio", "next_wave_satisfaction",
     "kaplan_meier", "km_quantile", "cox_clustered", "resolution_units", "resolution_effect",
     "study_resolution_effect", "participation_by_week",
+    "study_member_profiles", "study_four_strong", "study_rater_agreement", "study_rater_leniency",
+    "study_points_fairness", "study_points_satisfaction", "study_brand_distinctiveness", "study_brand_moderation",
+    "study_ticket_durations", "study_launch_hazard_ratio", "study_next_wave_satisfaction", "study_participation",
 ]
 
 
