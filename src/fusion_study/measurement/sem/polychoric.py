@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri, owens_t
 
-from fusion_study.measurement._data import check_choice, item_frame, warn
+from fusion_study.data.checks import check_choice
+from fusion_study.measurement._data import item_frame, warn
 
 __all__ = ["bivariate_normal_cdf", "polychoric", "polychoric_matrix", "thresholds", "OrdinalMoments"]
 
