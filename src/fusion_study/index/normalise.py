@@ -120,7 +120,7 @@ def normalise(data: pd.DataFrame, *, columns=None, method: str = "minmax", direc
         ``data`` with the indicator columns replaced by normalised values
         (larger = better).
 
-    Validated against: hand-computed values in ``tests/test_index_normalise.py`` (exact, 1e-12).
+    Validated against: hand-computed values in ``tests/test_index_weights.py`` (``test_normalise_methods_by_hand``) (exact, 1e-12).
 
     Examples
     --------
