@@ -1,7 +1,8 @@
 """Benchmark: 5-factor 20-item CFA at n = 10k, 100k, 1M; alpha for 5 scales at 1M; R lavaan side by side.
 
-Run: .venv/bin/python benchmarks/bench_measurement.py [--no-r] [--sizes 10000,100000,1000000]
+Run: .venv/bin/python benchmarks/bench_measurement.py [--no-r] [--sizes 10000,100000,1000000] [--jackknife-only]
 Targets (issue 8): CFA fit within 3x of one numpy covariance pass; alpha for 5 scales within 2x.
+Issue 12: peak memory of the PLS BCa jackknife at n = 50,000 (tracemalloc), O(n) rather than O(n²).
 """
 
 from __future__ import annotations
@@ -70,18 +71,43 @@ def ours_process_time(path: Path) -> float:
     code = ("import pandas as pd, warnings; warnings.simplefilter('ignore');"
             "from fusion_study.measurement import CFA;"
             f"d = pd.read_csv('{path}', engine='pyarrow');"
-            f"print(CFA({SCALES!r}).fit(d).summary()[:80])")
+            f"print(str(CFA({SCALES!r}).fit(d))[:80])")
     t = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return time.perf_counter() - t
+
+
+def jackknife_memory(n: int = 50_000) -> None:
+    """Peak Python memory of the PLS leave-one-out jackknife (the BCa acceleration) at ``n`` respondents."""
+    import tracemalloc
+
+    from fusion_study.measurement.pls import PLSPathModel
+
+    df = simulate(n, seed=2).iloc[:, :12]
+    meas = {f"f{k + 1}": [f"x{k * 4 + j + 1}" for j in range(4)] for k in range(3)}
+    model = PLSPathModel(meas, [("f1", "f2"), ("f1", "f3"), ("f2", "f3")]).fit(df)
+    data_mb = model._xz.nbytes / 2**20
+    tracemalloc.start()
+    t = time.perf_counter()
+    jack = model._jackknife()
+    elapsed = time.perf_counter() - t
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    old_mb = n * (n - 1) * 8 / 2**20  # the former n x (n - 1) int64 index array alone
+    print(f"PLS jackknife at n={n:,} ({jack.shape[1]} statistics, 12 items): peak {peak / 2**20:.1f} MB traced "
+          f"(data {data_mb:.1f} MB; the former index array alone: {old_mb:,.0f} MB), {elapsed:.1f} s")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--no-r", action="store_true")
     ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--jackknife-only", action="store_true", help="only the PLS jackknife memory line")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
+    if args.jackknife_only:
+        jackknife_memory()
+        return
     print(f"{'n':>9} {'cov pass s':>11} {'CFA fit s':>10} {'ratio':>6} {'target':>7} {'lavaan fit s':>13} "
           f"{'lavaan proc s':>14} {'speed-up':>9}")
     for n in [int(s) for s in args.sizes.split(",")]:
@@ -127,6 +153,7 @@ def main() -> None:
     t_boot = time.perf_counter() - t
     print(f"PLS bootstrap, 5000 resamples on mobi (percentile + BCa with jackknife): {t_boot:.2f} s "
           f"(target 3 s: {'PASS' if t_boot <= 3 else 'FAIL'})")
+    jackknife_memory()
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

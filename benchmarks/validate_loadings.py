@@ -30,7 +30,7 @@ from fusion_study.simulate import simulate_study
 
 BASE_SEED = 20240101
 INSTRUMENTS = ("customer_survey", "staff_survey")
-REP_COLUMNS = ["replication", "instrument", "estimator", "item", "n", "true_std", "est", "se", "covered"]
+REP_COLUMNS = ["replication", "instrument", "estimator", "item", "n", "true_std", "estimate", "se", "covered"]
 
 
 def replicate(r: int) -> pd.DataFrame:
@@ -51,10 +51,10 @@ def summarise(reps: pd.DataFrame) -> pd.DataFrame:
     for (inst, est), part in reps.groupby(["instrument", "estimator"], sort=False):
         groups = list(part.groupby(["scale", "item"], sort=False)) + [(("all", "all"), part)]
         for (scale, item), g in groups:
-            err = g["est"] - g["true_std"]
+            err = g["estimate"] - g["true_std"]
             rows.append({
                 "instrument": inst, "estimator": est, "scale": scale, "item": item, "n_ci": len(g),
-                "true_std": g["true_std"].mean(), "mean_est": g["est"].mean(), "bias": err.mean(),
+                "true_std": g["true_std"].mean(), "mean_est": g["estimate"].mean(), "bias": err.mean(),
                 "rel_bias": (err / g["true_std"]).mean(), "mc_se_bias": err.std(ddof=1) / np.sqrt(len(g)),
                 "sd_error": err.std(ddof=1), "mean_se": g["se"].mean(),
                 "se_ratio": g["se"].mean() / err.std(ddof=1),

@@ -128,7 +128,8 @@ instruments = {"customer_survey": "客户问卷", "staff_survey": "员工问卷"
 ordinal = pd.concat({k: loading_recovery(study, truth, instrument=k) for k in instruments}, names=["instrument"])
 ml = pd.concat({k: loading_recovery(study, truth, instrument=k, estimator="ML") for k in instruments},
                names=["instrument"])
-compare = ordinal[["item", "true_std", "est", "ci_lower", "ci_upper", "covered"]].assign(ml_est=ml["est"])
+compare = ordinal[["item", "true_std", "estimate", "ci_lower", "ci_upper", "covered"]].assign(
+    ml_estimate=ml["estimate"])
 compare.droplevel(1).round(3)
 
 # %% [markdown]
@@ -138,16 +139,16 @@ compare.droplevel(1).round(3)
 pd.DataFrame({
     "items": ordinal.groupby(level=0)["item"].count(),
     "coverage_wlsmv": ordinal.groupby(level=0)["covered"].mean(),
-    "bias_wlsmv": (ordinal["est"] - ordinal["true_std"]).groupby(level=0).mean(),
-    "bias_ml": (ml["est"] - ml["true_std"]).groupby(level=0).mean(),
+    "bias_wlsmv": (ordinal["estimate"] - ordinal["true_std"]).groupby(level=0).mean(),
+    "bias_ml": (ml["estimate"] - ml["true_std"]).groupby(level=0).mean(),
 }).round(3)
 
 # %%
 fig, ax = plt.subplots(figsize=(5.5, 5))
-yerr = [ordinal["est"] - ordinal["ci_lower"], ordinal["ci_upper"] - ordinal["est"]]
-_ = ax.errorbar(ordinal["true_std"], ordinal["est"], yerr=yerr, fmt="o", color="C0", capsize=2,
+yerr = [ordinal["estimate"] - ordinal["ci_lower"], ordinal["ci_upper"] - ordinal["estimate"]]
+_ = ax.errorbar(ordinal["true_std"], ordinal["estimate"], yerr=yerr, fmt="o", color="C0", capsize=2,
                 label="有序分类 CFA（WLSMV）及 95% 置信区间")
-_ = ax.scatter(ml["true_std"], ml["est"], marker="x", color="C3", label="把选项当连续分数（ML）")
+_ = ax.scatter(ml["true_std"], ml["estimate"], marker="x", color="C3", label="把选项当连续分数（ML）")
 _ = ax.plot([0.35, 0.95], [0.35, 0.95], color="grey", linestyle="--", label="估计 = 真值")
 _ = ax.set_xlabel("真实标准化载荷（模拟器）")
 _ = ax.set_ylabel("估计的标准化载荷")
@@ -169,14 +170,15 @@ _ = ax.legend(loc="upper left", fontsize=8)
 # ## 6. 客户满意度模型 (ACSI/ECSI-style satisfaction model)
 #
 # 路径：客户期望 → 感知质量；期望、质量、品牌形象 → 满意度；满意度 → 依存度。
-# 先用 PLS-SEM（SmartPLS 的做法），bootstrap 1000 次给出百分位与 BCa 置信区间。
+# 先用 PLS-SEM（SmartPLS 的做法），bootstrap 1000 次给出 BCa 置信区间（`ci_lower`、`ci_upper`）
+# 与百分位区间（`pct_ci_lower`、`pct_ci_upper`）。
 
 # %%
 cb = study.codebook[study.codebook["instrument"] == "customer_survey"]
 pls = retailer_pls(study.tables["customer_survey"], cb)
 boot = pls.bootstrap(1000, seed=rng)
-boot[["effect", "from", "through", "to", "estimate", "boot_sd", "pct_lower", "pct_upper",
-      "bca_lower", "bca_upper"]].round(3)
+boot[["kind", "from", "through", "to", "estimate", "se", "pct_ci_lower", "pct_ci_upper",
+      "ci_lower", "ci_upper"]].round(3)
 
 # %%
 pls.r2_.round(3)
@@ -190,7 +192,7 @@ pls.reliability_.round(3)
 
 # %%
 sem = SEM(retailer_sem_model()).fit(study.tables["customer_survey"], codebook=cb)
-sem.params_.query("op == '~'")[["lhs", "rhs", "est", "se", "pvalue", "std_all"]].round(3)
+sem.to_frame().query("op == '~'")[["lhs", "rhs", "estimate", "se", "p_value", "std_all"]].round(3)
 
 # %%
 sem.fit_indices_[["chisq", "df", "cfi", "tli", "rmsea", "srmr"]].round(3)

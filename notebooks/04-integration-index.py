@@ -113,8 +113,8 @@ judgements = [[1, 2, 2, 2, 2, 2],
               [1 / 2, 1, 1, 1, 1, 1],
               [1 / 2, 1, 1, 1, 1, 1]]
 ahp = ahp_weights(judgements, labels=cols)
-print(ahp.summary())
-weights["ahp"] = ahp.weights
+print(ahp)
+weights["ahp"] = ahp.weights_
 weights["ahp×entropy"] = study_index(study, weights=CombinedWeights(ahp, "entropy")).weights_.set_index(
     "indicator")["weight"]
 weights.round(3)
@@ -128,7 +128,7 @@ ax = plot_weights(weights, lang="zh")
 # We rebuild the index thousands of times, each time with a different but defensible choice of
 # normalisation (min-max, z-score, rank), weighting (equal, entropy, CRITIC, CV, PCA) and aggregation
 # (linear, geometric, TOPSIS), and with the weights jiggled a little. Each branch gets a **median rank** and a
-# **90% rank interval**: if the interval is wide, the branch's position depends on method choices, and a
+# **95% rank interval**: if the interval is wide, the branch's position depends on method choices, and a
 # league table should not single it out.
 
 # %%
@@ -200,8 +200,8 @@ from fusion_study.simulate import Truth  # noqa: E402
 truth = Truth.load(example_study_path())
 pearson = al.correlations_.set_index("method").loc["pearson"]
 print("true alignment (Pearson, per assessment round):", truth.alignment)
-print("estimated:", round(pearson["estimate"], 3), " 95% interval:", round(pearson["ci_low"], 3), "to",
-      round(pearson["ci_high"], 3))
+print("estimated:", round(pearson["estimate"], 3), " 95% interval:", round(pearson["ci_lower"], 3), "to",
+      round(pearson["ci_upper"], 3))
 
 # %% [markdown]
 # **For policy staff.** The index is a summary, not a verdict: read a branch's rank together with its

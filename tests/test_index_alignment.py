@@ -44,7 +44,7 @@ def test_bootstrap_ci_covers_truth_in_most_replications():
         kpis, _ = bivariate(120, rho, 100 + rep)
         c = assessment_alignment(kpis, n_boot=300, seed=rep).correlations_.set_index("method")
         for k, t in truth.items():
-            covered[k] += c.loc[k, "ci_low"] <= t <= c.loc[k, "ci_high"]
+            covered[k] += c.loc[k, "ci_lower"] <= t <= c.loc[k, "ci_upper"]
     assert all(v >= 34 for v in covered.values()), covered
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from fusion_study.index import ConstantIndicatorWarning, IndexInputError, IntegrationIndex, ahp_weights
+from fusion_study.data.checks import MissingColumnsError
 
 
 def panel(n_units=6, periods=("2024Q1", "2024Q2"), seed=1):
@@ -76,15 +77,15 @@ def test_geometric_and_topsis_by_hand():
 
 
 def test_bad_options_list_allowed_values():
-    with pytest.raises(ValueError, match=r"normalise must be one of \['minmax', 'zscore', 'rank', 'target'\]"):
+    with pytest.raises(ValueError, match=r"normalise='log' is not supported; use one of \['minmax', 'zscore', 'rank', 'target'\]"):
         IntegrationIndex(DIMS, normalise="log").fit(panel())
-    with pytest.raises(ValueError, match="weights must be one of"):
+    with pytest.raises(ValueError, match="weights='ewm' is not supported; use one of"):
         IntegrationIndex(DIMS, weights="ewm").fit(panel())
-    with pytest.raises(ValueError, match="aggregate must be one of"):
+    with pytest.raises(ValueError, match="aggregate='sum' is not supported; use one of"):
         IntegrationIndex(DIMS, aggregate="sum").fit(panel())
     with pytest.raises(IndexInputError, match="two dimensions"):
         IntegrationIndex({"a": ["goal"], "b": ["goal"]}).fit(panel())
-    with pytest.raises(IndexInputError, match=r"column\(s\) \['nope'\] not in the indicator data"):
+    with pytest.raises(MissingColumnsError, match=r"lacks column\(s\) \['nope'\]"):
         IntegrationIndex(["goal", "nope"]).fit(panel())
     with pytest.raises(IndexInputError, match="share their"):
         IntegrationIndex(["goal", "sales"]).fit(pd.concat([panel(), panel().head(1)]))
@@ -114,7 +115,7 @@ def test_explicit_and_ahp_weights():
     ahp = ahp_weights([[1, 3, 5, 5], [1 / 3, 1, 3, 3], [1 / 5, 1 / 3, 1, 1], [1 / 5, 1 / 3, 1, 1]],
                       labels=["goal", "service", "sales", "complaints"])
     idx = IntegrationIndex(DIMS, weights=ahp).fit(panel())
-    np.testing.assert_allclose(idx.weights_.set_index("indicator")["weight"].reindex(ahp.weights.index), ahp.weights)
+    np.testing.assert_allclose(idx.weights_.set_index("indicator")["weight"].reindex(ahp.weights_.index), ahp.weights_)
     with pytest.raises(IndexInputError, match="non-negative"):
         IntegrationIndex(DIMS, weights={"goal": -1, "service": 1, "sales": 1, "complaints": 1}).fit(panel())
 

@@ -43,12 +43,15 @@ def test_range_difference_between_corrected_and_erroneous_formula():
     assert COUPLING_LEVELS[coupling_level(d_bad)[0] - 1][0] == "中级协调"
 
 
-def test_alpha_weights_t_and_levels_cover_ten_bands():
-    res = coupling_coordination(pd.Series([0.6, 0.2], index=["B1", "B2"]), [0.2, 0.6], alpha=0.75)
+def test_weight_weights_t_and_levels_cover_ten_bands():
+    res = coupling_coordination(pd.Series([0.6, 0.2], index=["B1", "B2"]), [0.2, 0.6], weight=0.75)
     assert list(res.index) == ["B1", "B2"]
     assert res["T"].tolist() == pytest.approx([0.5, 0.3])
     assert coupling_level([0.0, 0.0999, 0.1, 0.55, 0.9, 1.0]).tolist() == [1, 1, 2, 6, 10, 10]
     assert len(COUPLING_LEVELS) == 10
+    with pytest.warns(DeprecationWarning, match="use weight="):
+        old = coupling_coordination([0.6, 0.2], [0.2, 0.6], alpha=0.75)
+    assert old["T"].tolist() == pytest.approx([0.5, 0.3])
 
 
 def test_bad_input():
@@ -56,6 +59,6 @@ def test_bad_input():
         coupling_coordination([1.2], [0.5])
     with pytest.raises(IndexInputError, match="missing"):
         coupling_coordination([np.nan], [0.5])
-    with pytest.raises(ValueError, match="alpha"):
-        coupling_coordination([0.5], [0.5], alpha=2)
+    with pytest.raises(ValueError, match=r"weight must be in \[0, 1\]"):
+        coupling_coordination([0.5], [0.5], weight=2)
     assert coupling_coordination([0.0], [0.0]).loc[0, "C"] == 0.0

@@ -75,4 +75,4 @@ def test_alignment_ci_covers_true_alignment(example):
     study, truth = example
     al = study_alignment(study, n_boot=1000, seed=20240101)
     r = al.correlations_.set_index("method").loc["pearson"]
-    assert r["ci_low"] <= truth.alignment <= r["ci_high"], (r["ci_low"], truth.alignment, r["ci_high"])
+    assert r["ci_lower"] <= truth.alignment <= r["ci_upper"], (r["ci_lower"], truth.alignment, r["ci_upper"])

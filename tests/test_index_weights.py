@@ -114,9 +114,9 @@ def test_topsis_ideal_solutions_match_r_mcda_documentation():
 
 def test_ahp_matches_r_eigen():
     res = ahp_weights(np.array(REF["ahp_matrix"]), on_inconsistent="ignore")
-    np.testing.assert_allclose(res.weights.to_numpy(), REF["ahp_weights"], atol=1e-8)
-    assert res.lambda_max == pytest.approx(REF["ahp_lambda_max"][0], abs=1e-8)
-    assert res.cr == pytest.approx(REF["ahp_cr"][0], abs=1e-8)
+    np.testing.assert_allclose(res.weights_.to_numpy(), REF["ahp_weights"], atol=1e-8)
+    assert res.lambda_max_ == pytest.approx(REF["ahp_lambda_max"][0], abs=1e-8)
+    assert res.cr_ == pytest.approx(REF["ahp_cr"][0], abs=1e-8)
 
 
 def test_ahp_saaty_drinks_example():
@@ -134,17 +134,17 @@ def test_ahp_saaty_drinks_example():
         [2, 9, 9, 3, 2, 3, 1],
     ]
     res = ahp_weights(A, labels=drinks)
-    np.testing.assert_allclose(res.weights.to_numpy(), [0.177, 0.019, 0.042, 0.116, 0.190, 0.129, 0.327], atol=6e-4)
-    assert res.cr == pytest.approx(0.022, abs=6e-4)
-    assert res.ri == 1.32 and res.consistent
+    np.testing.assert_allclose(res.weights_.to_numpy(), [0.177, 0.019, 0.042, 0.116, 0.190, 0.129, 0.327], atol=6e-4)
+    assert res.cr_ == pytest.approx(0.022, abs=6e-4)
+    assert res.ri_ == 1.32 and res.consistent_
 
 
 def test_ahp_consistent_matrix_has_lambda_n_and_cr_zero():
     w = np.array([0.5, 0.3, 0.2])
     res = ahp_weights(w[:, None] / w[None, :])
-    np.testing.assert_allclose(res.weights, w, atol=1e-12)
-    assert res.lambda_max == pytest.approx(3.0, abs=1e-10)
-    assert res.cr == pytest.approx(0.0, abs=1e-10)
+    np.testing.assert_allclose(res.weights_, w, atol=1e-12)
+    assert res.lambda_max_ == pytest.approx(3.0, abs=1e-10)
+    assert res.cr_ == pytest.approx(0.0, abs=1e-10)
 
 
 INCONSISTENT = [[1, 9, 1 / 9], [1 / 9, 1, 9], [9, 1 / 9, 1]]  # a > b > c > a
@@ -155,9 +155,21 @@ def test_ahp_inconsistent_matrix_refused_or_warned():
         ahp_weights(INCONSISTENT)
     with pytest.warns(InconsistentJudgementsWarning):
         res = ahp_weights(INCONSISTENT, on_inconsistent="warn")
-    assert res.cr >= 0.1 and not res.consistent
+    assert res.cr_ >= 0.1 and not res.consistent_
     res = ahp_weights(INCONSISTENT, on_inconsistent="ignore", threshold=100)
-    assert res.consistent
+    assert res.consistent_
+
+
+def test_ahp_result_old_attribute_names_warn_but_work():
+    res = ahp_weights([[1, 3], [1 / 3, 1]], labels=["party", "business"])
+    with pytest.warns(DeprecationWarning, match=r"AHPResult.cr is deprecated; use .cr_"):
+        assert res.cr == res.cr_
+    with pytest.warns(DeprecationWarning, match="weights_"):
+        pd.testing.assert_series_equal(res.weights, res.weights_)
+    with pytest.warns(DeprecationWarning):
+        assert res.consistent is True
+    s = res.summary().set_index("statistic")["value"]
+    assert s["lambda_max"] == pytest.approx(2.0) and s["cr"] == 0.0 and "CR=0.0000" in str(res)
 
 
 def test_ahp_non_reciprocal_matrix_names_the_cell():
@@ -194,7 +206,7 @@ def test_combined_weights():
     np.testing.assert_allclose(m, np.array([0.12, 0.06, 0.06]) / 0.24)
     lin = combine_weights(s, o, rule="linear", lam=0.25)
     np.testing.assert_allclose(lin, 0.25 * s + 0.75 * o)
-    with pytest.raises(ValueError, match="rule must be one of"):
+    with pytest.raises(ValueError, match="rule='average' is not supported; use one of"):
         combine_weights(s, o, rule="average")
 
 
@@ -219,7 +231,7 @@ def test_normalise_methods_by_hand():
     with pytest.warns(ConstantIndicatorWarning):
         out = normalise(df.assign(k=7.0))
     assert out["k"].tolist() == [0.5] * 3
-    with pytest.raises(ValueError, match="method must be one of"):
+    with pytest.raises(ValueError, match="is not supported; use one of"):
         normalise(df, method="log")
     with pytest.raises(IndexInputError, match="not an indicator"):
         normalise(df, direction=["y"])

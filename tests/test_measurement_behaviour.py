@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fusion_study.data.checks import MissingColumnsError
 from fusion_study.measurement import (CFA, MeasurementWarning, ModelSyntaxError, NotConvergedError, efa,
                                       kmo_bartlett, parse_model, reliability, score_scales, item_analysis)
 
@@ -92,7 +93,7 @@ def test_bad_options_list_allowed_values():
         efa(df, ["a1", "a2", "a3", "b1", "b2", "b3"], n_factors=2, rotation="quartimax")
     with pytest.raises(ValueError, match="use one of"):
         CFA({"a": ["a1", "a2", "a3"]}, estimator="GLS").fit(df)
-    with pytest.raises(KeyError, match="not found"):
+    with pytest.raises(MissingColumnsError, match=r"lacks column\(s\) \['zz'\]"):
         reliability(df, {"a": ["a1", "zz"]})
 
 
@@ -143,7 +144,7 @@ def test_cfa_ci_coverage_small_monte_carlo():
         fit = CFA({"a": ["a1", "a2", "a3"], "b": ["b1", "b2", "b3"]}, std_lv=True).fit(df)
         lo = fit.loadings()
         true = np.tile(lam, 2)
-        cover = np.abs(lo["est"].to_numpy() - true) <= 1.96 * lo["se"].to_numpy()
+        cover = (lo["ci_lower"].to_numpy() <= true) & (true <= lo["ci_upper"].to_numpy())
         hits += cover.sum()
         total += cover.size
     rate = hits / total
@@ -246,6 +247,6 @@ def test_validity_report_with_fiml_uses_every_respondent():
         full = validity_report(df, sc, missing="fiml")
         lw = validity_report(df, sc)
     assert full["reliability"]["cr"].notna().all()
-    assert not np.allclose(full["loadings"]["est"], lw["loadings"]["est"])
+    assert not np.allclose(full["loadings"]["estimate"], lw["loadings"]["estimate"])
     with pytest.raises(ValueError, match="use one of"):
         validity_report(df, sc, missing="mean")

@@ -71,7 +71,7 @@ def test_kmo_bartlett_matches_psych(hs):
     assert out["msa"].iloc[-1] == pytest.approx(ref["overall"], abs=1e-10)
     assert out["bartlett_chi2"].iloc[0] == pytest.approx(ref["chisq"], rel=1e-10)
     assert out["bartlett_df"].iloc[0] == ref["df"]
-    assert out["bartlett_p"].iloc[0] == pytest.approx(ref["p"], rel=1e-6, abs=1e-300)
+    assert out["bartlett_p_value"].iloc[0] == pytest.approx(ref["p"], rel=1e-6, abs=1e-300)
 
 
 def test_harman_matches_eigen(hs):
@@ -100,12 +100,12 @@ def test_efa_matches_psych_fa(hs, method, fm, rotation):
     # test above) by up to 1e-3, so only unrotated and GPArotation-oblimin solutions are compared here.
     ref = REF["efa"][f"{fm}_{rotation or 'none'}"]
     res = efa(hs, ITEMS, n_factors=3, method=method, rotation=rotation)
-    np.testing.assert_allclose(res.communalities, ref["communality"], atol=1e-5)
+    np.testing.assert_allclose(res.communalities_, ref["communality"], atol=1e-5)
     # psych calls GPArotation::oblimin at its default eps=1e-5, so rotated values carry ~1e-5 error
     tol = 1e-5 if rotation is None else 5e-5
-    np.testing.assert_allclose(res.loadings.to_numpy(), np.array(ref["loadings"]), atol=tol)
-    np.testing.assert_allclose(res.phi.to_numpy(), np.array(ref["phi"]), atol=tol)
-    np.testing.assert_allclose(res.variance.loc["ss_loadings"], np.array(ref["Vaccounted"])[0], atol=tol)
+    np.testing.assert_allclose(res.loadings_.to_numpy(), np.array(ref["loadings"]), atol=tol)
+    np.testing.assert_allclose(res.phi_.to_numpy(), np.array(ref["phi"]), atol=tol)
+    np.testing.assert_allclose(res.variance_.loc["ss_loadings"], np.array(ref["Vaccounted"])[0], atol=tol)
 
 
 # ------------------------------------------------------------------ CFA / SEM vs lavaan
@@ -197,10 +197,56 @@ def test_measurement_invariance_matches_lavaan_group_equal(hs):
     out = measurement_invariance(hs, SCALES, group="school").set_index("model")
     for level, ref in REF["invariance"].items():
         for key in ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic"]:
-            assert out.loc[level, key] == pytest.approx(ref[key], rel=1e-5, abs=1e-9), (level, key)
+            ours = out.loc[level, "p_value" if key == "pvalue" else key]
+            assert ours == pytest.approx(ref[key], rel=1e-5, abs=1e-9), (level, key)
     assert out.loc["metric", "delta_cfi"] == pytest.approx(
         REF["invariance"]["metric"]["cfi"] - REF["invariance"]["configural"]["cfi"], abs=1e-8)
     assert out.loc["scalar", "delta_df"] == 6
+
+
+MG_REF = json.loads((REF_DIR / "reference_multigroup.json").read_text())  # make_reference_multigroup.R
+
+
+def _latent_means(fit, group):
+    p = fit.params_
+    m = p[(p["op"] == "~1") & p["lhs"].isin(list(SCALES)) & (p["group"] == group)].set_index("lhs")
+    return m.loc[list(SCALES)]
+
+
+@pytest.mark.parametrize("level,equal", [("configural", ()), ("metric", ("loadings",)),
+                                         ("scalar", ("loadings", "intercepts"))])
+def test_multigroup_numbers_groups_in_order_of_appearance_as_lavaan(hs, level, equal):
+    ref = MG_REF[level]
+    fit = CFA(HS_MODEL, group="school", group_equal=equal).fit(hs)
+    assert fit.groups_ == ref["group_labels"] == ["Pasteur", "Grant-White"]
+    for key, value in ref["fit"].items():
+        assert fit.fit_indices_[key] == pytest.approx(value, rel=1e-5, abs=1e-9), (level, key)
+    if level == "scalar":  # the reference group (Pasteur) has latent means 0; Grant-White's are estimated
+        ours = _latent_means(fit, 2)
+        theirs = ref["latent_means"]["2"]
+        assert list(ours.index) == theirs["factor"]
+        # lavaan's nlminb stops at rel.tol 1e-10, which leaves ~1e-5 in these estimates
+        np.testing.assert_allclose(ours["est"], theirs["est"], rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(ours["se"], theirs["se"], rtol=1e-4)
+        assert (_latent_means(fit, 1)["est"] == 0).all()
+
+
+def test_group_levels_sets_the_reference_group_as_lavaan_group_label(hs):
+    ref = MG_REF["scalar_grant_white_first"]
+    fit = CFA(HS_MODEL, group="school", group_equal=("loadings", "intercepts"),
+              group_levels=["Grant-White", "Pasteur"]).fit(hs)
+    assert fit.groups_ == ref["group_labels"]
+    ours = _latent_means(fit, 2)
+    np.testing.assert_allclose(ours["est"], ref["latent_means"]["2"]["est"], rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(ours["se"], ref["latent_means"]["2"]["se"], rtol=1e-4)
+    # the same model with the other reference group: the mean differences change sign
+    np.testing.assert_allclose(ours["est"], -np.array(MG_REF["scalar"]["latent_means"]["2"]["est"]), atol=1e-4)
+    with pytest.raises(ValueError, match=r"group_levels: group\(s\) \['Lycee'\] do not occur"):
+        CFA(HS_MODEL, group="school", group_levels=["Pasteur", "Lycee"]).fit(hs)
+    with pytest.warns(UserWarning, match="left out"):
+        one = CFA(HS_MODEL, group="school", group_levels=["Pasteur", "Grant-White"]).fit(
+            pd.concat([hs, hs.head(5).assign(school="Other")]))
+    assert one.n_ == len(hs)
 
 
 def test_mlr_robust_se_and_scaled_chisq_match_lavaan(hs):

@@ -218,9 +218,9 @@ def test_fixed_x_two_groups_matches_lavaan(hs):
     assert fit.n_ == sum(ref["n"]) and len(fit.params_) == len(ref["pe"])
     for ours_key, ref_key in FIT_KEYS.items():
         assert fit.fit_indices_[ours_key] == pytest.approx(ref["fit"][ref_key], rel=1e-5, abs=1e-7), ours_key
-    # each group's covariate moments are that group's sample moments
+    # each group's covariate moments are that group's sample moments (groups in order of appearance, as lavaan)
     p = fit.params_
-    for g, (lev, part) in enumerate(hs.dropna(subset=["grade"]).groupby("school", sort=True), start=1):
+    for g, (lev, part) in enumerate(hs.dropna(subset=["grade"]).groupby("school", sort=False), start=1):
         v = p.query(f"group == {g} and lhs == 'ageyr' and rhs == 'ageyr' and op == '~~'")["est"].iloc[0]
         assert v == pytest.approx(part["ageyr"].var(ddof=0), rel=1e-12)
 

@@ -103,7 +103,7 @@ def test_evaluation_matches_seminr(mobi):
 def test_indirect_effects_sum_to_total(mobi):
     model = PLSPathModel(MEAS, ECSI).fit(mobi)
     ind = model.indirect_effects()
-    s = ind[(ind["from"] == "Image") & (ind["to"] == "Loyalty")]["effect"].sum()
+    s = ind[(ind["from"] == "Image") & (ind["to"] == "Loyalty")]["estimate"].sum()
     direct = model.paths_.query("`from` == 'Image' and to == 'Loyalty'")["estimate"].iloc[0]
     assert s + direct == pytest.approx(model.total_effects_.loc["Image", "Loyalty"], abs=1e-12)
 
@@ -113,9 +113,48 @@ def test_bootstrap_is_seeded_and_sensible(mobi):
     a = model.bootstrap(200, seed=7)
     b = model.bootstrap(200, seed=7)
     pd.testing.assert_frame_equal(a, b)
-    assert (a["pct_lower"] <= a["estimate"]).all() and (a["estimate"] <= a["pct_upper"]).all()
-    strong = a[(a["effect"] == "direct") & (a["from"] == "Image") & (a["to"] == "Expectation")].iloc[0]
-    assert strong["bca_lower"] > 0.3 and 0.03 < strong["boot_sd"] < 0.1
+    assert (a["pct_ci_lower"] <= a["estimate"]).all() and (a["estimate"] <= a["pct_ci_upper"]).all()
+    strong = a[(a["kind"] == "direct") & (a["from"] == "Image") & (a["to"] == "Expectation")].iloc[0]
+    assert strong["ci_lower"] > 0.3 and 0.03 < strong["se"] < 0.1
+
+
+def test_bootstrap_alpha_sets_the_interval_quantiles(mobi):
+    """alpha=0.10 gives the 5%/95% quantiles of the same resamples: a narrower interval inside the 95% one."""
+    model = PLSPathModel(M1_MEAS, M1_PATHS).fit(mobi)
+    a95 = model.bootstrap(300, seed=3)
+    boots = model.boot_.copy()
+    a90 = model.bootstrap(300, seed=3, alpha=0.10)
+    np.testing.assert_array_equal(model.boot_, boots)  # same seed, same resamples
+    np.testing.assert_allclose(a95["pct_ci_lower"], np.quantile(boots, 0.025, axis=0), rtol=0, atol=0)
+    np.testing.assert_allclose(a90["pct_ci_lower"], np.quantile(boots, 0.05, axis=0), rtol=0, atol=0)
+    np.testing.assert_allclose(a90["pct_ci_upper"], np.quantile(boots, 0.95, axis=0), rtol=0, atol=0)
+    assert (a90["ci_lower"] > a95["ci_lower"]).all() and (a90["ci_upper"] < a95["ci_upper"]).all()
+    pd.testing.assert_series_equal(a90["se"], a95["se"])
+    with pytest.raises(ValueError, match="alpha"):
+        model.bootstrap(10, alpha=1.5)
+
+
+def _jackknife_by_resampling_rows(model):
+    """The former implementation: every leave-one-out sample materialised as rows (n × (n − 1) indices)."""
+    x = model._xz
+    n = x.shape[0]
+    out = []
+    for i in range(n):
+        xs = x[np.arange(n) != i]
+        xs = xs - xs.mean(axis=0)
+        c = xs.T @ xs
+        d = np.sqrt(np.diag(c))
+        beta = model._estimate(c / np.outer(d, d), model._w)[2]
+        out.append(model._stat_vector(beta))
+    return np.array(out)
+
+
+def test_jackknife_downdate_equals_leaving_each_row_out(mobi):
+    model = PLSPathModel(MEAS, ECSI).fit(mobi.iloc[:60])
+    fast = model._jackknife(block=7)  # blocks that do not divide n
+    slow = _jackknife_by_resampling_rows(model)
+    assert fast.shape == slow.shape == (60, len(ECSI) + len(model.indirect_effects()))
+    np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-11)
 
 
 def test_retailer_model_on_example_study():

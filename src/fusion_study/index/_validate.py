@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["check_option", "cost_mask", "ConstantIndicatorWarning", "IndexInputError"]
+from fusion_study.data.checks import require_columns
+
+__all__ = ["cost_mask", "as_matrix", "ConstantIndicatorWarning", "IndexInputError"]
 
 
 class IndexInputError(ValueError):
@@ -16,14 +18,6 @@ class IndexInputError(ValueError):
 
 class ConstantIndicatorWarning(UserWarning):
     """An indicator has the same value for every unit; it carries no information."""
-
-
-def check_option(name: str, value, allowed: Iterable[str]) -> str:
-    """Return ``value`` if it is one of ``allowed``; otherwise raise listing them."""
-    allowed = tuple(allowed)
-    if not isinstance(value, str) or value not in allowed:
-        raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
-    return value
 
 
 _COST = {"cost", "-", "negative", "min", "逆向", "负向"}
@@ -63,9 +57,7 @@ def as_matrix(data, columns=None) -> tuple[np.ndarray, list[str]]:
     """A float matrix and its column names from a DataFrame or array."""
     if isinstance(data, pd.DataFrame):
         cols = list(data.columns if columns is None else columns)
-        missing = [c for c in cols if c not in data.columns]
-        if missing:
-            raise IndexInputError(f"indicator column(s) {missing} not in the data; columns are {list(data.columns)}")
+        require_columns(data, cols, what="indicator matrix")
         try:
             X = data[cols].to_numpy(dtype=float, na_value=np.nan)
         except (TypeError, ValueError) as exc:

@@ -20,7 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fusion_study.index._validate import IndexInputError, as_matrix, check_option, cost_mask
+from fusion_study.data.checks import check_choice
+from fusion_study.index._validate import IndexInputError, as_matrix, cost_mask
 
 __all__ = ["AGGREGATIONS", "GEOMETRIC_FLOOR", "aggregate_matrix", "contributions_matrix", "topsis"]
 
@@ -52,7 +53,7 @@ def aggregate_matrix(Z, weights, *, method: str = "linear", cost=None) -> np.nda
     ``cost`` (boolean per column) is only used by TOPSIS on raw data; normalised
     data are already benefit-oriented.
     """
-    check_option("aggregate", method, AGGREGATIONS)
+    check_choice("aggregate", method, AGGREGATIONS)
     Z = np.asarray(Z, dtype=float)
     w = np.asarray(weights, dtype=float)
     if method == "linear":
@@ -74,7 +75,7 @@ def contributions_matrix(Z, weights, *, method: str = "linear") -> np.ndarray:
     w_j ln z'_ij / ln s_i; TOPSIS: share of the squared distance to the
     negative ideal, (v_ij - v-_j)^2 / (D-_i)^2. Rows with a zero score get NaN.
     """
-    check_option("aggregate", method, AGGREGATIONS)
+    check_choice("aggregate", method, AGGREGATIONS)
     Z = np.asarray(Z, dtype=float)
     w = np.asarray(weights, dtype=float)
     if method == "linear":

@@ -13,16 +13,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from fusion_study.data.checks import check_alpha, check_lang, require_columns
 from fusion_study.index._validate import IndexInputError
+from fusion_study.reporting.labels import label
 
-__all__ = ["AssessmentAlignment", "assessment_alignment", "QUADRANT_LABELS"]
+__all__ = ["AssessmentAlignment", "assessment_alignment", "QUADRANTS"]
 
-QUADRANT_LABELS = {
-    "both_strong": ("党建业务双强", "strong in both"),
-    "party_only": ("党建强、业务弱", "party only"),
-    "business_only": ("业务强、党建弱", "business only"),
-    "both_weak": ("党建业务双弱", "weak in both"),
-}
+#: The four quadrants, in table order (labels in :mod:`fusion_study.reporting.labels`).
+QUADRANTS = ("both_strong", "party_only", "business_only", "both_weak")
 
 
 class AssessmentAlignment:
@@ -31,8 +29,8 @@ class AssessmentAlignment:
     Attributes
     ----------
     correlations_ : DataFrame
-        ``method`` (pearson, spearman, kendall), ``estimate``, ``ci_low``,
-        ``ci_high`` (percentile bootstrap), ``p_value`` (scipy's test of zero
+        ``method`` (pearson, spearman, kendall), ``estimate``, ``ci_lower``,
+        ``ci_upper`` (percentile bootstrap at ``alpha_``), ``p_value`` (scipy's test of zero
         correlation), ``n`` (points), ``n_clusters`` (units resampled).
     points_ : DataFrame
         The ``by`` columns, ``party``, ``business``, ``quadrant``, ``quadrant_zh``, ``quadrant_en``.
@@ -40,29 +38,35 @@ class AssessmentAlignment:
         ``quadrant, quadrant_zh, quadrant_en, n, share``.
     cuts_ : dict
         The party and business values splitting strong from weak (strong = at or above).
+    alpha_ : float
+        The significance level of the intervals.
     """
 
-    def __init__(self, correlations, points, quadrants, cuts, level):
+    def __init__(self, correlations, points, quadrants, cuts, alpha):
         self.correlations_ = correlations
         self.points_ = points
         self.quadrants_ = quadrants
         self.cuts_ = cuts
-        self.level_ = level
+        self.alpha_ = alpha
 
     def __repr__(self) -> str:
         r = self.correlations_.set_index("method")["estimate"]
         return f"AssessmentAlignment(n={len(self.points_)}, pearson={r['pearson']:.3f})"
 
     def to_frame(self) -> pd.DataFrame:
+        """The correlations (``correlations_``)."""
         return self.correlations_.copy()
 
     def summary(self) -> pd.DataFrame:
+        """The quadrant counts (``quadrants_``)."""
         return self.quadrants_.copy()
 
     def plot(self, ax=None, *, lang: str = "zh"):
+        """Scatter of the points with the quadrant cuts."""
         from fusion_study.index.plots import plot_alignment
 
-        labels = {k: (v[0] if lang == "zh" else v[1]) for k, v in QUADRANT_LABELS.items()}
+        check_lang(lang)
+        labels = {q: label(q, lang) for q in QUADRANTS}
         return plot_alignment(self.points_, party_cut=self.cuts_["party"], business_cut=self.cuts_["business"],
                               lang=lang, ax=ax, labels=labels)
 
@@ -80,9 +84,7 @@ def _wide(kpis: pd.DataFrame, party: str, business: str, by: list[str]) -> pd.Da
         wide.columns.name = None
     else:
         wide = kpis
-    absent = [c for c in by + [party, business] if c not in wide.columns]
-    if absent:
-        raise IndexInputError(f"column(s) {absent} not found; columns are {list(wide.columns)}")
+    require_columns(wide, by + [party, business], what="assessment_alignment")
     return wide
 
 
@@ -130,6 +132,7 @@ def assessment_alignment(
     cut="median",
     n_boot: int = 2000,
     seed=None,
+    alpha: float = 0.05,
 ) -> AssessmentAlignment:
     """Correlation of party-building and business assessments, with bootstrap CIs and quadrants.
 
@@ -151,17 +154,23 @@ def assessment_alignment(
     n_boot : int
         Bootstrap resamples (units with replacement).
     seed : int, Generator or None
+    alpha : float
+        Significance level of the intervals (0.05: the 2.5th and 97.5th bootstrap percentiles).
 
     Returns
     -------
     AssessmentAlignment
-        ``correlations_`` with 95% **percentile** bootstrap intervals for Pearson
-        r, Spearman ρ and Kendall τ-b; ``points_``; ``quadrants_``; ``plot()``.
+        ``correlations_`` (``method, estimate, ci_lower, ci_upper, p_value, n, n_clusters``)
+        with **percentile** bootstrap intervals for Pearson r, Spearman ρ and Kendall τ-b;
+        ``points_``; ``quadrants_``; ``plot()``.
 
     Validated against: scipy.stats pearsonr/spearmanr/kendalltau for the point
-    estimates (1e-12); CI coverage of the true correlation on simulated
-    bivariate normal data (``tests/test_index_alignment.py``).
+    estimates (1e-12); the Pearson interval against percentiles of a hand-written
+    bootstrap of the same resamples (1e-12, ``tests/test_vocabulary_measurement_index.py``);
+    CI coverage of the true correlation on simulated bivariate normal data
+    (``tests/test_index_alignment.py``).
     """
+    alpha = check_alpha(alpha)
     by = [by] if isinstance(by, str) else list(by)
     if not by:
         raise ValueError("by must name at least one column (the unit)")
@@ -201,13 +210,13 @@ def assessment_alignment(
             boot[sel] = _boot_stats(x[R], y[R])
     est = _corrs(x, y)
     pvals = (stats.pearsonr(x, y)[1], stats.spearmanr(x, y)[1], stats.kendalltau(x, y)[1])
-    lo = np.nanpercentile(boot, 2.5, axis=0)
-    hi = np.nanpercentile(boot, 97.5, axis=0)
+    lo = np.nanpercentile(boot, 100 * alpha / 2, axis=0)
+    hi = np.nanpercentile(boot, 100 * (1 - alpha / 2), axis=0)
     corr = pd.DataFrame({
         "method": ["pearson", "spearman", "kendall"],
         "estimate": est,
-        "ci_low": lo,
-        "ci_high": hi,
+        "ci_lower": lo,
+        "ci_upper": hi,
         "p_value": pvals,
         "n": len(pts),
         "n_clusters": len(clusters),
@@ -225,11 +234,11 @@ def assessment_alignment(
     ps, bs = x >= cuts["party"], y >= cuts["business"]
     quad = np.where(ps & bs, "both_strong", np.where(ps, "party_only", np.where(bs, "business_only", "both_weak")))
     pts["quadrant"] = quad
-    pts["quadrant_zh"] = [QUADRANT_LABELS[q][0] for q in quad]
-    pts["quadrant_en"] = [QUADRANT_LABELS[q][1] for q in quad]
-    qt = pd.DataFrame({"quadrant": list(QUADRANT_LABELS)})
-    qt["quadrant_zh"] = [QUADRANT_LABELS[q][0] for q in qt["quadrant"]]
-    qt["quadrant_en"] = [QUADRANT_LABELS[q][1] for q in qt["quadrant"]]
+    pts["quadrant_zh"] = [label(q, "zh") for q in quad]
+    pts["quadrant_en"] = [label(q, "en") for q in quad]
+    qt = pd.DataFrame({"quadrant": list(QUADRANTS)})
+    qt["quadrant_zh"] = [label(q, "zh") for q in QUADRANTS]
+    qt["quadrant_en"] = [label(q, "en") for q in QUADRANTS]
     qt["n"] = [int((quad == q).sum()) for q in qt["quadrant"]]
     qt["share"] = qt["n"] / len(pts)
-    return AssessmentAlignment(corr, pts, qt, cuts, 0.95)
+    return AssessmentAlignment(corr, pts, qt, cuts, alpha)

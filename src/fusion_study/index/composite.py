@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 
 from fusion_study.data.ledger import Ledger
-from fusion_study.index._validate import IndexInputError, check_option, cost_mask
+from fusion_study.reporting.labels import label
+from fusion_study.data.checks import check_choice, require_columns
+from fusion_study.index._validate import IndexInputError, cost_mask
 from fusion_study.index.aggregate import AGGREGATIONS, aggregate_matrix, contributions_matrix
 from fusion_study.index.normalise import NORMALISATIONS, normalise_matrix
 from fusion_study.index.weights import WEIGHT_METHODS, AHPResult, CombinedWeights, objective_weights
@@ -28,33 +30,13 @@ __all__ = ["IntegrationIndex", "dimension_label"]
 
 logger = logging.getLogger(__name__)
 
-_DIM_LABELS = {
-    "goal": ("目标融合", "goal fusion"),
-    "outcome": ("成效融合", "outcome fusion"),
-    "capability": ("能力融合", "capability fusion"),
-    "service": ("服务融合", "service fusion"),
-    "party": ("党建工作成效", "party-work effectiveness"),
-    "business": ("业务促进", "business promotion"),
-    "index": ("党业融合指数", "integration index"),
-    "complaints": ("投诉量", "complaints"),
-    "complaints_per_retailer": ("户均投诉", "complaints per retailer"),
-    "non_tobacco_revenue": ("非烟收入", "non-tobacco revenue"),
-    "non_tobacco_revenue_per_retailer": ("户均非烟收入", "non-tobacco revenue per retailer"),
-    "sales": ("卷烟销量", "tobacco sales"),
-    "sales_per_retailer": ("户均卷烟销量", "tobacco sales per retailer"),
-    "party_assessment": ("党建考核", "party-building assessment"),
-    "business_assessment": ("业务考核", "business assessment"),
-}
-
-
 def dimension_label(name: str, lang: str = "zh") -> str:
-    """Display label of a dimension or known indicator (falls back to the name itself).
+    """Display label of a dimension or known indicator from the label catalogue (else the name itself).
 
     >>> dimension_label("goal"), dimension_label("complaints_per_retailer", "en")
     ('目标融合', 'complaints per retailer')
     """
-    zh, en = _DIM_LABELS.get(name, (name, name))
-    return zh if lang == "zh" else en
+    return label(name, lang)
 
 
 class IntegrationIndex:
@@ -172,13 +154,14 @@ class IntegrationIndex:
             return "target", dict(spec[1])
         return spec, None
 
-    def _check_options(self) -> None:
+    def _compatible_options(self) -> None:
+        """Each option is valid (:func:`~fusion_study.data.checks.check_choice`) and they work together."""
         norm, _ = self._normalise_spec()
-        check_option("normalise", norm, NORMALISATIONS)
-        check_option("aggregate", self.aggregate, AGGREGATIONS)
-        check_option("missing", self.missing, ("error", "exclude"))
+        check_choice("normalise", norm, NORMALISATIONS)
+        check_choice("aggregate", self.aggregate, AGGREGATIONS)
+        check_choice("missing", self.missing, ("error", "exclude"))
         if isinstance(self.weights, str):
-            check_option("weights", self.weights, WEIGHT_METHODS)
+            check_choice("weights", self.weights, WEIGHT_METHODS)
         if self.aggregate == "geometric" and norm == "zscore":
             raise ValueError("geometric aggregation needs non-negative normalised values; "
                              "use normalise='minmax', 'rank' or 'target' with aggregate='geometric'")
@@ -192,12 +175,10 @@ class IntegrationIndex:
         """Validate ``data``; return (ids frame, raw matrix, ledger) after the missing-value policy."""
         if not isinstance(data, pd.DataFrame):
             raise TypeError(f"data must be a DataFrame with one row per unit (and period), got {type(data).__name__}")
-        self._check_options()
+        self._compatible_options()
         ids = [c for c in ([self.id_columns] if isinstance(self.id_columns, str) else self.id_columns)]
         cols = self.columns
-        absent = [c for c in ids + cols if c not in data.columns]
-        if absent:
-            raise IndexInputError(f"column(s) {absent} not in the indicator data; columns are {list(data.columns)}")
+        require_columns(data, ids + cols, what="IntegrationIndex.fit (id columns and indicators)")
         dup = data.duplicated(ids, keep=False)
         if dup.any():
             first = data.loc[dup, ids].iloc[0].to_dict()
@@ -239,7 +220,7 @@ class IntegrationIndex:
         if isinstance(w, CombinedWeights):
             return w.resolve(Z, cols, stacklevel=4)
         if isinstance(w, AHPResult):
-            w = w.weights
+            w = w.weights_
         w = pd.Series(w, dtype=float)
         if set(w.index) != set(cols):
             raise IndexInputError(f"explicit weights must name exactly the indicators {cols}; got {list(w.index)}")

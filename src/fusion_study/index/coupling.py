@@ -6,7 +6,7 @@ For subsystem scores U1, U2 in [0, 1] (one pair per unit):
   two-system formula, i.e. C = [U1·U2 / ((U1+U2)/2)^2]^(1/2), equivalently
   2·sqrt(U1·U2)/(U1+U2): the ratio of geometric to arithmetic mean, in [0, 1],
   equal to 1 exactly when U1 = U2;
-* coordination index  T = α U1 + β U2, β = 1 - α (α = 0.5 by default);
+* coordination index  T = w U1 + (1 - w) U2 (``weight`` w = 0.5 by default);
 * coupling coordination degree  D = sqrt(C · T).
 
 The widely copied variant C = [U1·U2 / (U1+U2)^2]^(1/k) (the "/2" inside the
@@ -29,10 +29,13 @@ coordination.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
-from fusion_study.index._validate import IndexInputError, check_option
+from fusion_study.data.checks import check_choice
+from fusion_study.index._validate import IndexInputError
 
 __all__ = ["COUPLING_LEVELS", "coupling_degree", "coupling_coordination", "coupling_level"]
 
@@ -75,7 +78,7 @@ def coupling_degree(u1, u2, *, formula: str = "corrected", k: float = 2.0) -> np
     >>> coupling_degree([0.6], [0.6], formula="erroneous").round(4).tolist()
     [0.5]
     """
-    check_option("formula", formula, ("corrected", "erroneous"))
+    check_choice("formula", formula, ("corrected", "erroneous"))
     u1 = _check_unit_interval(u1, "subsystem_a")
     u2 = _check_unit_interval(u2, "subsystem_b")
     s = u1 + u2
@@ -93,7 +96,8 @@ def coupling_level(d) -> np.ndarray:
     return np.clip(np.floor(d * 10 + 1e-12).astype(int), 0, 9) + 1
 
 
-def coupling_coordination(subsystem_a, subsystem_b, *, alpha: float = 0.5, index=None) -> pd.DataFrame:
+def coupling_coordination(subsystem_a, subsystem_b, *, weight: float = 0.5, index=None,
+                          alpha: float | None = None) -> pd.DataFrame:
     """Coupling coordination of two subsystems (corrected formula).
 
     Parameters
@@ -101,10 +105,12 @@ def coupling_coordination(subsystem_a, subsystem_b, *, alpha: float = 0.5, index
     subsystem_a, subsystem_b : array-like or Series
         Subsystem scores U1 (e.g. the party-work sub-index) and U2 (business)
         in [0, 1], one per unit.
-    alpha : float
-        Weight of subsystem a in T = α U1 + (1 - α) U2.
+    weight : float
+        Weight w of subsystem a in T = w U1 + (1 - w) U2.
     index : Index, optional
         Row labels (default: ``subsystem_a``'s index if it is a Series).
+    alpha : float, optional
+        Deprecated name of ``weight`` (``alpha`` is the significance level everywhere else).
 
     Returns
     -------
@@ -120,8 +126,12 @@ def coupling_coordination(subsystem_a, subsystem_b, *, alpha: float = 0.5, index
     0  1.0  0.8  0.894    good coordination
     1  0.8  0.5  0.632  primary coordination
     """
-    if not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"alpha must be in [0, 1], got {alpha}")
+    if alpha is not None:
+        warnings.warn("coupling_coordination(alpha=) is deprecated; use weight= (the weight of subsystem a)",
+                      DeprecationWarning, stacklevel=2)
+        weight = alpha
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"weight must be in [0, 1], got {weight}")
     if index is None and isinstance(subsystem_a, pd.Series):
         index = subsystem_a.index
     u1 = _check_unit_interval(subsystem_a, "subsystem_a")
@@ -129,7 +139,7 @@ def coupling_coordination(subsystem_a, subsystem_b, *, alpha: float = 0.5, index
     if u1.shape != u2.shape:
         raise IndexInputError(f"the two subsystems have different lengths ({u1.size} and {u2.size})")
     c = coupling_degree(u1, u2)
-    t = alpha * u1 + (1.0 - alpha) * u2
+    t = weight * u1 + (1.0 - weight) * u2
     d = np.sqrt(c * t)
     level = coupling_level(d)
     out = pd.DataFrame({"u1": u1, "u2": u2, "C": c, "T": t, "D": d, "level": level}, index=index)

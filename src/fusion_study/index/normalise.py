@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from fusion_study.index._validate import ConstantIndicatorWarning, as_matrix, check_option, cost_mask
+from fusion_study.data.checks import check_choice
+from fusion_study.index._validate import ConstantIndicatorWarning, as_matrix, cost_mask
 
 __all__ = ["NORMALISATIONS", "normalise", "normalise_matrix"]
 
@@ -44,7 +45,7 @@ def normalise_matrix(X, *, method="minmax", cost=None, target=None, names=None, 
     ``cost`` is a boolean array (True = cost-type); ``target`` an array of
     targets for ``method="target"`` (NaN entries use the best observed value).
     """
-    check_option("method", method, NORMALISATIONS)
+    check_choice("method", method, NORMALISATIONS)
     X = np.asarray(X, dtype=float)
     n, m = X.shape
     cost = np.zeros(m, dtype=bool) if cost is None else np.asarray(cost, dtype=bool)
@@ -119,7 +120,7 @@ def normalise(data: pd.DataFrame, *, columns=None, method: str = "minmax", direc
         ``data`` with the indicator columns replaced by normalised values
         (larger = better).
 
-    Validated against: hand-computed values in ``tests/test_index_normalise.py`` (exact, 1e-12).
+    Validated against: hand-computed values in ``tests/test_index_weights.py`` (``test_normalise_methods_by_hand``) (exact, 1e-12).
 
     Examples
     --------

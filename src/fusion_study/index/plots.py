@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fusion_study.data.checks import check_alpha, check_lang, require_columns
+from fusion_study.reporting.labels import label
+
 __all__ = ["plot_index_bars", "plot_rank_intervals", "plot_weights", "plot_alignment", "plot_coupling"]
 
 
@@ -14,11 +17,6 @@ def _ax(ax, size=(7, 5)):
 
         _, ax = plt.subplots(figsize=size)
     return ax
-
-
-def _check_lang(lang):
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
 
 
 def _pick_period(df, period_column, period):
@@ -34,7 +32,7 @@ def _pick_period(df, period_column, period):
 
 def plot_index_bars(index, *, period=None, lang: str = "zh", ax=None, top: int | None = 30):
     """Horizontal bars of a fitted :class:`IntegrationIndex`'s scores for one period."""
-    _check_lang(lang)
+    check_lang(lang)
     ids = index.id_columns_
     df, period = _pick_period(index.scores_, ids[-1] if len(ids) > 1 else None, period)
     df = df.sort_values(["index", ids[0]], ascending=[False, True])
@@ -51,27 +49,31 @@ def plot_index_bars(index, *, period=None, lang: str = "zh", ax=None, top: int |
 
 
 def plot_rank_intervals(ranks: pd.DataFrame, *, period=None, lang: str = "zh", ax=None, top: int | None = 30,
-                        unit: str = "unit_id", period_column: str | None = "period"):
-    """Median rank and 90% rank interval per unit (from :func:`index_uncertainty`), best at the top."""
-    _check_lang(lang)
-    need = {unit, "median_rank", "rank_p05", "rank_p95", "rank"}
-    if not need <= set(ranks.columns):
-        raise ValueError(f"ranks must have columns {sorted(need)}; got {list(ranks.columns)}")
+                        unit: str = "unit_id", period_column: str | None = "period", alpha: float | None = None):
+    """Median rank and rank interval (``ci_lower``–``ci_upper``) per unit, best at the top.
+
+    ``ranks`` is :attr:`IndexUncertainty.ranks_ <fusion_study.index.uncertainty.IndexUncertainty>`;
+    ``alpha`` (default: ``ranks.attrs["alpha"]``, else 0.05) only labels the interval's coverage.
+    """
+    check_lang(lang)
+    require_columns(ranks, [unit, "median_rank", "ci_lower", "ci_upper", "rank"], what="plot_rank_intervals")
+    alpha = check_alpha(ranks.attrs.get("alpha", 0.05) if alpha is None else alpha)
     df, period = _pick_period(ranks, period_column, period)
     df = df.sort_values(["median_rank", "rank", unit])
     if top:
         df = df.head(top)
     ax = _ax(ax, (7, max(3, 0.25 * len(df) + 1)))
     y = np.arange(len(df))[::-1]
-    ax.hlines(y, df["rank_p05"], df["rank_p95"], color="#4c72b0", lw=3, alpha=0.6,
-              label="90% 排名区间" if lang == "zh" else "90% rank interval")
+    pct = f"{100 * (1 - alpha):g}%"
+    ax.hlines(y, df["ci_lower"], df["ci_upper"], color="#4c72b0", lw=3, alpha=0.6,
+              label=f"{pct} 排名区间" if lang == "zh" else f"{pct} rank interval")
     ax.plot(df["median_rank"], y, "o", color="#4c72b0", label="排名中位数" if lang == "zh" else "median rank")
     ax.plot(df["rank"], y, "x", color="#b22222", label="基准方案排名" if lang == "zh" else "rank (chosen method)")
     ax.set_yticks(y, df[unit].astype(str))
     ax.set_xlabel("排名（1 = 最好）" if lang == "zh" else "rank (1 = best)")
     ttl = "排名的不确定性" if lang == "zh" else "Rank uncertainty"
     ax.set_title(f"{ttl}（{period}）" if lang == "zh" and period else f"{ttl} ({period})" if period else ttl)
-    ax.set_xlim(0.5, max(float(df["rank_p95"].max()), float(df["rank"].max())) + 0.5)
+    ax.set_xlim(0.5, max(float(df["ci_upper"].max()), float(df["rank"].max())) + 0.5)
     ax.legend(loc="lower right", fontsize=8)
     return ax
 
@@ -80,7 +82,7 @@ def plot_weights(weights: pd.DataFrame, *, lang: str = "zh", ax=None):
     """Grouped bars: indicators (rows) x weighting methods (columns of ``weights``)."""
     from fusion_study.index.composite import dimension_label
 
-    _check_lang(lang)
+    check_lang(lang)
     ax = _ax(ax, (9, 4.5))
     n, k = weights.shape
     x = np.arange(n)
@@ -102,10 +104,10 @@ _QUAD_COLORS = {"both_strong": "#2ca02c", "party_only": "#d62728", "business_onl
 def plot_alignment(points: pd.DataFrame, *, party_cut: float, business_cut: float, lang: str = "zh", ax=None,
                    labels: dict | None = None):
     """Scatter of party vs business assessment with quadrant cuts (the 两张皮 test)."""
-    _check_lang(lang)
+    check_lang(lang)
     ax = _ax(ax, (6, 5.5))
     for quad, sub in points.groupby("quadrant", sort=True):
-        lab = labels.get(quad, quad) if labels else quad
+        lab = labels.get(quad, quad) if labels else label(quad, lang)
         ax.scatter(sub["party"], sub["business"], s=25, alpha=0.8, color=_QUAD_COLORS.get(quad, "k"), label=lab)
     ax.axvline(party_cut, color="k", lw=0.8, ls="--")
     ax.axhline(business_cut, color="k", lw=0.8, ls="--")
@@ -118,7 +120,7 @@ def plot_alignment(points: pd.DataFrame, *, party_cut: float, business_cut: floa
 
 def plot_coupling(coupling: pd.DataFrame, *, lang: str = "zh", ax=None):
     """Scatter of U1 vs U2 coloured by coupling coordination degree D, with D contours."""
-    _check_lang(lang)
+    check_lang(lang)
     ax = _ax(ax, (6, 5.5))
     g = np.linspace(0.001, 1, 200)
     u1, u2 = np.meshgrid(g, g)

@@ -41,8 +41,8 @@ def build(study, ctx):
                 caption_en="Sources of rank variance (first-order sensitivity)", decimals={"first_order": 3})
     fig, ax = plt.subplots(figsize=(7, 6))
     unc.plot(ax=ax, period=last, lang=ctx.lang)
-    yield Figure("index_rank_intervals", fig, caption_zh="排名中位数与90%排名区间（方法与权重不确定性）",
-                 caption_en="Median rank and 90% rank interval (method and weight uncertainty)")
+    yield Figure("index_rank_intervals", fig, caption_zh="排名中位数与95%排名区间（方法与权重不确定性）",
+                 caption_en="Median rank and 95% rank interval (method and weight uncertainty)")
     cc = study_coupling(study)
     counts = cc.groupby(["level", "level_zh", "level_en"]).size().rename("n").reset_index()
     yield Table("index_coupling_levels", counts, caption_zh="党建与业务耦合协调等级分布",
@@ -52,13 +52,13 @@ def build(study, ctx):
         r = al.correlations_.set_index("method").loc["spearman"]
         yield Text(
             zh=(f"“两张皮”检验：党建考核与业务考核的 Spearman 相关为 {r['estimate']:.2f}"
-                f"（95% 自助法区间 {r['ci_low']:.2f}–{r['ci_high']:.2f}）。"),
+                f"（95% 自助法区间 {r['ci_lower']:.2f}–{r['ci_upper']:.2f}）。"),
             en=(f"Two-skins test: Spearman correlation of party and business assessments {r['estimate']:.2f} "
-                f"(95% percentile bootstrap interval {r['ci_low']:.2f} to {r['ci_high']:.2f})."),
+                f"(95% percentile bootstrap interval {r['ci_lower']:.2f} to {r['ci_upper']:.2f})."),
         )
         yield Table("index_alignment", al.correlations_, caption_zh="党建考核与业务考核的相关",
                     caption_en="Correlation of party and business assessments",
-                    decimals={"estimate": 3, "ci_low": 3, "ci_high": 3}, p_column="p_value")
+                    decimals={"estimate": 3, "ci_lower": 3, "ci_upper": 3}, p_column="p_value")
         yield Table("index_quadrants", al.quadrants_, caption_zh="支部四象限分布", caption_en="Branches by quadrant",
                     n_column="n", decimals={"share": 3})
         fig, ax = plt.subplots(figsize=(6, 5.5))

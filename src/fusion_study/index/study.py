@@ -250,12 +250,13 @@ def study_index(study, *, indicators=None, normalise: str = "minmax", weights="e
     return idx
 
 
-def study_coupling(study, *, party=None, business=None, alpha: float = 0.5, weights="entropy") -> pd.DataFrame:
+def study_coupling(study, *, party=None, business=None, weight: float = 0.5, weights="entropy") -> pd.DataFrame:
     """Coupling coordination of the party subsystem and the business subsystem per branch and wave.
 
     Each subsystem is a min-max, linearly aggregated sub-index (in [0, 1]) of its
     indicators: by default the four fusion scales (party) and the default KPIs
-    (business).
+    (business); ``weight`` is subsystem a's weight in T (see
+    :func:`~fusion_study.index.coupling.coupling_coordination`).
 
     Returns
     -------
@@ -267,12 +268,12 @@ def study_coupling(study, *, party=None, business=None, alpha: float = 0.5, weig
         business = [c for c in DEFAULT_INDICATORS["business"]]
     idx = study_index(study, indicators={"party": party, "business": business}, weights=weights)
     s = idx.scores_
-    cc = coupling_coordination(s["party"].to_numpy(), s["business"].to_numpy(), alpha=alpha)
+    cc = coupling_coordination(s["party"].to_numpy(), s["business"].to_numpy(), weight=weight)
     return pd.concat([s[["unit_id", "period"]].reset_index(drop=True), cc.reset_index(drop=True)], axis=1)
 
 
 def study_alignment(study, *, by=("unit_id", "period"), cut="median", n_boot: int = 2000,
-                    seed=None) -> AssessmentAlignment:
+                    seed=None, alpha: float = 0.05) -> AssessmentAlignment:
     """The two-skins test on the study's ``kpis``: party_assessment vs business_assessment.
 
     By default each branch x quarter assessment round is a point (the two
@@ -280,7 +281,8 @@ def study_alignment(study, *, by=("unit_id", "period"), cut="median", n_boot: in
     branches, keeping a branch's quarters together; ``by=("unit_id",)`` compares
     branch averages instead (a different, typically larger correlation, since
     averaging removes round-to-round noise). Only branch-level units are used
-    when the ``units`` table marks levels.
+    when the ``units`` table marks levels. ``alpha`` sets the intervals (see
+    :func:`~fusion_study.index.alignment.assessment_alignment`).
     """
     if "kpis" not in study:
         raise IndexInputError("this study has no kpis table (考核指标); the two-skins test needs "
@@ -291,4 +293,4 @@ def study_alignment(study, *, by=("unit_id", "period"), cut="median", n_boot: in
         sub = k[k["unit_id"].astype(str).isin(branches)]
         if len(sub):
             k = sub
-    return assessment_alignment(k, by=by, cut=cut, n_boot=n_boot, seed=seed)
+    return assessment_alignment(k, by=by, cut=cut, n_boot=n_boot, seed=seed, alpha=alpha)

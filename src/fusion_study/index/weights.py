@@ -44,7 +44,9 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from fusion_study.index._validate import ConstantIndicatorWarning, IndexInputError, as_matrix, check_option
+from fusion_study.data.checks import check_choice
+from fusion_study.index._validate import ConstantIndicatorWarning, IndexInputError, as_matrix
+from fusion_study.measurement._data import renamed_attribute
 
 __all__ = [
     "WEIGHT_METHODS",
@@ -215,7 +217,7 @@ _OBJECTIVE = {
 
 def objective_weights(data, method: str = "entropy", *, stacklevel: int = 2):
     """Weights by one of :data:`WEIGHT_METHODS` (``equal`` or an objective method)."""
-    check_option("weights", method, WEIGHT_METHODS)
+    check_choice("weights", method, WEIGHT_METHODS)
     if method == "equal":
         Z, names = as_matrix(data)
         w = np.full(Z.shape[1], 1.0 / Z.shape[1])
@@ -225,33 +227,61 @@ def objective_weights(data, method: str = "entropy", *, stacklevel: int = 2):
 
 @dataclass(frozen=True)
 class AHPResult:
-    """Result of :func:`ahp_weights`: eigenvector weights and Saaty's consistency figures."""
+    """Result of :func:`ahp_weights`: eigenvector weights and Saaty's consistency figures.
 
-    weights: pd.Series
-    lambda_max: float
-    ci: float
-    ri: float
-    cr: float
+    Attributes
+    ----------
+    weights_ : Series (``indicator`` -> weight, summing to one)
+    lambda_max_, ci_, ri_, cr_ : float
+        Principal eigenvalue, consistency index, Saaty's random index and consistency ratio.
+    threshold : float
+        The acceptable consistency ratio used (an option, so no trailing ``_``).
+    consistent_ : bool
+        ``cr_ < threshold``.
+
+    The names without the trailing ``_`` (``weights``, ``cr`` …) are deprecated aliases.
+    """
+
+    weights_: pd.Series
+    lambda_max_: float
+    ci_: float
+    ri_: float
+    cr_: float
     threshold: float
 
+    weights = renamed_attribute("weights", "weights_")
+    lambda_max = renamed_attribute("lambda_max", "lambda_max_")
+    ci = renamed_attribute("ci", "ci_")
+    ri = renamed_attribute("ri", "ri_")
+    cr = renamed_attribute("cr", "cr_")
+    consistent = renamed_attribute("consistent", "consistent_")
+
     @property
-    def consistent(self) -> bool:
+    def consistent_(self) -> bool:
         """True when CR < threshold (Saaty's 0.1 rule); matrices of size <= 2 always are."""
-        return self.cr < self.threshold
+        return self.cr_ < self.threshold
 
     def to_frame(self) -> pd.DataFrame:
         """Columns ``indicator, weight``, with λmax, CI, RI, CR in ``attrs``."""
-        df = self.weights.rename("weight").reset_index()
-        df.attrs.update(lambda_max=self.lambda_max, ci=self.ci, ri=self.ri, cr=self.cr)
+        df = self.weights_.rename("weight").reset_index()
+        df.attrs.update(lambda_max=self.lambda_max_, ci=self.ci_, ri=self.ri_, cr=self.cr_)
         return df
 
-    def summary(self) -> str:
-        flag = "acceptable" if self.consistent else "NOT acceptable"
-        return (f"AHP weights { {k: round(float(v), 4) for k, v in self.weights.items()} }; lambda_max={self.lambda_max:.4f}, "
-                f"CI={self.ci:.4f}, RI={self.ri:.2f}, CR={self.cr:.4f} ({flag}, threshold {self.threshold})")
+    def summary(self) -> pd.DataFrame:
+        """One row per consistency figure: ``statistic`` (``lambda_max, ci, ri, cr, threshold,
+        consistent``) and ``value``; ``str(result)`` prints the weights and these as text."""
+        return pd.DataFrame({"statistic": ["lambda_max", "ci", "ri", "cr", "threshold", "consistent"],
+                             "value": [self.lambda_max_, self.ci_, self.ri_, self.cr_, self.threshold,
+                                       self.consistent_]})
+
+    def __str__(self) -> str:
+        flag = "acceptable" if self.consistent_ else "NOT acceptable"
+        return (f"AHP weights { {k: round(float(v), 4) for k, v in self.weights_.items()} }; "
+                f"lambda_max={self.lambda_max_:.4f}, CI={self.ci_:.4f}, RI={self.ri_:.2f}, CR={self.cr_:.4f} "
+                f"({flag}, threshold {self.threshold})")
 
     def __repr__(self) -> str:
-        return f"AHPResult(n={len(self.weights)}, lambda_max={self.lambda_max:.4f}, CR={self.cr:.4f})"
+        return f"AHPResult(n={len(self.weights_)}, lambda_max={self.lambda_max_:.4f}, CR={self.cr_:.4f})"
 
 
 def ahp_weights(matrix, *, labels=None, on_inconsistent: str = "error", threshold: float = 0.1,
@@ -276,18 +306,18 @@ def ahp_weights(matrix, *, labels=None, on_inconsistent: str = "error", threshol
     Returns
     -------
     AHPResult
-        ``weights`` (Series summing to one), ``lambda_max``, ``ci`` =
-        (λmax - n)/(n - 1), ``ri`` (Saaty's random index for n, :data:`SAATY_RI`),
-        ``cr`` = CI/RI (0 when n <= 2).
+        ``weights_`` (Series summing to one), ``lambda_max_``, ``ci_`` =
+        (λmax - n)/(n - 1), ``ri_`` (Saaty's random index for n, :data:`SAATY_RI`),
+        ``cr_`` = CI/RI (0 when n <= 2).
 
     Validated against: Saaty (1980) worked examples and base R ``eigen()``
     (``tests/reference/index/``), 1e-8.
 
     >>> res = ahp_weights([[1, 3], [1/3, 1]], labels=["party", "business"])
-    >>> res.weights.round(3).tolist(), res.cr
+    >>> res.weights_.round(3).tolist(), res.cr_
     ([0.75, 0.25], 0.0)
     """
-    check_option("on_inconsistent", on_inconsistent, ("error", "warn", "ignore"))
+    check_choice("on_inconsistent", on_inconsistent, ("error", "warn", "ignore"))
     if isinstance(matrix, pd.DataFrame):
         labels = labels or [str(i) for i in matrix.index]
     A = np.asarray(matrix, dtype=float)
@@ -321,7 +351,7 @@ def ahp_weights(matrix, *, labels=None, on_inconsistent: str = "error", threshol
     ci = (lam - n) / (n - 1) if n > 1 else 0.0
     cr = ci / ri if ri > 0 else 0.0
     res = AHPResult(_series(w, labels), lam, ci, ri, cr, threshold)
-    if not res.consistent:
+    if not res.consistent_:
         msg = (f"AHP judgements are inconsistent: CR = {cr:.3f} >= {threshold} (lambda_max = {lam:.3f}, "
                f"n = {n}); revise the pairwise comparisons")
         if on_inconsistent == "error":
@@ -345,7 +375,7 @@ def combine_weights(subjective, objective, *, rule: str = "multiplicative", lam:
     >>> combine_weights(pd.Series({"a": 0.5, "b": 0.5}), pd.Series({"a": 0.8, "b": 0.2}), rule="linear").tolist()
     [0.65, 0.35]
     """
-    check_option("rule", rule, ("multiplicative", "linear"))
+    check_choice("rule", rule, ("multiplicative", "linear"))
     s = pd.Series(subjective, dtype=float)
     o = pd.Series(objective, dtype=float)
     if set(s.index) != set(o.index):
@@ -380,6 +410,6 @@ class CombinedWeights:
     lam: float = 0.5
 
     def resolve(self, Z, names, *, stacklevel: int = 2) -> pd.Series:
-        sub = self.subjective.weights if isinstance(self.subjective, AHPResult) else pd.Series(self.subjective)
+        sub = self.subjective.weights_ if isinstance(self.subjective, AHPResult) else pd.Series(self.subjective)
         obj = objective_weights(pd.DataFrame(Z, columns=names), self.objective, stacklevel=stacklevel + 1)
         return combine_weights(sub, obj, rule=self.rule, lam=self.lam).reindex(names)

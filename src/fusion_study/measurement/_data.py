@@ -8,18 +8,13 @@ import numpy as np
 import pandas as pd
 
 from fusion_study.data import codebook as _codebook
+from fusion_study.data.checks import require_columns
 
-__all__ = ["MeasurementWarning", "resolve_scales", "item_frame", "covariance", "check_choice"]
+__all__ = ["MeasurementWarning", "resolve_scales", "item_frame", "covariance"]
 
 
 class MeasurementWarning(UserWarning):
     """A measurement result that is computable but should be read with care."""
-
-
-def check_choice(name: str, value, allowed) -> None:
-    """Raise ``ValueError`` listing the allowed values when ``value`` is not one of them."""
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not supported; use one of {sorted(map(str, allowed))}")
 
 
 def resolve_scales(scales, codebook: pd.DataFrame | None = None) -> tuple[dict[str, list[str]], pd.DataFrame | None]:
@@ -51,9 +46,7 @@ def item_frame(data: pd.DataFrame, items: list[str], *, codebook: pd.DataFrame |
     """The item columns as float, reverse-coded from ``codebook`` when given; clear errors for bad columns."""
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    missing = [c for c in items if c not in data.columns]
-    if missing:
-        raise KeyError(f"{what}: column(s) {missing} not found in the data (columns: {list(data.columns)[:20]})")
+    require_columns(data, items, what=what)
     frame = data[items]
     if codebook is not None:
         frame = _codebook.reverse_code(frame, codebook)
@@ -99,6 +92,17 @@ def cov_to_cor(cov: np.ndarray) -> np.ndarray:
     r = cov / np.outer(sd, sd)
     np.fill_diagonal(r, 1.0)
     return r
+
+
+def renamed_attribute(old: str, new: str) -> property:
+    """A read-only property ``old`` that returns attribute ``new`` with a :class:`DeprecationWarning`."""
+
+    def get(self):
+        warnings.warn(f"{type(self).__name__}.{old} is deprecated; use .{new} (fitted attributes end in '_')",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(self, new)
+
+    return property(get, doc=f"Deprecated alias of ``{new}``.")
 
 
 def warn(message: str) -> None:

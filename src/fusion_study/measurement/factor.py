@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from fusion_study.measurement._data import check_choice, check_variances, cov_to_cor, covariance, item_frame, listwise, warn
+from fusion_study.data.checks import check_choice
+from fusion_study.measurement._data import (check_variances, cov_to_cor, covariance, item_frame, listwise,
+                                            renamed_attribute, warn)
 from fusion_study.measurement.rotation import rotate
 
 __all__ = ["kmo_bartlett", "efa", "EFAResult", "parallel_analysis", "harman_single_factor", "fit_factors"]
@@ -45,9 +47,10 @@ def kmo_bartlett(data: pd.DataFrame, items: list[str]) -> pd.DataFrame:
     -------
     DataFrame with one row per item plus a final row ``item="overall"``; columns
     ``item, msa`` (the overall row holds the overall KMO) and, repeated on every
-    row, ``bartlett_chi2, bartlett_df, bartlett_p, n``.
+    row, ``bartlett_chi2, bartlett_df, bartlett_p_value, n``.
 
-    Validated against: R psych ``KMO`` and ``cortest.bartlett`` on HolzingerSwineford1939 to 1e-8.
+    Validated against: R psych ``KMO`` and ``cortest.bartlett`` on HolzingerSwineford1939: MSA and χ²
+    to 1e-10, the p-value to 1e-6 relative.
 
     >>> import numpy as np
     >>> rng = np.random.default_rng(1)
@@ -73,7 +76,7 @@ def kmo_bartlett(data: pd.DataFrame, items: list[str]) -> pd.DataFrame:
     out = pd.DataFrame({"item": items + ["overall"], "msa": np.append(msa, overall)})
     out["bartlett_chi2"] = chi2
     out["bartlett_df"] = df
-    out["bartlett_p"] = stats.chi2.sf(chi2, df)
+    out["bartlett_p_value"] = stats.chi2.sf(chi2, df)
     out["n"] = n
     return out
 
@@ -150,28 +153,50 @@ def _sort_and_sign(lam: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, np.nda
 
 @dataclass
 class EFAResult:
-    """Result of :func:`efa`: ``loadings``, ``communalities``, ``uniquenesses``, ``variance``, ``phi``."""
+    """Result of :func:`efa`: ``loadings_``, ``communalities_``, ``uniquenesses_``, ``variance_``, ``phi_``.
 
-    loadings: pd.DataFrame
-    communalities: pd.Series
-    uniquenesses: pd.Series
-    variance: pd.DataFrame
-    phi: pd.DataFrame
+    ``method`` and ``rotation`` are the options used; ``n_`` the complete respondents and
+    ``converged_`` whether the extraction converged. The names without the trailing ``_``
+    (``loadings``, ``phi`` …) are deprecated aliases.
+    """
+
+    loadings_: pd.DataFrame
+    communalities_: pd.Series
+    uniquenesses_: pd.Series
+    variance_: pd.DataFrame
+    phi_: pd.DataFrame
     method: str
     rotation: str | None
-    n: int
-    converged: bool
+    n_: int
+    converged_: bool
+
+    loadings = renamed_attribute("loadings", "loadings_")
+    communalities = renamed_attribute("communalities", "communalities_")
+    uniquenesses = renamed_attribute("uniquenesses", "uniquenesses_")
+    variance = renamed_attribute("variance", "variance_")
+    phi = renamed_attribute("phi", "phi_")
+    n = renamed_attribute("n", "n_")
+    converged = renamed_attribute("converged", "converged_")
 
     def to_frame(self) -> pd.DataFrame:
-        """Loadings with communality and uniqueness per item (one row per item)."""
-        out = self.loadings.copy()
-        out["communality"] = self.communalities
-        out["uniqueness"] = self.uniquenesses
+        """One row per item: ``item, F1..Fk`` (loadings), ``communality, uniqueness``."""
+        out = self.loadings_.copy()
+        out["communality"] = self.communalities_
+        out["uniqueness"] = self.uniquenesses_
         return out.reset_index()
+
+    def summary(self) -> pd.DataFrame:
+        """Variance accounted for: rows ``ss_loadings, proportion_var, cumulative_var,
+        proportion_explained, cumulative_proportion``, one column per factor (``variance_``)."""
+        return self.variance_.copy()
+
+    def __str__(self) -> str:
+        return (f"{self!r}\n" + self.to_frame().round(3).to_string(index=False) + "\n\n"
+                + self.summary().round(3).to_string())
 
     def __repr__(self) -> str:
         return (f"EFAResult(method={self.method!r}, rotation={self.rotation!r}, n_factors="
-                f"{self.loadings.shape[1]}, n={self.n})")
+                f"{self.loadings_.shape[1]}, n={self.n_})")
 
 
 def efa(data: pd.DataFrame, items: list[str], *, n_factors: int, method: str = "minres",
@@ -188,10 +213,10 @@ def efa(data: pd.DataFrame, items: list[str], *, n_factors: int, method: str = "
     Returns
     -------
     EFAResult
-        ``loadings`` (items × factors ``F1..Fk``, pattern loadings for oblique
-        rotations), ``communalities``, ``uniquenesses``, ``variance`` (rows
+        ``loadings_`` (items × factors ``F1..Fk``, pattern loadings for oblique
+        rotations), ``communalities_``, ``uniquenesses_``, ``variance_`` (rows
         ``ss_loadings, proportion_var, cumulative_var, proportion_explained,
-        cumulative_proportion`` as in psych's ``Vaccounted``) and ``phi``
+        cumulative_proportion`` as in psych's ``Vaccounted``) and ``phi_``
         (factor correlations; identity for orthogonal solutions). Factors are
         sorted by variance explained and signed so loadings sum positive.
 
@@ -229,11 +254,11 @@ def efa(data: pd.DataFrame, items: list[str], *, n_factors: int, method: str = "
                        index=["ss_loadings", "proportion_var", "cumulative_var", "proportion_explained",
                               "cumulative_proportion"], columns=cols)
     return EFAResult(
-        loadings=pd.DataFrame(lam_r, index=pd.Index(items, name="item"), columns=cols),
-        communalities=pd.Series(h2, index=pd.Index(items, name="item"), name="communality"),
-        uniquenesses=pd.Series(1 - h2, index=pd.Index(items, name="item"), name="uniqueness"),
-        variance=var, phi=pd.DataFrame(phi, index=cols, columns=cols), method=method, rotation=rot,
-        n=n, converged=converged)
+        loadings_=pd.DataFrame(lam_r, index=pd.Index(items, name="item"), columns=cols),
+        communalities_=pd.Series(h2, index=pd.Index(items, name="item"), name="communality"),
+        uniquenesses_=pd.Series(1 - h2, index=pd.Index(items, name="item"), name="uniqueness"),
+        variance_=var, phi_=pd.DataFrame(phi, index=cols, columns=cols), method=method, rotation=rot,
+        n_=n, converged_=converged)
 
 
 def parallel_analysis(data: pd.DataFrame, items: list[str], *, n_iter: int = 100, quantile: float = 0.95,

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from fusion_study.measurement._data import MeasurementWarning, check_choice, item_frame
+from fusion_study.data.checks import check_alpha, check_choice, critical_value
+from fusion_study.measurement._data import MeasurementWarning, item_frame
 from fusion_study.measurement.validity import htmt as _htmt
 
 __all__ = ["PLSPathModel", "RETAILER_MEASUREMENT", "RETAILER_STRUCTURAL", "retailer_pls", "retailer_sem_model"]
@@ -251,7 +252,7 @@ class PLSPathModel:
     def indirect_effects(self, beta: np.ndarray | None = None) -> pd.DataFrame:
         """Specific indirect effects: every directed path of 2+ steps, with its product of coefficients.
 
-        Returns DataFrame ``from, through, to, effect`` (``through`` joined with " -> ").
+        Returns DataFrame ``from, through, to, estimate`` (``through`` joined with " -> ").
         """
         beta = self._beta if beta is None else beta
         names = self.constructs_
@@ -265,77 +266,122 @@ class PLSPathModel:
                 if len(new) >= 3:
                     eff = np.prod([beta[a, b] for a, b in zip(new[:-1], new[1:])])
                     rows.append({"from": names[new[0]], "through": " -> ".join(names[k] for k in new[1:-1]),
-                                 "to": names[nxt], "effect": eff})
+                                 "to": names[nxt], "estimate": eff})
                 walk(new)
 
         for s in range(len(names)):
             walk([s])
-        return pd.DataFrame(rows, columns=["from", "through", "to", "effect"])
+        return pd.DataFrame(rows, columns=["from", "through", "to", "estimate"])
 
     def to_frame(self) -> pd.DataFrame:
         """Path coefficients (``from, to, estimate``)."""
         return self.paths_.copy()
 
-    def summary(self) -> str:
+    def summary(self) -> pd.DataFrame:
+        """Path coefficients with the R² of their target: ``from, to, estimate, r2, adj_r2``
+        (``str(model)`` prints it as text)."""
+        r2 = self.r2_.rename(columns={"construct": "to"})
+        return self.paths_.merge(r2, on="to", how="left")
+
+    def __str__(self) -> str:
+        if not hasattr(self, "paths_"):
+            return repr(self)
         return (f"PLS path model (n={self.n_}, {self.n_iter_} iterations)\n"
                 + self.paths_.round(3).to_string(index=False) + "\n" + self.r2_.round(3).to_string(index=False))
 
     # ----------------------------------------------------------- bootstrap
     def bootstrap(self, n_boot: int = 5000, *, seed: int | np.random.Generator | None = None,
-                  level: float = 0.95) -> pd.DataFrame:
+                  alpha: float = 0.05) -> pd.DataFrame:
         """Bootstrap the path coefficients and specific indirect effects.
+
+        Parameters
+        ----------
+        n_boot : int
+            Resamples of the respondents (with replacement).
+        seed : int, Generator or None
+            Randomness; the same seed gives the same resamples.
+        alpha : float
+            Significance level of the intervals (0.05: 95%).
 
         Returns
         -------
-        DataFrame ``effect, from, through, to, estimate, boot_mean, boot_sd, t, pct_lower, pct_upper,
-        bca_lower, bca_upper`` (percentile and bias-corrected accelerated intervals; the
-        acceleration comes from the jackknife).
+        DataFrame ``kind`` (``"direct"`` or ``"indirect"``), ``from, through, to, estimate``,
+        ``boot_mean``, ``se`` (bootstrap standard deviation), ``t`` (``estimate / se``),
+        ``ci_lower, ci_upper`` (bias-corrected and accelerated interval; the acceleration comes
+        from the leave-one-out jackknife) and ``pct_ci_lower, pct_ci_upper`` (percentile interval).
+        The resampled statistics are kept in ``boot_`` (``n_boot`` × rows).
+
+        Memory grows with the number of respondents, not its square: resamples are drawn and
+        scored a few at a time, and the jackknife down-dates the full cross-product matrix by one
+        respondent at a time (:meth:`_jackknife`).
         """
         if not hasattr(self, "_w"):
             raise RuntimeError("call fit(data) before bootstrap()")
+        z_crit = critical_value(check_alpha(alpha))
+        if int(n_boot) < 2:
+            raise ValueError(f"n_boot must be at least 2, got {n_boot}")
         rng = np.random.default_rng(seed)
         x = self._xz
-        n = x.shape[0]
+        n, p = x.shape
         ind = self.indirect_effects()
         labels = [("direct", a, "", b) for a, b in self._paths] + [
             ("indirect", f, t_, to) for f, t_, to in zip(ind["from"], ind["through"], ind["to"])]
         est = self._stat_vector(self._beta)
-
-        def stats_of(rows):  # rows: (B, n) resample indices -> (B, n_stats)
-            out = np.empty((rows.shape[0], est.size))
-            for lo_ in range(0, rows.shape[0], 256):
-                xs = x[rows[lo_:lo_ + 256]]
-                xs = xs - xs.mean(axis=1, keepdims=True)
-                c = np.swapaxes(xs, 1, 2) @ xs
-                d = np.sqrt(np.diagonal(c, axis1=1, axis2=2))
-                r = c / (d[:, :, None] * d[:, None, :])
-                beta = self._estimate(r, self._w)[2]
-                out[lo_:lo_ + 256] = self._stat_matrix(beta)
-            return out
-
-        boots = stats_of(rng.integers(0, n, (n_boot, n)))
-        allrows = np.arange(n)
-        jack = stats_of(np.array([np.delete(allrows, i) for i in range(n)]))
-        alpha = (1 - level) / 2
-        lo, hi = np.quantile(boots, [alpha, 1 - alpha], axis=0)
+        # resamples scored together: at most ~4 million data values (32 MB) at once
+        chunk = int(max(1, min(256, 4_000_000 // (n * p))))
+        boots = np.empty((int(n_boot), est.size))
+        for lo_ in range(0, int(n_boot), chunk):
+            rows = rng.integers(0, n, (min(chunk, int(n_boot) - lo_), n))
+            xs = x[rows]
+            xs = xs - xs.mean(axis=1, keepdims=True)
+            boots[lo_:lo_ + len(rows)] = self._stats_of_cross(np.swapaxes(xs, 1, 2) @ xs)
+        jack = self._jackknife()
+        lo, hi = np.quantile(boots, [alpha / 2, 1 - alpha / 2], axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             z0 = stats.norm.ppf((boots < est).mean(axis=0))
             jm = jack.mean(axis=0)
             acc = ((jm - jack) ** 3).sum(axis=0) / (6 * (((jm - jack) ** 2).sum(axis=0)) ** 1.5)
-            za, zb = stats.norm.ppf(alpha), stats.norm.ppf(1 - alpha)
+            za, zb = -z_crit, z_crit
             a1 = stats.norm.cdf(z0 + (z0 + za) / (1 - acc * (z0 + za)))
             a2 = stats.norm.cdf(z0 + (z0 + zb) / (1 - acc * (z0 + zb)))
         bl = np.array([np.quantile(boots[:, k], a1[k]) if np.isfinite(a1[k]) else np.nan for k in range(est.size)])
         bu = np.array([np.quantile(boots[:, k], a2[k]) if np.isfinite(a2[k]) else np.nan for k in range(est.size)])
         sd = boots.std(axis=0, ddof=1)
-        out = pd.DataFrame(labels, columns=["effect", "from", "through", "to"])
+        out = pd.DataFrame(labels, columns=["kind", "from", "through", "to"])
         out["estimate"] = est
         out["boot_mean"] = boots.mean(axis=0)
-        out["boot_sd"] = sd
+        out["se"] = sd
         out["t"] = est / sd
-        out["pct_lower"], out["pct_upper"] = lo, hi
-        out["bca_lower"], out["bca_upper"] = bl, bu
+        out["ci_lower"], out["ci_upper"] = bl, bu
+        out["pct_ci_lower"], out["pct_ci_upper"] = lo, hi
         self.boot_ = boots
+        return out
+
+    def _stats_of_cross(self, c: np.ndarray) -> np.ndarray:
+        """The bootstrap statistics of a stack ``(B, p, p)`` of centred cross-product matrices."""
+        d = np.sqrt(np.diagonal(c, axis1=1, axis2=2))
+        r = c / (d[:, :, None] * d[:, None, :])
+        beta = self._estimate(r, self._w)[2]
+        return self._stat_matrix(beta)
+
+    def _jackknife(self, block: int = 512) -> np.ndarray:
+        """Leave-one-out statistics ``(n, n_stats)``, one respondent left out at a time.
+
+        The centred cross-product matrix without respondent ``i`` is the full one down-dated,
+        ``C₋ᵢ = S - xᵢxᵢᵀ - (s - xᵢ)(s - xᵢ)ᵀ / (n - 1)`` (``S = Σ xxᵀ``, ``s = Σ x``), built for
+        ``block`` respondents at a time: memory O(block · p²) besides the ``(n, n_stats)`` result,
+        instead of the ``n × (n − 1)`` index array of resampling the rows.
+        """
+        x = self._xz
+        n = x.shape[0]
+        s_all = x.sum(axis=0)
+        cross = x.T @ x
+        out = np.empty((n, self._stat_vector(self._beta).size))
+        for lo_ in range(0, n, block):
+            xb = x[lo_:lo_ + block]
+            rest = s_all - xb
+            c = cross - xb[:, :, None] * xb[:, None, :] - rest[:, :, None] * rest[:, None, :] / (n - 1)
+            out[lo_:lo_ + len(xb)] = self._stats_of_cross(c)
         return out
 
     def _stat_matrix(self, beta):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fusion_study.measurement._data import (check_choice, check_variances, cov_to_cor, covariance, item_frame, listwise,
+from fusion_study.data.checks import check_choice
+from fusion_study.measurement._data import (check_variances, cov_to_cor, covariance, item_frame, listwise,
                     resolve_scales, warn)
 from fusion_study.measurement.factor import fit_factors
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fusion_study.measurement._data import check_choice, item_frame, resolve_scales, warn
+from fusion_study.data.checks import check_choice
+from fusion_study.measurement._data import item_frame, resolve_scales, warn
 
 __all__ = ["score_scales", "satisfaction_score"]
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from fusion_study.data import codebook as _codebook
+from fusion_study.data.checks import check_alpha, check_choice, critical_value
 from fusion_study.measurement.validity_tables import validity_report
 
 __all__ = ["instrument_frame", "study_validity", "study_scores", "loading_recovery", "INSTRUMENTS"]
@@ -30,8 +31,7 @@ def _screened(study):
 
 def instrument_frame(study, instrument: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The responses of one instrument and its codebook rows (raises if either is missing)."""
-    if instrument not in INSTRUMENTS:
-        raise ValueError(f"instrument={instrument!r} is not supported; use one of {sorted(INSTRUMENTS)}")
+    check_choice("instrument", instrument, INSTRUMENTS)
     if getattr(study, "codebook", None) is None:
         raise ValueError("the study has no codebook; scales and reverse-coded items come from it")
     if INSTRUMENTS[instrument] not in study:
@@ -83,7 +83,7 @@ def study_scores(study, instrument: str = "customer_survey", *, method: str = "m
 
 
 def loading_recovery(study, truth, *, instrument: str = "customer_survey", estimator: str = "WLSMV",
-                     level: float = 0.95) -> pd.DataFrame:
+                     alpha: float = 0.05) -> pd.DataFrame:
     """Do ordinal CFA confidence intervals cover a simulated study's true standardized loadings?
 
     Fits the instrument's scales by WLSMV (:class:`~fusion_study.measurement.CFA` with
@@ -94,24 +94,20 @@ def loading_recovery(study, truth, *, instrument: str = "customer_survey", estim
     of ``y*`` on ``C`` is ``l sd(C) / sqrt(l² var(C) + 1 - l²)``.
 
     ``estimator="ML"`` fits the same data by normal-theory ML on the category codes, for
-    comparison: its ``est`` is the std.all loading of the observed answer (attenuated by the
-    coarse categories), and ``se``/``ci_*``/``covered`` are missing.
+    comparison: its ``estimate`` is the std.all loading of the observed answer (attenuated by the
+    coarse categories), and ``se``/``ci_*``/``covered`` are missing. ``alpha`` sets the Wald
+    intervals ``estimate ± z_{1-alpha/2} se`` (0.05: 95%).
 
     Returns
     -------
-    DataFrame ``item, scale, loading`` (the simulator's ``l``), ``true_std``, ``est``, ``se``,
+    DataFrame ``item, scale, loading`` (the simulator's ``l``), ``true_std``, ``estimate``, ``se``,
     ``ci_lower``, ``ci_upper``, ``covered`` (the interval contains ``true_std``), ``n``.
     """
-    from scipy import stats
-
     from fusion_study.data.periods import period_number
     from fusion_study.measurement.sem.model import CFA
 
-    from fusion_study.measurement._data import check_choice
-
     check_choice("estimator", estimator, ("WLSMV", "ML"))
-    if not 0 < level < 1:
-        raise ValueError(f"level={level!r} must be between 0 and 1")
+    z = critical_value(check_alpha(alpha))
     data, cb = instrument_frame(study, instrument)
     screened = set(truth.screening.loc[truth.screening["table"] == INSTRUMENTS[instrument], "response_id"])
     data = data[~data["response_id"].isin(screened)]
@@ -122,17 +118,16 @@ def loading_recovery(study, truth, *, instrument: str = "customer_survey", estim
     fit = CFA(cb, ordered=True if ordinal else None, std_lv=True).fit(data)
     lo = fit.loadings().rename(columns={"factor": "scale"})
     if not ordinal:
-        lo["est"], lo["se"] = lo["std_all"], np.nan
+        lo["estimate"], lo["se"] = lo["std_all"], np.nan
     true = truth.loadings.set_index("item_id")
     var = truth.latent_variance.query("instrument == @instrument").set_index("construct")["variance"]
     lam = true.loc[lo["item"], "loading"].to_numpy()
     v = var.reindex(lo["scale"]).to_numpy()
-    z = stats.norm.ppf(0.5 + level / 2)
     out = pd.DataFrame({"item": lo["item"], "scale": lo["scale"], "loading": lam,
                         "true_std": lam * np.sqrt(v) / np.sqrt(lam**2 * v + 1 - lam**2),
-                        "est": lo["est"], "se": lo["se"]})
-    out["ci_lower"] = out["est"] - z * out["se"]
-    out["ci_upper"] = out["est"] + z * out["se"]
+                        "estimate": lo["estimate"], "se": lo["se"]})
+    out["ci_lower"] = out["estimate"] - z * out["se"]
+    out["ci_upper"] = out["estimate"] + z * out["se"]
     covered = (out["ci_lower"] <= out["true_std"]) & (out["true_std"] <= out["ci_upper"])
     out["covered"] = covered.astype("boolean").where(out["se"].notna())
     out["n"] = fit.n_

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fusion_study.data.checks import check_choice
+
 __all__ = ["composite_validity", "fornell_larcker", "htmt", "htmt_matrix"]
 
 
@@ -62,8 +64,6 @@ def htmt(cov: np.ndarray, blocks: dict[str, list[int]], *, method: str = "classi
     Validated against: R semTools ``htmt(htmt2=FALSE)`` and ``htmt(htmt2=TRUE)`` on
     HolzingerSwineford1939 to 1e-8.
     """
-    from fusion_study.measurement._data import check_choice
-
     check_choice("method", method, ("classic", "htmt2"))
     agg = np.mean if method == "classic" else (lambda a: float(np.exp(np.mean(np.log(a)))))
     sd = np.sqrt(np.diag(cov))

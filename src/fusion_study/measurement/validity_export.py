@@ -41,7 +41,7 @@ _HEADERS = {
     "n_items": ("题项数", "Items"), "n": ("样本量", "N"), "alpha": ("Cronbach's α", "Cronbach's α"),
     "alpha_std": ("标准化α", "Standardized α"), "omega_total": ("McDonald's ω", "McDonald's ω"),
     "mean_r": ("平均题项间相关", "Mean inter-item r"), "cr": ("组合信度CR", "CR"), "ave": ("AVE", "AVE"),
-    "sqrt_ave": ("AVE平方根", "√AVE"), "est": ("非标准化载荷", "Unstandardized loading"),
+    "sqrt_ave": ("AVE平方根", "√AVE"), "estimate": ("非标准化载荷", "Unstandardized loading"),
     "se": ("标准误", "SE"), "std_all": ("标准化载荷", "Standardized loading"),
     "statistic": ("指标", "Statistic"), "value": ("值", "Value"),
     "first_eigenvalue": ("第一因子特征值", "First eigenvalue"),
@@ -49,7 +49,7 @@ _HEADERS = {
     "model": ("模型", "Model"), "n_factors": ("因子数", "Factors"), "chisq": ("χ²", "χ²"), "df": ("df", "df"),
     "chisq_df": ("χ²/df", "χ²/df"), "cfi": ("CFI", "CFI"), "tli": ("TLI", "TLI"), "rmsea": ("RMSEA", "RMSEA"),
     "srmr": ("SRMR", "SRMR"), "aic": ("AIC", "AIC"), "bic": ("BIC", "BIC"), "delta_chisq": ("Δχ²", "Δχ²"),
-    "delta_df": ("Δdf", "Δdf"), "delta_p": ("p(Δχ²)", "p(Δχ²)"), "mean": ("均值", "Mean"), "sd": ("标准差", "SD"),
+    "delta_df": ("Δdf", "Δdf"), "delta_p_value": ("p(Δχ²)", "p(Δχ²)"), "mean": ("均值", "Mean"), "sd": ("标准差", "SD"),
 }
 
 _NOTES = {
@@ -108,16 +108,16 @@ def _frames(report) -> dict[str, tuple[pd.DataFrame, dict, dict]]:
                 if c in rel.columns]
         out["reliability"] = (rel[cols], {c: 3 for c in cols[3:]}, {"n_column": "n"} if "n" in cols else {})
     if "loadings" in report:
-        lo = report["loadings"][["factor", "item", "est", "se", "std_all"]].copy()
+        lo = report["loadings"][["factor", "item", "estimate", "se", "std_all"]].copy()
         lo["se"] = lo["se"].where(lo["se"] > 0)  # fixed marker loadings: no SE
-        out["loadings"] = (lo, {"est": 3, "se": 3, "std_all": 3}, {"group_column": "factor"})
+        out["loadings"] = (lo, {"estimate": 3, "se": 3, "std_all": 3}, {"group_column": "factor"})
     if "kmo_bartlett" in report:
         kb = report["kmo_bartlett"]
         overall = kb[kb["item"] == "overall"].iloc[0]
         rows = pd.DataFrame({"statistic": ["KMO", "Bartlett χ²", "df", "p", "N"],
                              "value": [f"{overall['msa']:.3f}", f"{overall['bartlett_chi2']:.2f}",
                                        f"{overall['bartlett_df']:.0f}",
-                                       "<.001" if overall["bartlett_p"] < 0.001 else f"{overall['bartlett_p']:.3f}",
+                                       "<.001" if overall["bartlett_p_value"] < 0.001 else f"{overall['bartlett_p_value']:.3f}",
                                        f"{overall['n']:.0f}"]})
         items = kb[kb["item"] != "overall"]["msa"]
         out["kmo_bartlett"] = (rows, {}, {"_fmt": {"lo": float(items.min()), "hi": float(items.max())}})
@@ -132,14 +132,14 @@ def _frames(report) -> dict[str, tuple[pd.DataFrame, dict, dict]]:
         out["harman"] = (h, {"first_eigenvalue": 3, "variance_share": 2}, {"_fmt": verdict})
     if "cfa_fit" in report:
         cf = report["cfa_fit"][["model", "chisq", "df", "chisq_df", "cfi", "tli", "rmsea", "srmr", "aic", "bic",
-                                "delta_chisq", "delta_df", "delta_p"]].copy()
+                                "delta_chisq", "delta_df", "delta_p_value"]].copy()
         base = cf.index[0]
-        for c in ("delta_chisq", "delta_df", "delta_p"):
+        for c in ("delta_chisq", "delta_df", "delta_p_value"):
             cf.loc[base, c] = np.nan  # the hypothesised model is the reference row
         cf["df"] = cf["df"].round().astype("Int64")
         cf["delta_df"] = cf["delta_df"].round().astype("Int64")
         out["cfa_fit"] = (cf, {"chisq": 2, "chisq_df": 2, "cfi": 3, "tli": 3, "rmsea": 3, "srmr": 3, "aic": 1,
-                               "bic": 1, "delta_chisq": 2}, {"p_column": "delta_p", "star_column": "delta_chisq"})
+                               "bic": 1, "delta_chisq": 2}, {"p_column": "delta_p_value", "star_column": "delta_chisq"})
     for key, diag in (("correlations", True), ("fornell_larcker", True), ("htmt", False)):
         if key in report:
             fr = _lower_triangle(report[key], diagonal=diag)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fusion_study.data.checks import check_choice
 from fusion_study.measurement._data import item_frame, resolve_scales, warn
 from fusion_study.measurement.factor import harman_single_factor, kmo_bartlett
 from fusion_study.measurement.reliability import reliability
@@ -27,13 +28,13 @@ def alternative_models(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | N
     ``merge`` lists the pairs of scales to merge (default: the most highly
     correlated pair in the hypothesised model); ``missing`` is "listwise" or "fiml".
     ``ordered=True`` fits ordinal CFAs (WLSMV): chisq, cfi, tli and rmsea are then the
-    scaled(-shifted) versions, aic/bic are missing, and ``delta_p`` is missing because the
+    scaled(-shifted) versions, aic/bic are missing, and ``delta_p_value`` is missing because the
     difference of two scaled-shifted statistics is not χ²-distributed (that needs a DIFFTEST).
 
     Returns
     -------
     DataFrame ``model, n_factors, chisq, df, chisq_df, cfi, tli, rmsea, srmr, aic, bic,
-    delta_chisq, delta_df, delta_p`` (differences against the hypothesised model).
+    delta_chisq, delta_df, delta_p_value`` (differences against the hypothesised model).
     """
     from scipy import stats
 
@@ -67,11 +68,11 @@ def alternative_models(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | N
         row["chisq_df"] = row["chisq"] / row["df"] if row["df"] > 0 else np.nan
         row["delta_chisq"] = row["chisq"] - ref[names["chisq"]]
         row["delta_df"] = row["df"] - ref["df"]
-        row["delta_p"] = (float(stats.chi2.sf(row["delta_chisq"], row["delta_df"]))
+        row["delta_p_value"] = (float(stats.chi2.sf(row["delta_chisq"], row["delta_df"]))
                           if row["delta_df"] > 0 and not ordered else np.nan)
         rows.append(row)
     return pd.DataFrame(rows)[["model", "n_factors", "chisq", "df", "chisq_df", "cfi", "tli", "rmsea", "srmr",
-                               "aic", "bic", "delta_chisq", "delta_df", "delta_p"]]
+                               "aic", "bic", "delta_chisq", "delta_df", "delta_p_value"]]
 
 
 class ValidityReport(dict):
@@ -105,7 +106,8 @@ def validity_report(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | None
     dict of DataFrames:
 
     - ``reliability``: scale, n_items, n, alpha, alpha_std, omega_total, cr, ave, sqrt_ave
-    - ``loadings``: factor, item, est, se, std_all (standardized CFA loadings)
+    - ``loadings``: factor, item, estimate, se, ci_lower, ci_upper (95% Wald), std_all
+      (standardized CFA loadings)
     - ``kmo_bartlett``: per-item MSA, overall KMO and Bartlett's test
     - ``harman``: first-factor variance share (common-method bias)
     - ``cfa_fit``: hypothesised model against merged and one-factor alternatives
@@ -126,8 +128,6 @@ def validity_report(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | None
     """
     scales, codebook = resolve_scales(scales, codebook)
     items = [i for v in scales.values() for i in v]
-    from fusion_study.measurement._data import check_choice
-
     check_choice("missing", missing, ("listwise", "pairwise") if ordered else ("listwise", "fiml"))
     rel = reliability(data, scales, codebook=codebook)
     fit = CFA(scales, missing=missing, ordered=True if ordered else None).fit(data, codebook=codebook)

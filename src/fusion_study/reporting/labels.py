@@ -157,6 +157,23 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "week": ("周", "week"),
     "weekly_activity_by_branch": ("各支部每周活跃情况", "weekly activity by branch"),
     # --- measurement and index ---
+    # dimensions and indicators of the integration index (the four fusion scales are SCALE_LABELS)
+    "party": ("党建工作成效", "party-work effectiveness"),
+    "business": ("业务促进", "business promotion"),
+    "index": ("党业融合指数", "integration index"),
+    "complaints": ("投诉量", "complaints"),
+    "complaints_per_retailer": ("户均投诉", "complaints per retailer"),
+    "non_tobacco_revenue": ("非烟收入", "non-tobacco revenue"),
+    "non_tobacco_revenue_per_retailer": ("户均非烟收入", "non-tobacco revenue per retailer"),
+    "sales": ("卷烟销量", "tobacco sales"),
+    "sales_per_retailer": ("户均卷烟销量", "tobacco sales per retailer"),
+    "party_assessment": ("党建考核", "party-building assessment"),
+    "business_assessment": ("业务考核", "business assessment"),
+    # quadrants of the two-skins test (index/alignment.py)
+    "both_strong": ("党建业务双强", "strong in both"),
+    "party_only": ("党建强、业务弱", "party only"),
+    "business_only": ("业务强、党建弱", "business only"),
+    "both_weak": ("党建业务双弱", "weak in both"),
     # --- reports and notebooks ---
 }
 

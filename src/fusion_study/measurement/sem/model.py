@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from fusion_study.measurement._data import check_choice, check_variances, item_frame, resolve_scales, warn
+from fusion_study.data.checks import check_alpha, check_choice, critical_value, require_columns
+from fusion_study.measurement._data import check_variances, item_frame, resolve_scales, warn
 from fusion_study.measurement.sem.estimation import GroupData, RamModel, _group_terms, fit_ml, objective
 from fusion_study.measurement.sem.formulas import ConstrainedModel, ParameterFunctions
 from fusion_study.measurement.sem.spec import build_spec
@@ -69,7 +70,14 @@ class SEM:
         Identify factors by unit variance instead of a marker loading.
     group : str, optional
         Column defining groups (multi-group model); ``group_equal`` may hold
-        ``"loadings"`` and ``"intercepts"``.
+        ``"loadings"`` and ``"intercepts"``. Groups are numbered 1, 2, … in the order of
+        their first appearance in the data, as lavaan's; the first is the reference group
+        whose latent means are fixed at 0 under scalar invariance.
+    group_levels : list, optional
+        The groups to fit and their order (lavaan's ``group.label``); respondents of other
+        groups are left out with a warning. Default: every group, in order of appearance.
+    alpha : float
+        Significance level of the Wald intervals ``ci_lower, ci_upper`` (0.05 gives 95%).
     fixed_x : bool
         lavaan's ``fixed.x`` (default True, as lavaan's ``sem()``/``cfa()``): the variances,
         covariances (and means) of observed exogenous covariates — observed variables that
@@ -84,11 +92,14 @@ class SEM:
     Attributes (after ``fit``)
     --------------------------
     params_ : DataFrame ``lhs, op, rhs, group, label, free, est, se, std_all, z, pvalue, ci_lower,
-        ci_upper`` (95% Wald intervals); defined parameters are rows with ``op == ":="``,
-        ``rhs`` the expression and ``group`` 0, as lavaan's ``parameterEstimates``.
+        ci_upper`` — lavaan's ``parameterEstimates`` names (``ci_lower, ci_upper``: Wald intervals
+        at ``alpha``); defined parameters are rows with ``op == ":="``, ``rhs`` the expression and
+        ``group`` 0. :meth:`to_frame` gives the same table in the package's vocabulary.
     fit_indices_ : Series ``chisq, df, pvalue, cfi, tli, rmsea, rmsea_ci_lower, rmsea_ci_upper,
-        rmsea_pvalue, srmr, aic, bic, logl, unrestricted_logl, npar, baseline_chisq, baseline_df, n``.
+        rmsea_pvalue, srmr, aic, bic, logl, unrestricted_logl, npar, baseline_chisq, baseline_df, n``
+        (lavaan's ``fitMeasures`` names; the RMSEA interval is lavaan's 90% one).
     factor_correlations_ : DataFrame (first group).
+    groups_ : list of the group values in the order they are numbered (``[None]`` for one group).
     n_, converged_, n_iter_.
 
     Notes
@@ -104,7 +115,9 @@ class SEM:
     mean structure, std.lv, FIML and MLR; PoliticalDemocracy SEM; multi-group invariance;
     the simulated example study's 5-factor customer survey, listwise and FIML; defined
     parameters (mediation on PoliticalDemocracy, ML and MLR), ``==`` constraints and
-    observed covariates with ``fixed.x`` TRUE/FALSE, listwise and FIML) — estimates,
+    observed covariates with ``fixed.x`` TRUE/FALSE, listwise and FIML; the latent means of
+    the second school under scalar invariance, with lavaan's group order and with
+    ``group.label`` reversed) — estimates,
     SEs, std.all and fit indices to 1e-5 relative (1e-4 where lavaan's own stopping rule
     limits its accuracy, and for FIML/MLR SEs from a numerical Hessian). With ``ordered``
     (WLSMV): lavaan 0.6-14 ``cfa(..., ordered = TRUE)`` to 2e-6 (estimates, SEs) and 1e-5
@@ -115,8 +128,11 @@ class SEM:
 
     def __init__(self, model: str, *, estimator: str | None = None, missing: str = "listwise",
                  meanstructure: bool = False, std_lv: bool = False, group: str | None = None,
-                 group_equal=(), fixed_x: bool = True, max_iter: int = 500, ordered=None):
+                 group_equal=(), group_levels=None, fixed_x: bool = True, max_iter: int = 500, ordered=None,
+                 alpha: float = 0.05):
         self.model = model
+        self.alpha = alpha
+        self.group_levels = group_levels
         self.ordered = ordered
         self.fixed_x = fixed_x
         self.max_iter = max_iter
@@ -138,6 +154,7 @@ class SEM:
         ordinal = self.ordered is not None and self.ordered is not False
         self.estimator_ = self.estimator or ("WLSMV" if ordinal else "ML")
         check_choice("estimator", self.estimator_, _ESTIMATORS)
+        check_alpha(self.alpha)
         if ordinal or self.estimator_ == "WLSMV":
             if self.estimator_ != "WLSMV":
                 raise ValueError(f"ordered items are fitted by estimator='WLSMV', not {self.estimator_!r}")
@@ -148,10 +165,9 @@ class SEM:
         for ge in self.group_equal:
             check_choice("group_equal", ge, ("loadings", "intercepts"))
         terms = parse_model(self.model)
-        if self.group is not None and self.group not in data.columns:
-            raise KeyError(f"group column {self.group!r} not found in the data")
+        levels, data = self._group_levels(data)
         fiml = self.missing == "fiml"
-        n_groups = 1 if self.group is None else int(data[self.group].nunique())
+        n_groups = len(levels)
         means = self.meanstructure or fiml or n_groups > 1
         spec = build_spec(terms, data.columns, n_groups=n_groups, meanstructure=means, std_lv=self.std_lv,
                           cfa=self._cfa, group_equal=self.group_equal, fixed_x=bool(self.fixed_x))
@@ -159,11 +175,7 @@ class SEM:
         xcols = [spec.observed.index(v) for v in spec.exogenous_x] if spec.fixed_x else []
         n_dropped_x = 0
         frame = item_frame(data, spec.observed, codebook=codebook, what=f"{type(self).__name__} model variables")
-        if self.group is not None:
-            levels = sorted(data[self.group].dropna().unique().tolist(), key=str)
-            gcol = data[self.group]
-        else:
-            levels, gcol = [None], None
+        gcol = data[self.group] if self.group is not None else None
         groups = []
         n_dropped = 0
         for lev in levels:
@@ -248,6 +260,30 @@ class SEM:
             self._defined(fns, theta)
         self._fit_indices(model, theta, groups, means)
         return self
+
+    def _group_levels(self, data: pd.DataFrame) -> tuple[list, pd.DataFrame]:
+        """The groups in lavaan's order (first appearance, or ``group_levels``) and the rows to fit."""
+        if self.group is None:
+            if self.group_levels is not None:
+                raise ValueError("group_levels= needs group= (the column holding the groups)")
+            return [None], data
+        require_columns(data, [self.group], what=f"{type(self).__name__}(group={self.group!r})")
+        present = pd.unique(data[self.group].dropna()).tolist()
+        if self.group_levels is None:
+            return present, data
+        levels = list(self.group_levels)
+        if len(set(levels)) != len(levels):
+            raise ValueError(f"group_levels lists a group twice: {levels}")
+        absent = [g for g in levels if g not in present]
+        if absent:
+            raise ValueError(f"group_levels: group(s) {absent} do not occur in column {self.group!r}; "
+                             f"its groups are {present}")
+        keep = data[self.group].isin(levels)
+        if not keep.all():
+            warn(f"{type(self).__name__}: {int((~keep).sum())} respondents of groups not in group_levels "
+                 f"({[g for g in present if g not in levels]}) were left out")
+            data = data[keep]
+        return levels, data
 
     def _start(self, spec, groups):
         theta = np.zeros(spec.n_free)
@@ -370,7 +406,7 @@ class SEM:
                             "group": np.array([par.group + 1 for par in params], dtype=np.int64),
                             "label": [par.label or "" for par in params], "free": free, "est": est,
                             "se": se_all, "std_all": std, "z": z, "pvalue": 2 * special.ndtr(-np.abs(z)),
-                            **_wald_ci(est, se_all)})
+                            **_wald_ci(est, se_all, self.alpha)})
         self.params_ = out
         a, s, m, sall = implied[0]
         lv = spec.latent
@@ -402,7 +438,7 @@ class SEM:
                              "rhs": [f.text for _, f in fns.defined], "group": 0,
                              "label": [n for n, _ in fns.defined], "free": False, "est": est, "se": se,
                              "std_all": std_all, "z": z, "pvalue": 2 * special.ndtr(-np.abs(z)),
-                             **_wald_ci(est, se)})
+                             **_wald_ci(est, se, self.alpha)})
         self.params_ = pd.concat([self.params_, rows], ignore_index=True)
 
     def _loglik(self, model, theta, groups, means):
@@ -500,10 +536,26 @@ class SEM:
 
     # ------------------------------------------------------------ outputs
     def to_frame(self) -> pd.DataFrame:
-        """The parameter table (see ``params_``)."""
-        return self.params_.copy()
+        """The parameter table in the package's vocabulary.
 
-    def summary(self) -> str:
+        Returns
+        -------
+        DataFrame ``lhs, op, rhs, group, label, free, estimate, se, std_all, z, p_value, ci_lower,
+        ci_upper`` (``params_`` with ``est`` → ``estimate``, ``pvalue`` → ``p_value``).
+        """
+        return self.params_.rename(columns=_STANDARD_NAMES)
+
+    def summary(self) -> pd.DataFrame:
+        """The parameters (``lhs, op, rhs, group, estimate, se, z, p_value, ci_lower, ci_upper, std_all``);
+        ``attrs["fit_indices"]`` holds ``fit_indices_`` and ``str(model)`` prints both as text."""
+        cols = ["lhs", "op", "rhs", "group", "estimate", "se", "z", "p_value", "ci_lower", "ci_upper", "std_all"]
+        out = self.to_frame()[cols]
+        out.attrs["fit_indices"] = self.fit_indices_.to_dict()
+        return out
+
+    def __str__(self) -> str:
+        if not hasattr(self, "params_"):
+            return repr(self)
         fi = self.fit_indices_
         head = (f"{type(self).__name__} ({self.estimator_}, n={self.n_}): chisq={fi['chisq']:.3f}, df={fi['df']:.0f}, "
                 f"p={fi['pvalue']:.4f}, CFI={fi['cfi']:.3f}, TLI={fi['tli']:.3f}, RMSEA={fi['rmsea']:.3f} "
@@ -512,14 +564,19 @@ class SEM:
             head = (f"{type(self).__name__} (WLSMV, ordinal, n={self.n_}): scaled-shifted chisq="
                     f"{fi['chisq_scaled']:.3f}, df={fi['df']:.0f}, p={fi['pvalue_scaled']:.4f}, CFI={fi['cfi_scaled']:.3f}"
                     f", TLI={fi['tli_scaled']:.3f}, RMSEA={fi['rmsea_scaled']:.3f} (scaled), SRMR={fi['srmr']:.3f}")
-        cols = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "std_all"]
-        return head + "\n" + self.params_[cols].round(3).to_string(index=False)
+        cols = ["lhs", "op", "rhs", "estimate", "se", "z", "p_value", "std_all"]
+        return head + "\n" + self.to_frame()[cols].round(3).to_string(index=False)
 
     def loadings(self) -> pd.DataFrame:
-        """Loadings rows of the parameter table (factor, item, est, se, std_all)."""
-        p = self.params_
+        """Loadings rows of the parameter table.
+
+        Returns
+        -------
+        DataFrame ``factor, item, group, estimate, se, ci_lower, ci_upper, std_all``.
+        """
+        p = self.to_frame()
         return p[p["op"] == "=~"].rename(columns={"lhs": "factor", "rhs": "item"})[
-            ["factor", "item", "group", "est", "se", "std_all"]].reset_index(drop=True)
+            ["factor", "item", "group", "estimate", "se", "ci_lower", "ci_upper", "std_all"]].reset_index(drop=True)
 
     @property
     def validity_(self) -> pd.DataFrame:
@@ -561,8 +618,13 @@ def _saturated_trace(gd, cols) -> tuple[float, int]:
     return float(np.trace(np.linalg.solve(a1, b1))), len(iu[0])
 
 
-def _wald_ci(est: np.ndarray, se: np.ndarray, level: float = 0.95) -> dict[str, np.ndarray]:
-    z = special.ndtri(0.5 + level / 2)
+#: lavaan's parameterEstimates names -> the package's vocabulary (see :meth:`SEM.to_frame`)
+_STANDARD_NAMES = {"est": "estimate", "pvalue": "p_value"}
+
+
+def _wald_ci(est: np.ndarray, se: np.ndarray, alpha: float = 0.05) -> dict[str, np.ndarray]:
+    """Wald interval ``est ± z_{1-alpha/2} se``."""
+    z = critical_value(alpha)
     return {"ci_lower": est - z * se, "ci_upper": est + z * se}
 
 
@@ -587,7 +649,7 @@ class CFA(SEM):
 
     def __init__(self, scales_or_model, *, estimator: str | None = None, missing: str = "listwise",
                  meanstructure: bool = False, std_lv: bool = False, group: str | None = None, group_equal=(),
-                 fixed_x: bool = True, max_iter: int = 500, ordered=None):
+                 group_levels=None, fixed_x: bool = True, max_iter: int = 500, ordered=None, alpha: float = 0.05):
         self.scales_or_model = scales_or_model
         if isinstance(scales_or_model, str):
             model, self._codebook = scales_or_model, None
@@ -595,8 +657,8 @@ class CFA(SEM):
             scales, self._codebook = resolve_scales(scales_or_model)
             model = model_from_scales(scales)
         super().__init__(model, estimator=estimator, missing=missing, meanstructure=meanstructure,
-                         std_lv=std_lv, group=group, group_equal=group_equal, fixed_x=fixed_x,
-                         max_iter=max_iter, ordered=ordered)
+                         std_lv=std_lv, group=group, group_equal=group_equal, group_levels=group_levels,
+                         fixed_x=fixed_x, max_iter=max_iter, ordered=ordered, alpha=alpha)
 
     def fit(self, data: pd.DataFrame, *, codebook: pd.DataFrame | None = None):
         return super().fit(data, codebook=codebook if codebook is not None else self._codebook)

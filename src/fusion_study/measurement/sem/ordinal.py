@@ -187,7 +187,7 @@ def fit_ordinal(model_obj, data: pd.DataFrame, codebook: pd.DataFrame | None = N
     th["pvalue"] = 2 * stats.norm.sf(np.abs(th["z"]))
     from fusion_study.measurement.sem.model import _wald_ci
 
-    th = th.assign(**_wald_ci(th["est"].to_numpy(), tse))
+    th = th.assign(**_wald_ci(th["est"].to_numpy(), tse, model_obj.alpha))
     pt = model_obj.params_
     n_load = int((pt["op"] == "=~").sum())
     model_obj.params_ = pd.concat([pt.iloc[:n_load], th[pt.columns], pt.iloc[n_load:]], ignore_index=True)
