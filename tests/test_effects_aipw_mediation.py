@@ -92,7 +92,7 @@ def test_aipw_errors():
         doubly_robust(sep2, outcome="y", treatment="d", covariates=["z1", "z2"])
     with pytest.raises(ValueError, match="empty cell"):
         doubly_robust(df.assign(d=1), outcome="y", treatment="d", covariates=["x1"])
-    with pytest.raises(ValueError, match="allowed values"):
+    with pytest.raises(ValueError, match="estimand='atc' is not supported; use one of"):
         doubly_robust(df, outcome="y", treatment="d", covariates=["x1"], estimand="atc")
 
 
@@ -100,12 +100,12 @@ def test_mediation_point_estimates_match_lavaan():
     ref = json.loads((REF / "mediation_padjust.json").read_text())
     df = pd.read_csv(REF / "mediation_data.csv")
     out = mediation(df, treatment="t", mediator="m", outcome="y", covariates=["x"], n_boot=300, seed=3)
-    est = out.set_index("effect")["estimate"]
+    est = out.set_index("term")["estimate"]
     assert est["indirect"] == pytest.approx(ref["indirect"], rel=1e-6)
     assert est["direct"] == pytest.approx(ref["direct"], rel=1e-6)
     assert est["total"] == pytest.approx(ref["total"], rel=1e-6)
     assert est["proportion_mediated"] == pytest.approx(ref["indirect"] / ref["total"], rel=1e-6)
-    ci = out.set_index("effect")
+    ci = out.set_index("term")
     assert ci.loc["indirect", "ci_lower"] < ref["indirect"] < ci.loc["indirect", "ci_upper"]
     again = mediation(df, treatment="t", mediator="m", outcome="y", covariates=["x"], n_boot=300, seed=3)
     pd.testing.assert_frame_equal(out, again)
@@ -115,10 +115,29 @@ def test_mediation_point_estimates_match_lavaan():
 
 
 def test_adjust_pvalues_match_r():
+    """R ``p.adjust`` (mediation_padjust.R: ten p-values with ties after adjustment; p_adjust.R: an
+    unsorted vector with a missing value, also worked out by hand in p_adjust.json)."""
     ref = json.loads((REF / "mediation_padjust.json").read_text())
     p = np.array(ref["p"])[::-1]  # order must not matter
-    np.testing.assert_allclose(adjust_pvalues(p, method="holm"), np.array(ref["holm"])[::-1], atol=1e-12)
-    np.testing.assert_allclose(adjust_pvalues(p, method="bh"), np.array(ref["bh"])[::-1], atol=1e-12)
+    holm = adjust_pvalues(p, method="holm")
+    assert list(holm.columns) == ["p_value", "p_adjusted"]
+    np.testing.assert_allclose(holm["p_adjusted"], np.array(ref["holm"])[::-1], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(adjust_pvalues(p, method="bh")["p_adjusted"], np.array(ref["bh"])[::-1],
+                               rtol=0, atol=1e-12)
+    small = json.loads((REF / "p_adjust.json").read_text())
+    pv = np.array(small["p"], dtype=float)  # null -> nan
+    frame = pd.DataFrame({"term": list("abcdef"), "p_value": pv, "n": 10})
+    for ours, key in (("holm", "holm"), ("bh", "bh")):
+        out = adjust_pvalues(frame, method=ours)
+        assert list(out.columns) == ["term", "p_value", "p_adjusted", "n"]  # inserted after p_value
+        want = np.array(small[key], dtype=float)
+        np.testing.assert_allclose(out["p_adjusted"], want, rtol=0, atol=1e-12, equal_nan=True)
+        np.testing.assert_allclose(want, np.array(small["by_hand"][key], dtype=float), atol=1e-12,
+                                   equal_nan=True)
+    with pytest.raises(ValueError, match="p-values must lie in"):
+        adjust_pvalues([0.2, 1.5])
+    with pytest.raises(ValueError, match="use one of"):
+        adjust_pvalues([0.2], method="bonferroni")
 
 
 def test_e_values_published_example():
@@ -149,7 +168,8 @@ def test_honest_did_on_mpdta():
     # diff-diff's native CallawaySantAnna + HonestDiD gives bounds [-0.1078, -0.0467] and
     # CI [-0.1469, -0.0075] at M = 0.5 (checked when this test was written)
     r = hd.iloc[0]
-    assert r["lb"] == pytest.approx(-0.1078, abs=1e-4) and r["ub"] == pytest.approx(-0.0467, abs=1e-4)
+    assert r["lower_bound"] == pytest.approx(-0.1078, abs=1e-4)
+    assert r["upper_bound"] == pytest.approx(-0.0467, abs=1e-4)
     assert r["ci_lower"] == pytest.approx(-0.1469, abs=1e-4) and r["ci_upper"] == pytest.approx(-0.0075, abs=1e-4)
     assert (hd["ci_upper"] - hd["ci_lower"]).is_monotonic_increasing
     varying = staggered_did(df, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")

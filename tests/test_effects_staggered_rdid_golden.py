@@ -56,10 +56,10 @@ def test_two_group_att_gt_matches_r_did(two_group, spec, method):
         two_group, outcome="y", unit="id", time="t", cohort="g",
         control=_CONTROL[control], base_period=base, method=method,
     )
-    at = res.att_gt
+    at = res.att_gt_
     np.testing.assert_array_equal(at["group"], ref["group"])
     np.testing.assert_array_equal(at["time"], ref["time"])
-    np.testing.assert_allclose(at["att"], ref["att"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(at["estimate"], ref["att"], rtol=0, atol=1e-9)
     # R reports the universal base cell as att 0 with se NA: ours too
     np.testing.assert_allclose(at["se"], _as_float(ref["se"]), rtol=0, atol=1e-9, equal_nan=True)
 
@@ -72,10 +72,10 @@ def test_covariate_reg_dr_att_gt_matches_r_did(method):
         df, outcome="y", unit="id", time="t", cohort="g", control="never", method=method, covariates=["X"],
     )
     ref = GOLDEN[f"with_covariates_{method}"]["group_time"]
-    at = res.att_gt
+    at = res.att_gt_
     np.testing.assert_array_equal(at["group"], ref["group"])
     np.testing.assert_array_equal(at["time"], ref["time"])
-    np.testing.assert_allclose(at["att"], ref["att"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(at["estimate"], ref["att"], rtol=0, atol=1e-9)
     np.testing.assert_allclose(at["se"], ref["se"], rtol=0, atol=1e-9)
 
 
@@ -90,10 +90,10 @@ def ipw_fit():
 
 def test_ipw_covariate_att_gt_matches_r_did(ipw_fit):
     ref = GOLDEN["with_covariates_ipw"]["group_time"]
-    at = ipw_fit.att_gt
+    at = ipw_fit.att_gt_
     np.testing.assert_array_equal(at["group"], ref["group"])
     np.testing.assert_array_equal(at["time"], ref["time"])
-    np.testing.assert_allclose(at["att"], ref["att"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(at["estimate"], ref["att"], rtol=0, atol=1e-9)
     np.testing.assert_allclose(at["se"], ref["se"], rtol=0, atol=1e-9)
 
 
@@ -104,12 +104,12 @@ def test_ipw_covariate_aggregations_match_r_did(ipw_fit, agg):
     overall = out.iloc[0]
     att = ref.get("overall_att", ref.get("att"))
     se = ref.get("overall_se", ref.get("se"))
-    assert overall["att"] == pytest.approx(att, abs=1e-9)
+    assert overall["estimate"] == pytest.approx(att, abs=1e-9)
     assert overall["se"] == pytest.approx(se, abs=1e-9)
     if "egt" in ref:
         rows = out.iloc[1:]
         np.testing.assert_array_equal(rows["value"], ref["egt"])
-        np.testing.assert_allclose(rows["att"], ref["att"], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(rows["estimate"], ref["att"], rtol=0, atol=1e-9)
         np.testing.assert_allclose(rows["se"], ref["se"], rtol=0, atol=1e-9)
 
 
@@ -125,20 +125,20 @@ def anticipation_fit():
 
 def test_anticipation_att_gt_matches_r_did(anticipation_fit):
     ref = GOLDEN["anticipation"]["group_time"]
-    at = anticipation_fit.att_gt
+    at = anticipation_fit.att_gt_
     np.testing.assert_array_equal(at["group"], ref["group"])
     np.testing.assert_array_equal(at["time"], ref["time"])
-    np.testing.assert_allclose(at["att"], ref["att"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(at["estimate"], ref["att"], rtol=0, atol=1e-9)
     np.testing.assert_allclose(at["se"], ref["se"], rtol=0, atol=1e-9)
 
 
 def test_anticipation_dynamic_matches_r_did(anticipation_fit):
     ref = GOLDEN["anticipation"]["dynamic"]
     out = anticipation_fit.aggregate("dynamic")
-    assert out["att"].iloc[0] == pytest.approx(ref["overall_att"], abs=1e-9)
+    assert out["estimate"].iloc[0] == pytest.approx(ref["overall_att"], abs=1e-9)
     assert out["se"].iloc[0] == pytest.approx(ref["overall_se"], abs=1e-9)
     np.testing.assert_array_equal(out["value"].iloc[1:], ref["egt"])
-    np.testing.assert_allclose(out["att"].iloc[1:], ref["att"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(out["estimate"].iloc[1:], ref["att"], rtol=0, atol=1e-9)
     np.testing.assert_allclose(out["se"].iloc[1:], ref["se"], rtol=0, atol=1e-9)
 
 
@@ -151,16 +151,16 @@ def test_base_period_att_gt_and_dynamic_match_r_did(base):
         base_period=base,
     )
     ref = GOLDEN["varying_vs_universal"][f"{base}_gt"]
-    at = res.att_gt
+    at = res.att_gt_
     np.testing.assert_array_equal(at["group"], ref["group"])
     np.testing.assert_array_equal(at["time"], ref["time"])
-    np.testing.assert_allclose(at["att"], ref["att"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(at["estimate"], ref["att"], rtol=0, atol=1e-9)
     np.testing.assert_allclose(at["se"], _as_float(ref["se"]), rtol=0, atol=1e-9, equal_nan=True)
     dyn = GOLDEN["varying_vs_universal"][f"{base}_dynamic"]
     out = res.aggregate("dynamic")
-    assert out["att"].iloc[0] == pytest.approx(dyn["overall_att"], abs=1e-9)
+    assert out["estimate"].iloc[0] == pytest.approx(dyn["overall_att"], abs=1e-9)
     assert out["se"].iloc[0] == pytest.approx(dyn["overall_se"], abs=1e-9)
     np.testing.assert_array_equal(out["value"].iloc[1:], dyn["egt"])
-    np.testing.assert_allclose(out["att"].iloc[1:], dyn["att"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(out["estimate"].iloc[1:], dyn["att"], rtol=0, atol=1e-9)
     # the universal reference event time (e = -1) has no SE, as in R (NA)
     np.testing.assert_allclose(out["se"].iloc[1:], _as_float(dyn["se"]), rtol=0, atol=1e-9, equal_nan=True)

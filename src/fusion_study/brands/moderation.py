@@ -207,7 +207,7 @@ def _csdid(d, outcome, brand_type, cohort, control, present):
             warnings.warn(w.message, w.category, stacklevel=3)
     at = res.att_gt_
     grp = at["group"].to_numpy(float)
-    att = at["att"].to_numpy(float)
+    att = at["estimate"].to_numpy(float)
     ok = at["post"].to_numpy(bool) & np.isfinite(att)
     frac = np.round(np.ceil(grp) - grp, 6)
     theta, psi = {}, {}
@@ -425,7 +425,7 @@ def brand_type_moderation(
     if con.any():
         from fusion_study.effects.sensitivity import adjust_pvalues
 
-        out.loc[con, "p_holm"] = adjust_pvalues(out.loc[con, "p"].to_numpy(), method="holm")
+        out.loc[con, "p_holm"] = adjust_pvalues(out.loc[con, "p"].to_numpy(), method="holm")["p_adjusted"].to_numpy()
     cols = ["term", "kind", "label_zh", "label_en", "method", "estimate", "se", "ci_lower", "ci_upper", "p",
             "p_holm", "n_branches", "n_responses", "note"]
     return out[cols]
