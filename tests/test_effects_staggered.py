@@ -301,3 +301,40 @@ def test_rc_influence_function_matches_bootstrap_with_covariate(method):
         boots.append(did_rc(y[i], post[i], D[i], X[i], method=method)[0])
     assert np.std(boots, ddof=1) == pytest.approx(se, rel=0.15)
     assert abs(np.mean(boots) - att) < 0.25 * se
+
+
+def test_anticipation_aggregations_average_post_cells_as_r_did():
+    """mpdta with ``anticipation=1`` (never-treated): R ``did`` drops the 2004 cohort (no
+    period before 2004 - 1 = 2003 is observed); we refuse it, so it is dropped here as R does.
+
+    No R number is stored for these aggregations, so the expected simple and cohort aggregates
+    are derived from the ATT(g,t) (whose engine with anticipation agrees with R ``did`` to 1e-9,
+    test_effects_staggered_rdid_golden.py) with R ``did`` 2.5's documented ``aggte`` weights:
+    cohort-size weights P(G = g) over the post-treatment cells t >= g. Before the fix the two
+    aggregations averaged t >= g - anticipation, which includes (2006, 2005) and (2007, 2006)."""
+    df = mpdta()
+    with pytest.raises(DiDSpecificationError, match="no pre-treatment period"):
+        _fit(df, "never", False, anticipation=1)
+    sub = df[df["first.treat"] != 2004]
+    res = _fit(sub, "never", False, anticipation=1)
+    at = res.att_gt_
+    units = sub.drop_duplicates("countyreal")
+    share = units["first.treat"].value_counts(normalize=True)
+    post = at[at["time"] >= at["group"]]
+    w = post["group"].map(share).to_numpy()
+    simple = float(w @ post["estimate"].to_numpy() / w.sum())
+    assert res.aggregate("simple")["estimate"].iloc[0] == pytest.approx(simple, abs=1e-12)
+    by_g = post.groupby("group")["estimate"].mean()
+    grp = res.aggregate("group")
+    np.testing.assert_allclose(grp.loc[grp["term"] == "group", "estimate"], by_g.to_numpy(), rtol=0, atol=1e-12)
+    pg = share.reindex(by_g.index).to_numpy()
+    assert grp["estimate"].iloc[0] == pytest.approx(float(pg @ by_g.to_numpy() / pg.sum()), abs=1e-12)
+    assert set(post[["group", "time"]].itertuples(index=False, name=None)) == {(2006, 2006), (2006, 2007),
+                                                                               (2007, 2007)}
+    # the old rule (t >= g - 1) gives a clearly different number
+    old = at[at["time"] >= at["group"] - 1]
+    w_old = old["group"].map(share).to_numpy()
+    assert abs(w_old @ old["estimate"].to_numpy() / w_old.sum() - simple) > 1e-3
+    # the anticipation cells are neither post nor in the pre-trend test (only t < g - 1 is)
+    assert not at.loc[at["time"] == at["group"] - 1, "post"].any()
+    assert res.pretrend_["df"] == int((at["time"] < at["group"] - 1).sum())

@@ -164,3 +164,45 @@ def test_base_period_att_gt_and_dynamic_match_r_did(base):
     np.testing.assert_allclose(out["estimate"].iloc[1:], dyn["att"], rtol=0, atol=1e-9)
     # the universal reference event time (e = -1) has no SE, as in R (NA)
     np.testing.assert_allclose(out["se"].iloc[1:], _as_float(dyn["se"]), rtol=0, atol=1e-9, equal_nan=True)
+
+
+def _r_did_simple_and_group(att_gt: pd.DataFrame, cohort_share: dict) -> tuple[float, dict, float]:
+    """R ``did`` 2.5 ``aggte`` weights, written out from its documentation and code: the simple
+    aggregate is the mean of the post-treatment cells t >= g weighted by cohort share P(G = g);
+    the group aggregate averages each cohort's post cells t >= g with equal weights, then the
+    cohorts with weights P(G = g). Nothing depends on ``anticipation`` except the cells' values."""
+    post = att_gt[att_gt["time"] >= att_gt["group"]]
+    w = post["group"].map(cohort_share)
+    simple = float((w * post["att"]).sum() / w.sum())
+    by_g = post.groupby("group")["att"].mean().to_dict()
+    pg = np.array([cohort_share[g] for g in by_g])
+    overall = float(pg @ np.array(list(by_g.values())) / pg.sum())
+    return simple, by_g, overall
+
+
+def test_anticipation_simple_and_group_average_post_cells_as_r_did(anticipation_fit):
+    """``anticipation=1``, simple and cohort aggregations against R ``did`` 2.5.
+
+    No stored R number exists for these two aggregations with anticipation (diff-diff's golden file
+    holds only ATT(g,t) and the event-time aggregation for this scenario), so the expected values
+    are derived from R's own ATT(g,t) (``did_golden_rdid.json``) with R's documented aggregation
+    weights (cohort-size weights over the post-treatment cells t >= g; see
+    :func:`_r_did_simple_and_group`). The old behaviour, averaging t >= g - anticipation, fails here.
+    """
+    df = pd.read_csv(REF / "did_anticipation_data.csv")
+    units = df.drop_duplicates("id")
+    share = (units["g"].value_counts() / len(units)).to_dict()
+    ref = GOLDEN["anticipation"]["group_time"]
+    r_cells = pd.DataFrame({"group": ref["group"], "time": ref["time"], "att": ref["att"]})
+    simple, by_g, overall = _r_did_simple_and_group(r_cells, share)
+    ours_simple = anticipation_fit.aggregate("simple")["estimate"].iloc[0]
+    assert ours_simple == pytest.approx(simple, abs=1e-9)
+    grp = anticipation_fit.aggregate("group")
+    assert grp["estimate"].iloc[0] == pytest.approx(overall, abs=1e-9)
+    got = grp[grp["term"] == "group"].set_index("value")["estimate"]
+    for g, v in by_g.items():
+        assert got[g] == pytest.approx(v, abs=1e-9)
+    # the rule matters here: averaging t >= g - 1 as well gives another number
+    shifted = {g - 1: s for g, s in share.items()}
+    old, _, _ = _r_did_simple_and_group(r_cells.assign(group=r_cells["group"] - 1), shifted)
+    assert abs(old - simple) > 1e-3
