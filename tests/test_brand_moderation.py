@@ -78,7 +78,7 @@ def test_single_type_matches_staggered_did_simple_aggregation():
     se = float(np.sqrt(_cluster_vcov(psi["distinctive"][:, None], clusters)[0, 0]))
     ref = staggered_did(df, outcome="satisfaction", unit="response_id", time="period", cohort="cohort_brand",
                         panel=False, cluster="branch_id").aggregate("simple").iloc[0]
-    assert theta["distinctive"] == pytest.approx(ref["att"], abs=1e-10)
+    assert theta["distinctive"] == pytest.approx(ref["estimate"], abs=1e-10)
     assert se == pytest.approx(ref["se"], rel=1e-10)
 
 
@@ -102,7 +102,7 @@ def test_holm_adjustment_over_contrasts():
     r = brand_type_moderation(_frame(seed=3))
     c = r[r["kind"] == "contrast"]
     assert list(c["term"]) == ["distinctive_minus_generic", "distinctive_minus_copied", "generic_minus_copied"]
-    np.testing.assert_allclose(c["p_holm"], adjust_pvalues(c["p"].to_numpy(), method="holm"), atol=1e-15)
+    np.testing.assert_allclose(c["p_holm"], adjust_pvalues(c["p"].to_numpy(), method="holm")["p_adjusted"], atol=1e-15)
 
 
 def test_no_never_launched_branches_uses_last_launch_as_comparison():

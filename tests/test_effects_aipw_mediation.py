@@ -168,6 +168,15 @@ def test_honest_did_on_mpdta():
     assert r["upper_bound"] == pytest.approx(-0.0467, abs=1e-4)
     assert r["ci_lower"] == pytest.approx(-0.1469, abs=1e-4) and r["ci_upper"] == pytest.approx(-0.0075, abs=1e-4)
     assert (hd["ci_upper"] - hd["ci_lower"]).is_monotonic_increasing
+    # an event-time window: the unadjusted estimate is the mean of the post horizons kept (e = 0, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        win = honest_did(res, M=0.5, min_e=-3, max_e=1).iloc[0]
+    dyn = res.aggregate("dynamic").query("term == 'event_time'").set_index("value")["estimate"]
+    assert win["estimate"] == pytest.approx(dyn.loc[[0, 1]].mean(), abs=1e-12)
+    assert win["lower_bound"] <= win["estimate"] <= win["upper_bound"]
+    with pytest.raises(ValueError, match="reference period"):
+        honest_did(res, min_e=0)
     varying = staggered_did(df, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
     with pytest.raises(ValueError, match="universal"):
         honest_did(varying)

@@ -38,9 +38,9 @@ def _diff_diff_event_study(result, *, min_e: float | None, max_e: float | None):
     e_all = dyn["value"].to_numpy()
     ok = (dyn["term"] == "event_time").to_numpy()
     if min_e is not None:
-        ok &= e_all >= min_e
+        ok = ok & (e_all >= min_e)
     if max_e is not None:
-        ok &= e_all <= max_e
+        ok = ok & (e_all <= max_e)
     d = dyn[ok]
     e = d["value"].to_numpy()
     ref_e = -1 - result.anticipation

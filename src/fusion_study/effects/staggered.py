@@ -226,7 +226,10 @@ class StaggeredDiD:
     benchmarks (``tests/test_effects_staggered_rdid_golden.py``; R prints 10
     significant digits): ``"ipw"`` with a covariate (ATT(g,t), simple, cohort
     and event-time aggregates), ``"reg"`` and ``"dr"`` with a covariate
-    (ATT(g,t)), ``"dr"`` with ``anticipation=1`` (ATT(g,t), event time), and a
+    (ATT(g,t)), ``"dr"`` with ``anticipation=1`` (ATT(g,t), event time; its
+    simple and cohort aggregates against values derived from R's ATT(g,t)
+    with R's documented ``aggte`` weights over the post cells t >= g, as no
+    R number is stored for them), and a
     no-covariate panel with never-treated / not-yet-treated comparisons and
     varying / universal base periods (all three methods against R's
     ``"reg"``); points and analytic SEs to 1e-9. No R ``did`` numbers for
