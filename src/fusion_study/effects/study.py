@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from fusion_study.data.checks import check_alpha
+from fusion_study.data.checks import check_alpha, require_columns
 from fusion_study.data.periods import period_from_number, period_number
 from fusion_study.reporting.labels import label
 
@@ -228,8 +228,7 @@ def evaluate_interventions(
 
     check_alpha(alpha)
     ex = exposures(study)
-    if outcome not in ex.columns:
-        raise ValueError(f"outcome {outcome!r} not in the analysis frame; available: {list(ex.columns)}")
+    require_columns(ex, [outcome], what="evaluate_interventions (outcome=)", table="exposures")
     n_all = len(ex)
     ex = ex.dropna(subset=[outcome, "branch_id"])
     n_left_out = n_all - len(ex)  # no outcome score (every item skipped) or no serving branch
