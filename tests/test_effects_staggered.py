@@ -338,3 +338,12 @@ def test_anticipation_aggregations_average_post_cells_as_r_did():
     # the anticipation cells are neither post nor in the pre-trend test (only t < g - 1 is)
     assert not at.loc[at["time"] == at["group"] - 1, "post"].any()
     assert res.pretrend_["df"] == int((at["time"] < at["group"] - 1).sum())
+
+
+def test_renamed_names_still_answer_with_a_deprecation_warning(fits):
+    res = fits[("never", False)]
+    with pytest.warns(DeprecationWarning, match="over="):
+        old = res.pretrend_test(by="event_time")
+    pd.testing.assert_frame_equal(old, res.pretrend_test(over="event_time"))
+    with pytest.warns(DeprecationWarning, match="att_gt_"):
+        assert res.att_gt is res.att_gt_
