@@ -42,8 +42,8 @@ def main() -> None:
     secs = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"staggered_did + 4 aggregations, {N_UNITS:,} units x {N_PERIODS} periods ({len(df):,} rows), "
-          f"{len(res.att_gt)} ATT(g,t)")
-    print(f"simple ATT = {agg['simple']['att'].iloc[0]:.4f} (truth 0.3000)")
+          f"{len(res.att_gt_)} ATT(g,t)")
+    print(f"simple ATT = {agg['simple']['estimate'].iloc[0]:.4f} (truth 0.3000)")
     print(f"seconds: {secs:.2f} (target <= {TARGET_S}) {'PASS' if secs <= TARGET_S else 'FAIL'}")
     print(f"peak MB (whole process, incl. data): {peak_mb:.0f} (target <= {TARGET_MB:.0f}) "
           f"{'PASS' if peak_mb <= TARGET_MB else 'FAIL'}")

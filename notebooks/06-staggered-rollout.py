@@ -85,7 +85,7 @@ summary.round(3)
 
 # %%
 cs = staggered_did(frame, unit="response_id", panel=False, cluster="branch_id", **kw)
-cs.summary()[["aggregation", "att", "se", "ci_lower", "ci_upper"]].round(2)
+cs.summary()[["aggregation", "estimate", "se", "ci_lower", "ci_upper"]].round(2)
 
 # %%
 ax = cs.plot(lang="zh")
@@ -96,7 +96,7 @@ _ = ax.set_title("整体项目事件研究（相对首次推行的季度）")
 # 我们检验按事件时间汇总的推行前效应（自由度更少、更可靠）。
 
 # %%
-cs.pretrend_test(by="event_time").round(3)
+cs.pretrend_test(over="event_time").round(3)
 
 # %% [markdown]
 # ## 4. 稳健性：如果平行趋势略有偏离（HonestDiD）

@@ -78,7 +78,7 @@ def test_single_type_matches_staggered_did_simple_aggregation():
     se = float(np.sqrt(_cluster_vcov(psi["distinctive"][:, None], clusters)[0, 0]))
     ref = staggered_did(df, outcome="satisfaction", unit="response_id", time="period", cohort="cohort_brand",
                         panel=False, cluster="branch_id").aggregate("simple").iloc[0]
-    assert theta["distinctive"] == pytest.approx(ref["att"], abs=1e-10)
+    assert theta["distinctive"] == pytest.approx(ref["estimate"], abs=1e-10)
     assert se == pytest.approx(ref["se"], rel=1e-10)
 
 

@@ -34,25 +34,21 @@ def _obs_data(n=2000, seed=0, effect=1.0):
     return pd.DataFrame({"x1": x1, "x2": x2, "d": d, "y": y, "seg": rng.choice(["urban", "rural"], n)})
 
 
-def test_aipw_without_crossfit_equals_statsmodels_formula():
-    import statsmodels.api as sm
-
-    df = _obs_data()
-    X = sm.add_constant(df[["x1", "x2"]].to_numpy())
-    D, Y = df["d"].to_numpy(float), df["y"].to_numpy()
-    e = sm.GLM(D, X, family=sm.families.Binomial()).fit().predict(X)
-    mu1 = sm.OLS(Y[D == 1], X[D == 1]).fit().predict(X)
-    mu0 = sm.OLS(Y[D == 0], X[D == 0]).fit().predict(X)
-    phi = mu1 - mu0 + D * (Y - mu1) / e - (1 - D) * (Y - mu0) / (1 - e)
-    res = doubly_robust(df, outcome="y", treatment="d", covariates=["x1", "x2"], n_folds=1, trim=0.0)
-    r = res.result_.iloc[0]
-    assert r["estimate"] == pytest.approx(phi.mean(), abs=1e-8)
-    assert r["se"] == pytest.approx(phi.std() / np.sqrt(len(phi)), rel=1e-6)
-    # ATT by hand
-    att = ((D * (Y - mu0)) - (1 - D) * e / (1 - e) * (Y - mu0)).sum() / D.sum()
-    r2 = doubly_robust(df, outcome="y", treatment="d", covariates=["x1", "x2"], n_folds=1, estimand="att",
-                       trim=0.0).result_.iloc[0]
-    assert r2["estimate"] == pytest.approx(att, abs=1e-8)
+def test_aipw_without_crossfit_matches_r_sandwich():
+    """Estimates and SEs without cross-fitting against R (aipw_sandwich.R on aipw_data.csv): R's
+    glm/lm nuisance fits and SEs from the ``sandwich`` package (HC0 on ``lm(phi ~ 1)`` for the ATE,
+    on the just-identified ``AER::ivreg`` for the ATT ratio), not from our formula. Estimates 1e-9
+    (two different logit solvers agree to ~1e-10), SEs 1e-8 relative."""
+    ref = json.loads((REF / "aipw_sandwich.json").read_text())
+    df = pd.read_csv(REF / "aipw_data.csv")
+    assert len(df) == ref["n"]
+    kw = dict(outcome="y", treatment="d", covariates=["x1", "x2"], n_folds=1, trim=0.0)
+    ate = doubly_robust(df, **kw).result_.iloc[0]
+    assert ate["estimate"] == pytest.approx(ref["ate"], abs=1e-9)
+    assert ate["se"] == pytest.approx(ref["ate_se"], rel=1e-8)
+    att = doubly_robust(df, estimand="att", **kw).result_.iloc[0]
+    assert att["estimate"] == pytest.approx(ref["att"], abs=1e-9)
+    assert att["se"] == pytest.approx(ref["att_se"], rel=1e-8)
 
 
 def test_aipw_crossfit_recovers_truth_and_is_deterministic():
@@ -92,7 +88,7 @@ def test_aipw_errors():
         doubly_robust(sep2, outcome="y", treatment="d", covariates=["z1", "z2"])
     with pytest.raises(ValueError, match="empty cell"):
         doubly_robust(df.assign(d=1), outcome="y", treatment="d", covariates=["x1"])
-    with pytest.raises(ValueError, match="allowed values"):
+    with pytest.raises(ValueError, match="estimand='atc' is not supported; use one of"):
         doubly_robust(df, outcome="y", treatment="d", covariates=["x1"], estimand="atc")
 
 
@@ -100,12 +96,12 @@ def test_mediation_point_estimates_match_lavaan():
     ref = json.loads((REF / "mediation_padjust.json").read_text())
     df = pd.read_csv(REF / "mediation_data.csv")
     out = mediation(df, treatment="t", mediator="m", outcome="y", covariates=["x"], n_boot=300, seed=3)
-    est = out.set_index("effect")["estimate"]
+    est = out.set_index("term")["estimate"]
     assert est["indirect"] == pytest.approx(ref["indirect"], rel=1e-6)
     assert est["direct"] == pytest.approx(ref["direct"], rel=1e-6)
     assert est["total"] == pytest.approx(ref["total"], rel=1e-6)
     assert est["proportion_mediated"] == pytest.approx(ref["indirect"] / ref["total"], rel=1e-6)
-    ci = out.set_index("effect")
+    ci = out.set_index("term")
     assert ci.loc["indirect", "ci_lower"] < ref["indirect"] < ci.loc["indirect", "ci_upper"]
     again = mediation(df, treatment="t", mediator="m", outcome="y", covariates=["x"], n_boot=300, seed=3)
     pd.testing.assert_frame_equal(out, again)
@@ -115,10 +111,29 @@ def test_mediation_point_estimates_match_lavaan():
 
 
 def test_adjust_pvalues_match_r():
+    """R ``p.adjust`` (mediation_padjust.R: ten p-values with ties after adjustment; p_adjust.R: an
+    unsorted vector with a missing value, also worked out by hand in p_adjust.json)."""
     ref = json.loads((REF / "mediation_padjust.json").read_text())
     p = np.array(ref["p"])[::-1]  # order must not matter
-    np.testing.assert_allclose(adjust_pvalues(p, method="holm"), np.array(ref["holm"])[::-1], atol=1e-12)
-    np.testing.assert_allclose(adjust_pvalues(p, method="bh"), np.array(ref["bh"])[::-1], atol=1e-12)
+    holm = adjust_pvalues(p, method="holm")
+    assert list(holm.columns) == ["p_value", "p_adjusted"]
+    np.testing.assert_allclose(holm["p_adjusted"], np.array(ref["holm"])[::-1], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(adjust_pvalues(p, method="bh")["p_adjusted"], np.array(ref["bh"])[::-1],
+                               rtol=0, atol=1e-12)
+    small = json.loads((REF / "p_adjust.json").read_text())
+    pv = np.array(small["p"], dtype=float)  # null -> nan
+    frame = pd.DataFrame({"term": list("abcdef"), "p_value": pv, "n": 10})
+    for ours, key in (("holm", "holm"), ("bh", "bh")):
+        out = adjust_pvalues(frame, method=ours)
+        assert list(out.columns) == ["term", "p_value", "p_adjusted", "n"]  # inserted after p_value
+        want = np.array(small[key], dtype=float)
+        np.testing.assert_allclose(out["p_adjusted"], want, rtol=0, atol=1e-12, equal_nan=True)
+        np.testing.assert_allclose(want, np.array(small["by_hand"][key], dtype=float), atol=1e-12,
+                                   equal_nan=True)
+    with pytest.raises(ValueError, match="p-values must lie in"):
+        adjust_pvalues([0.2, 1.5])
+    with pytest.raises(ValueError, match="use one of"):
+        adjust_pvalues([0.2], method="bonferroni")
 
 
 def test_e_values_published_example():
@@ -149,9 +164,19 @@ def test_honest_did_on_mpdta():
     # diff-diff's native CallawaySantAnna + HonestDiD gives bounds [-0.1078, -0.0467] and
     # CI [-0.1469, -0.0075] at M = 0.5 (checked when this test was written)
     r = hd.iloc[0]
-    assert r["lb"] == pytest.approx(-0.1078, abs=1e-4) and r["ub"] == pytest.approx(-0.0467, abs=1e-4)
+    assert r["lower_bound"] == pytest.approx(-0.1078, abs=1e-4)
+    assert r["upper_bound"] == pytest.approx(-0.0467, abs=1e-4)
     assert r["ci_lower"] == pytest.approx(-0.1469, abs=1e-4) and r["ci_upper"] == pytest.approx(-0.0075, abs=1e-4)
     assert (hd["ci_upper"] - hd["ci_lower"]).is_monotonic_increasing
+    # an event-time window: the unadjusted estimate is the mean of the post horizons kept (e = 0, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        win = honest_did(res, M=0.5, min_e=-3, max_e=1).iloc[0]
+    dyn = res.aggregate("dynamic").query("term == 'event_time'").set_index("value")["estimate"]
+    assert win["estimate"] == pytest.approx(dyn.loc[[0, 1]].mean(), abs=1e-12)
+    assert win["lower_bound"] <= win["estimate"] <= win["upper_bound"]
+    with pytest.raises(ValueError, match="reference period"):
+        honest_did(res, min_e=0)
     varying = staggered_did(df, outcome="lemp", unit="countyreal", time="year", cohort="first.treat")
     with pytest.raises(ValueError, match="universal"):
         honest_did(varying)

@@ -77,7 +77,7 @@ def test_evaluate_interventions_table(study):
     assert n_screened > 0  # the example has injected speeders: no response leaves silently
     assert table["note"].str.contains(f"{n_screened} responses screened out").any()
     assert list(table.columns) == ["intervention", "label_zh", "label_en", "estimand", "estimator", "estimate",
-                                   "se", "ci_lower", "ci_upper", "n", "note"]
+                                   "se", "ci_lower", "ci_upper", "p_value", "n", "note"]
     prog = table[(table["intervention"] == "programme") & (table["estimand"] == "ATT (simple)")].iloc[0]
     truth = Truth.load(example_study_path() / "truth.json").overall_att()
     true_prog = truth.loc[truth["intervention"] == "programme", "att_index"].iloc[0]
@@ -118,6 +118,9 @@ def test_validate_estimators_ci_sized(tmp_path):
 
     assert main(["validate-estimators", "--reps", "2", "--jobs", "1", "--n-boot", "49", "--out", str(tmp_path)]) == 0
     rows = pd.read_csv(tmp_path / "validation_replications.csv")
+    from vocabulary import assert_standard_columns
+
+    assert_standard_columns(rows, "one_replication rows")
     assert rows["replication"].nunique() == 2
     err = (rows["estimate"] - rows["truth"]) / rows["se"]
     by = rows.assign(z=err.abs()).groupby("estimator")["z"].max()

@@ -71,7 +71,7 @@ def test_cluster_ols_matches_sandwich(data):
 
 
 def test_errors(data):
-    with pytest.raises(ValueError, match="not found"):
+    with pytest.raises(ValueError, match=r"multilevel: the data lacks column\(s\) \['county'\]"):
         multilevel(data, "satisfaction ~ 1", groups="county")
     one = data.assign(branch="B00")
     with pytest.raises(ValueError, match="group"):

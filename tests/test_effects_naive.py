@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from effects_helpers import mpdta, simulate_staggered
+from fusion_study.data.checks import MissingColumnsError
 from fusion_study.effects import (
     DiDSpecificationError,
     bacon_decomposition,
@@ -54,7 +55,7 @@ def test_twfe_biased_and_cs_unbiased_with_dynamic_effects():
     truth = df.loc[df["tau"] != 0, "tau"].mean()
     cs = staggered_did(df, outcome="y", unit="id", time="t", cohort="g").aggregate("simple").iloc[0]
     tw = twfe_event_study(df, outcome="y", unit="id", time="t", cohort="g").iloc[0]
-    assert abs(cs["att"] - truth) < 3 * cs["se"]
+    assert abs(cs["estimate"] - truth) < 3 * cs["se"]
     assert abs(tw["estimate"] - truth) > 5 * tw["se"]
     ba = naive_before_after(df, outcome="y", time="t", cohort="g").iloc[0]
     tu = naive_treated_vs_untreated(df, outcome="y", time="t", cohort="g").iloc[0]
@@ -64,7 +65,7 @@ def test_twfe_biased_and_cs_unbiased_with_dynamic_effects():
 
 def test_errors():
     df = mpdta()
-    with pytest.raises(DiDSpecificationError, match="not found"):
+    with pytest.raises(MissingColumnsError, match=r"lacks column\(s\) \['y'\]"):
         twfe_event_study(df, outcome="y", unit="countyreal", time="year", cohort="first.treat")
     df["one"] = 1
     with pytest.raises(DiDSpecificationError, match="single cluster"):

@@ -102,7 +102,7 @@ def test_empty_cells_in_unbalanced_panel_are_named_in_the_warning():
     # cohort 2006 needs 2005 as base period for every post cell and as a pre-period cell
     assert set(res.skipped_["group"]) == {2006}
     assert set(res.skipped_["time"]) == {2005, 2006, 2007}
-    assert np.isfinite(res.aggregate("simple")["att"]).all()
+    assert np.isfinite(res.aggregate("simple")["estimate"]).all()
 
 
 def test_no_comparison_observations_in_a_period_rc():
@@ -113,7 +113,7 @@ def test_no_comparison_observations_in_a_period_rc():
     with pytest.warns(EmptyCellWarning, match="no comparison observations in the post period"):
         res = _fit(sub, unit="rid", panel=False)
     assert set(res.skipped_["time"]) == {2007}
-    assert res.att_gt.query("time < 2007")["att"].notna().all()
+    assert res.att_gt_.query("time < 2007")["estimate"].notna().all()
 
 
 @pytest.mark.parametrize("panel", [True, False])
@@ -122,6 +122,6 @@ def test_small_scale_covariate_is_not_mistaken_for_separation(panel):
     the fit must equal the one on lpop (estimators are invariant to covariate scale)."""
     df = mpdta().assign(lpop_k=lambda d: d["lpop"] / 1000, rid=lambda d: np.arange(len(d)))
     unit = "countyreal" if panel else "rid"
-    a = _fit(df, covariates=["lpop"], panel=panel, unit=unit).att_gt
-    b = _fit(df, covariates=["lpop_k"], panel=panel, unit=unit).att_gt
-    np.testing.assert_allclose(b[["att", "se"]], a[["att", "se"]], rtol=0, atol=1e-12)
+    a = _fit(df, covariates=["lpop"], panel=panel, unit=unit).att_gt_
+    b = _fit(df, covariates=["lpop_k"], panel=panel, unit=unit).att_gt_
+    np.testing.assert_allclose(b[["estimate", "se"]], a[["estimate", "se"]], rtol=0, atol=1e-12)

@@ -43,7 +43,7 @@ def test_rc_clustered_se_equals_statsmodels_cluster_robust_ols():
     b, se_cr0 = _ols_cluster_se("y ~ D * post", df, "D:post", df["cl"])
     res = staggered_did(df, outcome="y", unit="id", time="t", cohort="g", panel=False, cluster="cl")
     a = res.aggregate("simple").iloc[0]
-    np.testing.assert_allclose(a["att"], b, rtol=1e-10)
+    np.testing.assert_allclose(a["estimate"], b, rtol=1e-10)
     np.testing.assert_allclose(a["se"], se_cr0 * np.sqrt(G / (G - 1)), rtol=1e-10)
     fit = smf.ols("y ~ D * post", df).fit(cov_type="HC0")
     res0 = staggered_did(df, outcome="y", unit="id", time="t", cohort="g", panel=False)
@@ -67,7 +67,7 @@ def test_panel_clustered_se_equals_statsmodels_on_the_change():
     b, se_cr0 = _ols_cluster_se("dy ~ D", wide, "D", wide["cl"])
     res = staggered_did(long, outcome="y", unit="id", time="t", cohort="g", cluster="cl")
     a = res.aggregate("simple").iloc[0]
-    np.testing.assert_allclose(a["att"], b, rtol=1e-10)
+    np.testing.assert_allclose(a["estimate"], b, rtol=1e-10)
     np.testing.assert_allclose(a["se"], se_cr0 * np.sqrt(16 / 15), rtol=1e-10)
 
 

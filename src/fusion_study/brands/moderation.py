@@ -156,7 +156,7 @@ def _csdid(d, outcome, brand_type, cohort, control, present):
             warnings.warn(w.message, w.category, stacklevel=3)
     at = res.att_gt_
     grp = at["group"].to_numpy(float)
-    att = at["att"].to_numpy(float)
+    att = at["estimate"].to_numpy(float)
     ok = at["post"].to_numpy(bool) & np.isfinite(att)
     frac = np.round(np.ceil(grp) - grp, 6)
     theta, psi = {}, {}

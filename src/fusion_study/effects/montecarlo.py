@@ -58,6 +58,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from fusion_study.data.checks import critical_value
+
 __all__ = ["run_validation", "summarise_validation", "one_replication"]
 
 log = logging.getLogger(__name__)
@@ -97,11 +99,11 @@ def one_replication(
         warnings.simplefilter("ignore")
         res = staggered_did(ex_all, unit="response_id", panel=False, cluster="branch_id", **kw)
         a = res.aggregate("simple").iloc[0]
-        rows.append(_row("CS-DiD RC, unscreened responses", a["att"], a["se"], target))
+        rows.append(_row("CS-DiD RC, unscreened responses", a["estimate"], a["se"], target))
         for cl in ("branch_id", None):
             res = staggered_did(ex, unit="response_id", panel=False, cluster=cl, **kw)
             a = res.aggregate("simple").iloc[0]
-            rows.append(_row("CS-DiD RC" + (" (cluster branch)" if cl else " (unclustered)"), a["att"], a["se"],
+            rows.append(_row("CS-DiD RC" + (" (cluster branch)" if cl else " (unclustered)"), a["estimate"], a["se"],
                              target))
         panel = ex.groupby(["branch_id", "period"], as_index=False).agg(
             satisfaction=("satisfaction", "mean"), cohort_programme=("cohort_programme", "first"))
@@ -109,7 +111,7 @@ def one_replication(
         panel = panel[n_per == panel["period"].nunique()]
         res = staggered_did(panel, unit="branch_id", panel=True, **kw)
         a = res.aggregate("simple").iloc[0]
-        rows.append(_row("CS-DiD panel (branch x wave)", a["att"], a["se"], target))
+        rows.append(_row("CS-DiD panel (branch x wave)", a["estimate"], a["se"], target))
         tw = twfe_event_study(ex, unit="branch_id", cluster="branch_id", **kw).iloc[0]
         rows.append(_row("TWFE (naive)", tw["estimate"], tw["se"], target))
         b = naive_before_after(ex, **kw).iloc[0]
@@ -142,13 +144,13 @@ def one_replication(
         d["mediator"] = M
         d["y_med"] = d["satisfaction"] + MED_B * M + MED_DIRECT * D
         med = mediation(d, treatment="exposed", mediator="mediator", outcome="y_med", covariates=cov,
-                        n_boot=n_boot, seed=rng).set_index("effect")
+                        n_boot=n_boot, seed=rng).set_index("term")
         for eff, tv in (("indirect", MED_A * MED_B), ("direct", MED_DIRECT)):
             rows.append(_row(f"mediation {eff} (semi-synthetic)", med.loc[eff, "estimate"], med.loc[eff, "se"], tv,
                              ci_lower=med.loc[eff, "ci_lower"], ci_upper=med.loc[eff, "ci_upper"]))
     out = pd.DataFrame(rows)
     out.insert(0, "replication", r)
-    z = 1.959963984540054
+    z = critical_value(0.05)  # the coverage table is of 95 % intervals
     lo = out.get("ci_lower", pd.Series(np.nan, index=out.index)).fillna(out["estimate"] - z * out["se"])
     hi = out.get("ci_upper", pd.Series(np.nan, index=out.index)).fillna(out["estimate"] + z * out["se"])
     out["ci_lower"], out["ci_upper"] = lo, hi

@@ -14,13 +14,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from fusion_study.data.checks import check_alpha, check_lang, critical_value, require_columns
+
 __all__ = ["Multilevel", "multilevel", "cluster_ols"]
-
-
-def _check_columns(data: pd.DataFrame, cols: list[str], what: str) -> None:
-    missing = [c for c in cols if c not in data.columns]
-    if missing:
-        raise ValueError(f"{what}: column(s) {missing} not found; available columns: {list(data.columns)}")
 
 
 class Multilevel:
@@ -35,11 +31,15 @@ class Multilevel:
     re_formula : str, optional
         Random-effects formula, e.g. ``"~visits"`` for a random intercept and
         slope; default random intercept only.
+    alpha : float
+        Significance level of the fixed-effect intervals (normal, ``0.05``: 95 %).
 
     Attributes
     ----------
     fixed_ : DataFrame
         ``term``, ``estimate``, ``se``, ``z``, ``p_value``, ``ci_lower``, ``ci_upper``.
+    result_ : statsmodels ``MixedLMResults``
+        The best of the REML fits (highest log-likelihood).
     variance_components_ : DataFrame
         ``component`` (``"<groups>: Group"`` for the random intercept,
         ``"<groups>: <slope>"``, ``"<groups>: cov(Group, <slope>)"``,
@@ -64,10 +64,11 @@ class Multilevel:
     Fixed-effect SEs are ``sqrt(diag((X' V^-1 X)^-1))`` as in lme4.
     """
 
-    def __init__(self, formula: str, *, groups: str, re_formula: str | None = None) -> None:
+    def __init__(self, formula: str, *, groups: str, re_formula: str | None = None, alpha: float = 0.05) -> None:
         self.formula = formula
         self.groups = groups
         self.re_formula = re_formula
+        self.alpha = alpha
 
     def __repr__(self) -> str:
         return f"Multilevel({self.formula!r}, groups={self.groups!r}, re_formula={self.re_formula!r})"
@@ -75,7 +76,8 @@ class Multilevel:
     def fit(self, data: pd.DataFrame) -> "Multilevel":
         import statsmodels.formula.api as smf
 
-        _check_columns(data, [self.groups], "multilevel")
+        check_alpha(self.alpha)
+        require_columns(data, [self.groups], what="multilevel")
         n_groups = data[self.groups].nunique()
         if n_groups < 2:
             raise ValueError(
@@ -100,7 +102,7 @@ class Multilevel:
         est = res.fe_params
         se = pd.Series(se_gls, index=est.index)
         z = est / se
-        q = stats.norm.ppf(0.975)
+        q = critical_value(self.alpha)
         self.fixed_ = pd.DataFrame(
             {
                 "term": est.index,
@@ -151,7 +153,10 @@ class Multilevel:
         return self.fixed_.copy()
 
     def summary(self, decimals: int = 4) -> pd.DataFrame:
-        """Fixed effects, variance components, ICC and design effect in one rounded table."""
+        """Fixed effects, variance components, ICC and design effect in one rounded table.
+
+        Columns: ``kind`` (``"fixed"``, ``"variance"``, ``"summary"``), ``term``, ``estimate``, ``se``.
+        """
         fx = self.fixed_[["term", "estimate", "se"]].assign(kind="fixed")
         vc = self.variance_components_.rename(columns={"component": "term", "variance": "estimate"}).assign(
             se=np.nan, kind="variance"
@@ -166,10 +171,15 @@ class Multilevel:
         )
         return pd.concat([fx, vc, extra], ignore_index=True)[["kind", "term", "estimate", "se"]].round(decimals)
 
-    def plot(self, ax=None):
-        """Fixed effects with 95 % CIs (coefficient plot)."""
+    def plot(self, ax=None, *, lang: str = "zh"):
+        """Fixed effects with their intervals (level ``1 - alpha``; coefficient plot)."""
         import matplotlib.pyplot as plt
 
+        from fusion_study.reporting.fonts import ensure_cjk_font
+        from fusion_study.reporting.labels import label
+
+        if check_lang(lang) == "zh":
+            ensure_cjk_font()
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 0.5 * len(self.fixed_) + 1))
         f = self.fixed_
@@ -178,10 +188,13 @@ class Multilevel:
         ax.axvline(0, color="0.5", lw=0.8)
         ax.set_yticks(yy)
         ax.set_yticklabels(f["term"])
+        ax.set_xlabel(label("coefficient_ci", lang))
         return ax
 
 
-def multilevel(data: pd.DataFrame, formula: str, *, groups: str, re_formula: str | None = None) -> Multilevel:
+def multilevel(
+    data: pd.DataFrame, formula: str, *, groups: str, re_formula: str | None = None, alpha: float = 0.05
+) -> Multilevel:
     """Fit a :class:`Multilevel` model (REML) and return it.
 
     Examples
@@ -194,11 +207,15 @@ def multilevel(data: pd.DataFrame, formula: str, *, groups: str, re_formula: str
     >>> 0 < m.icc_ < 1
     True
     """
-    return Multilevel(formula, groups=groups, re_formula=re_formula).fit(data)
+    return Multilevel(formula, groups=groups, re_formula=re_formula, alpha=alpha).fit(data)
 
 
-def cluster_ols(data: pd.DataFrame, formula: str, *, cluster: str) -> pd.DataFrame:
+def cluster_ols(data: pd.DataFrame, formula: str, *, cluster: str, alpha: float = 0.05) -> pd.DataFrame:
     """OLS with cluster-robust (CR1) standard errors.
+
+    ``alpha`` sets the interval level; the critical value is Student's t with
+    G − 1 degrees of freedom (G clusters), ``t_{G-1}(1 - alpha/2)``, not the
+    normal one: with few clusters the normal value is too small.
 
     Returns
     -------
@@ -212,7 +229,8 @@ def cluster_ols(data: pd.DataFrame, formula: str, *, cluster: str) -> pd.DataFra
     """
     import statsmodels.formula.api as smf
 
-    _check_columns(data, [cluster], "cluster_ols")
+    check_alpha(alpha)
+    require_columns(data, [cluster], what="cluster_ols")
     if data[cluster].isna().any():
         raise ValueError(f"cluster_ols: cluster column {cluster!r} has missing values")
     G = data[cluster].nunique()
@@ -220,7 +238,7 @@ def cluster_ols(data: pd.DataFrame, formula: str, *, cluster: str) -> pd.DataFra
         raise ValueError(f"cluster_ols: column {cluster!r} has a single cluster; cluster-robust SEs need several")
     codes = pd.factorize(data[cluster])[0]
     res = smf.ols(formula, data).fit(cov_type="cluster", cov_kwds={"groups": codes})
-    q = stats.t.ppf(0.975, G - 1)
+    q = stats.t.ppf(1 - alpha / 2, G - 1)
     t = res.params / res.bse
     return pd.DataFrame(
         {

@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-
-from fusion_study.effects.staggered import DiDSpecificationError, _numeric_times
+from fusion_study.data.checks import check_alpha, require_columns
+from fusion_study.effects.staggered import DiDSpecificationError, _add_inference, _numeric_times
 
 __all__ = ["twfe_event_study", "bacon_decomposition", "naive_before_after", "naive_treated_vs_untreated"]
 
 
 def _prep(data, outcome, unit, time, cohort, extra=()):
     cols = [outcome, unit, time, cohort, *[c for c in extra if c]]
-    missing = [c for c in cols if c not in data.columns]
-    if missing:
-        raise DiDSpecificationError(f"column(s) {missing} not found; available columns: {list(data.columns)}")
+    require_columns(data, cols, what="naive estimators")
     df = data[list(dict.fromkeys(cols))].copy()
     if df[[outcome, unit, time]].isna().any().any():
         raise DiDSpecificationError("missing outcome, unit or time values; drop or impute them first")
@@ -60,6 +57,7 @@ def twfe_event_study(
     cluster: str | None = None,
     dynamic: bool = False,
     reference: int = -1,
+    alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Two-way fixed-effects regression (unit and period effects), cluster-robust SEs.
 
@@ -78,8 +76,8 @@ def twfe_event_study(
     -------
     DataFrame
         ``term`` (``"post"`` or ``"e=<k>"``), ``event_time`` (NaN for post),
-        ``estimate``, ``se``, ``ci_lower``, ``ci_upper`` (95 %, normal), ``p_value``,
-        ``n``, ``n_clusters``.
+        ``estimate``, ``se``, ``ci_lower``, ``ci_upper`` (normal, level
+        ``1 - alpha``), ``p_value``, ``n``, ``n_clusters``.
 
     Validated against
     -----------------
@@ -88,6 +86,7 @@ def twfe_event_study(
     """
     import statsmodels.api as sm
 
+    check_alpha(alpha)
     df, t, g = _prep(data, outcome, unit, time, cohort, (cluster,))
     ucode, uniq = pd.factorize(df[unit], sort=True)
     tlist = np.unique(t)
@@ -125,20 +124,8 @@ def twfe_event_study(
     factor = np.sqrt(G / (G - 1) * (N - 1) / (N - K))
     est = fit.params[:n_focus]
     se = fit.bse[:n_focus] * factor
-    z = stats.norm.ppf(0.975)
-    return pd.DataFrame(
-        {
-            "term": names,
-            "event_time": evt,
-            "estimate": est,
-            "se": se,
-            "ci_lower": est - z * se,
-            "ci_upper": est + z * se,
-            "p_value": 2 * stats.norm.sf(np.abs(est / se)),
-            "n": N,
-            "n_clusters": G,
-        }
-    )
+    out = _add_inference(pd.DataFrame({"term": names, "event_time": evt, "estimate": est, "se": se}), alpha)
+    return out.assign(n=N, n_clusters=G)
 
 
 _BACON_TYPES = {
@@ -191,26 +178,46 @@ def bacon_decomposition(data: pd.DataFrame, *, outcome: str, unit: str, time: st
     return out
 
 
-def naive_before_after(data: pd.DataFrame, *, outcome: str, time: str, cohort: str) -> pd.DataFrame:
-    """Mean outcome of treated units after minus before their treatment.
+def _difference_in_means(a: np.ndarray, b: np.ndarray, name: str, alpha: float) -> pd.DataFrame:
+    est = a.mean() - b.mean()
+    se = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+    out = _add_inference(pd.DataFrame({"estimator": [name], "estimate": [est], "se": [se]}), alpha)
+    return out.assign(n=len(a) + len(b))
 
-    Returns a one-row frame: ``estimator``, ``estimate``, ``se`` (Welch),
-    ``n`` — ignores secular trends.
+
+def naive_before_after(
+    data: pd.DataFrame, *, outcome: str, time: str, cohort: str, alpha: float = 0.05
+) -> pd.DataFrame:
+    """Mean outcome of treated units after minus before their treatment — ignores secular trends.
+
+    Returns
+    -------
+    DataFrame (one row)
+        ``estimator``, ``estimate``, ``se`` (Welch, observations independent),
+        ``ci_lower``, ``ci_upper`` (normal, level ``1 - alpha``), ``p_value``, ``n``.
     """
+    check_alpha(alpha)
     df, t, g = _prep(data, outcome, time, time, cohort)
     y = df[outcome].to_numpy(float)
     tr = g > 0
     a, b = y[tr & (t >= g)], y[tr & (t < g)]
     if len(a) < 2 or len(b) < 2:
         raise DiDSpecificationError("before/after comparison needs treated observations before and after treatment")
-    est = a.mean() - b.mean()
-    se = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
-    return pd.DataFrame({"estimator": ["naive_before_after"], "estimate": [est], "se": [se], "n": [len(a) + len(b)]})
+    return _difference_in_means(a, b, "naive_before_after", alpha)
 
 
-def naive_treated_vs_untreated(data: pd.DataFrame, *, outcome: str, time: str, cohort: str) -> pd.DataFrame:
+def naive_treated_vs_untreated(
+    data: pd.DataFrame, *, outcome: str, time: str, cohort: str, alpha: float = 0.05
+) -> pd.DataFrame:
     """Mean outcome of treated observations minus never/not-yet-treated ones in the
-    same periods after the first rollout — ignores selection into early adoption."""
+    same periods after the first rollout — ignores selection into early adoption.
+
+    Returns
+    -------
+    DataFrame (one row)
+        The columns of :func:`naive_before_after`.
+    """
+    check_alpha(alpha)
     df, t, g = _prep(data, outcome, time, time, cohort)
     y = df[outcome].to_numpy(float)
     treated = (g > 0) & (t >= g)
@@ -218,8 +225,4 @@ def naive_treated_vs_untreated(data: pd.DataFrame, *, outcome: str, time: str, c
     a, b = y[treated], y[after & ~treated]
     if len(a) < 2 or len(b) < 2:
         raise DiDSpecificationError("treated-vs-untreated comparison needs treated and untreated observations")
-    est = a.mean() - b.mean()
-    se = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
-    return pd.DataFrame(
-        {"estimator": ["naive_treated_vs_untreated"], "estimate": [est], "se": [se], "n": [len(a) + len(b)]}
-    )
+    return _difference_in_means(a, b, "naive_treated_vs_untreated", alpha)

@@ -6,44 +6,30 @@ Chinese (``lang="zh"``) or English (``lang="en"``).
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
+from fusion_study.data.checks import check_lang
 from fusion_study.reporting.fonts import ensure_cjk_font
+from fusion_study.reporting.labels import label
 
 __all__ = ["plot_event_study", "plot_love", "plot_intervention_effects", "ensure_cjk_font"]
 
-_LABELS = {
-    "zh": {
-        "event": "相对处理时点（期）",
-        "att": "平均处理效应 ATT",
-        "pre": "处理前",
-        "post": "处理后",
-        "smd": "标准化均值差 |SMD|",
-        "before": "加权前",
-        "after": "加权后",
-        "covariate": "协变量",
-    },
-    "en": {
-        "event": "Periods relative to treatment",
-        "att": "Average treatment effect (ATT)",
-        "pre": "pre-treatment",
-        "post": "post-treatment",
-        "smd": "|standardized mean difference|",
-        "before": "unweighted",
-        "after": "weighted",
-        "covariate": "covariate",
-    },
-}
-
 
 def _labels(lang: str) -> dict:
-    if lang not in _LABELS:
-        raise ValueError(f"lang={lang!r} is not supported; allowed values: 'zh', 'en'")
+    """The figure labels in ``lang`` (from the one catalogue, :mod:`fusion_study.reporting.labels`)."""
+    check_lang(lang)
     if lang == "zh":
         ensure_cjk_font()
-    return _LABELS[lang]
+    keys = {"event": "event_time_periods", "att": "att_axis", "pre": "pre_treatment", "post": "post_treatment",
+            "smd": "smd_abs", "before": "unweighted", "after": "weighted", "covariate": "covariate",
+            "outcome_change": "satisfaction_change"}
+    return {k: label(v, lang) for k, v in keys.items()}
+
+
+#: estimator names in :func:`~fusion_study.effects.study.evaluate_interventions` -> catalogue keys
+_ESTIMATOR_KEYS = {"TWFE (branch + wave)": "twfe_branch_wave", "before/after": "before_after",
+                   "treated vs untreated": "treated_vs_untreated"}
 
 
 def plot_event_study(data: pd.DataFrame, *, lang: str = "zh", ax=None, title: str | None = None):
@@ -51,7 +37,7 @@ def plot_event_study(data: pd.DataFrame, *, lang: str = "zh", ax=None, title: st
 
     ``data`` has the columns of ``StaggeredDiD.aggregate("dynamic")`` (rows with
     ``term == "event_time"`` are drawn) or any frame with ``value``/``event_time``,
-    ``att``, ``ci_lower``, ``ci_upper``.
+    ``estimate``, ``ci_lower``, ``ci_upper``.
     """
     import matplotlib.pyplot as plt
 
@@ -62,7 +48,7 @@ def plot_event_study(data: pd.DataFrame, *, lang: str = "zh", ax=None, title: st
     if "term" in d.columns:
         d = d[d["term"] == "event_time"]
     e = (d["value"] if "value" in d.columns else d["event_time"]).to_numpy(float)
-    att = d["att"].to_numpy(float)
+    att = d["estimate"].to_numpy(float)
     lo = d["ci_lower"].to_numpy(float)
     hi = d["ci_upper"].to_numpy(float)
     for mask, color, name in ((e < 0, "#4C72B0", lab["pre"]), (e >= 0, "#C44E52", lab["post"])):
@@ -106,19 +92,13 @@ def plot_intervention_effects(table: pd.DataFrame, *, lang: str = "zh", ax=None,
     """Forest plot of :func:`evaluate_interventions` rows for one estimand (plus naive rows)."""
     import matplotlib.pyplot as plt
 
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang={lang!r} is not supported; allowed values: 'zh', 'en'")
-    if lang == "zh":
-        from fusion_study.effects.plots import ensure_cjk_font
-
-        ensure_cjk_font()
+    lab = _labels(lang)
     t = table[(table["estimand"] == estimand) | (table["estimand"] == "ATT (naive)")].dropna(subset=["estimate"])
     t = t.iloc[::-1]
-    lab = t["label_zh"] if lang == "zh" else t["label_en"]
-    est_zh = {"TWFE (branch + wave)": "双向固定效应", "before/after": "前后对比",
-              "treated vs untreated": "处理组对未处理组"}
-    names = [a if e == "CS-DiD (RC, DR)" else (f"{a}（{est_zh.get(e, e)}）" if lang == "zh" else f"{a} ({e})")
-             for a, e in zip(lab, t["estimator"])]
+    rows = t["label_zh"] if lang == "zh" else t["label_en"]
+    fmt = "{}（{}）" if lang == "zh" else "{} ({})"
+    names = [a if e == "CS-DiD (RC, DR)" else fmt.format(a, label(_ESTIMATOR_KEYS.get(e, e), lang))
+             for a, e in zip(rows, t["estimator"])]
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.2))
     yy = np.arange(len(t))
@@ -131,6 +111,6 @@ def plot_intervention_effects(table: pd.DataFrame, *, lang: str = "zh", ax=None,
     ax.axvline(0, color="0.4", lw=0.8)
     ax.set_yticks(yy)
     ax.set_yticklabels(names)
-    ax.set_xlabel("满意度指数变化（0–100 分）" if lang == "zh" else "Change in satisfaction index (0–100)")
+    ax.set_xlabel(lab["outcome_change"])
     return ax
 

@@ -14,9 +14,8 @@ def build(study, ctx):
     """Effect table (CS-DiD per intervention, naive estimators beside it) and the programme event study."""
     import matplotlib.pyplot as plt
 
-    from fusion_study.effects.plots import plot_intervention_effects
+    from fusion_study.effects.plots import plot_event_study, plot_intervention_effects
     from fusion_study.effects.study import evaluate_interventions
-    from fusion_study.effects.plots import plot_event_study
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -39,7 +38,7 @@ def build(study, ctx):
         ),
     )
     cols = ["label_zh" if ctx.lang == "zh" else "label_en", "estimand", "estimator", "estimate", "se",
-            "ci_lower", "ci_upper", "n", "note"]
+            "ci_lower", "ci_upper", "p_value", "n", "note"]
     yield Table(
         "effects_table",
         table[cols].rename(columns={"label_zh": "intervention", "label_en": "intervention"}),
@@ -47,7 +46,7 @@ def build(study, ctx):
         caption_en="Table: average effects of the interventions on the satisfaction index (0–100)",
         notes_zh="CS-DiD：交错双重差分（双重稳健）；TWFE：双向固定效应；95% 置信区间。",
         notes_en="CS-DiD: staggered difference-in-differences (doubly robust); TWFE: two-way fixed effects; 95% CIs.",
-        decimals={"estimate": 2, "se": 2, "ci_lower": 2, "ci_upper": 2},
+        decimals={"estimate": 2, "se": 2, "ci_lower": 2, "ci_upper": 2, "p_value": 3},
     )
     fig, ax = plt.subplots(figsize=(7.5, 6))
     plot_intervention_effects(table, lang=ctx.lang, ax=ax)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from fusion_study.data.checks import check_alpha, check_choice, critical_value, require_columns
 from fusion_study.effects.drdid import EstimationError, did_panel, did_rc
 
 __all__ = ["staggered_did", "StaggeredDiD", "DiDSpecificationError", "UnbalancedPanelWarning", "FewClustersWarning",
@@ -47,11 +48,6 @@ class EmptyCellWarning(UserWarning):
 class UnbalancedPanelWarning(UserWarning):
     """Panel data are unbalanced; the repeated-cross-section estimator with unit-level
     influence functions is used (R ``did``'s ``allow_unbalanced_panel=TRUE``)."""
-
-
-def _check_option(name: str, value, allowed) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not supported; allowed values: {', '.join(map(repr, allowed))}")
 
 
 def _numeric_times(values: pd.Series, column: str) -> np.ndarray:
@@ -135,6 +131,9 @@ class StaggeredDiD:
         ``"varying"``: pre-treatment ATT(g, t) compare t with t−1 (R default);
         ``"universal"``: every ATT(g, t) compares with g−1−anticipation (the
         reference cell is reported as 0 with no SE).
+    alpha : float
+        Significance level of the pointwise intervals (``0.05``: 95 %), used
+        by ``att_gt_`` and, unless overridden, by :meth:`aggregate`.
     seed : int, numpy Generator or None
         Accepted for API symmetry; the analytic estimator uses no randomness.
 
@@ -142,8 +141,12 @@ class StaggeredDiD:
     ----------
     att_gt_ : DataFrame
         One row per (group, time): ``group``, ``time``, ``event_time``
-        (time − group), ``att``, ``se``, ``ci_lower``, ``ci_upper`` (95 %
-        pointwise), ``n`` (observations in the comparison), ``post``.
+        (time − group), ``estimate`` (the ATT(g, t)), ``se``, ``ci_lower``,
+        ``ci_upper`` (pointwise, level ``1 - alpha``), ``p_value`` (two-sided,
+        normal), ``n`` (observations in the comparison), ``post``
+        (``time >= group``: a post-treatment cell; with ``anticipation > 0``
+        the cells ``group - anticipation <= time < group`` are neither post
+        nor part of the pre-trend test).
     influence_ : ndarray, shape (n_obs, n_cells)
         Influence functions of the ATT(g, t) (units for panels, rows for
         cross-sections), scaled so ``V = psi.T @ psi / n**2``.
@@ -223,7 +226,10 @@ class StaggeredDiD:
     benchmarks (``tests/test_effects_staggered_rdid_golden.py``; R prints 10
     significant digits): ``"ipw"`` with a covariate (ATT(g,t), simple, cohort
     and event-time aggregates), ``"reg"`` and ``"dr"`` with a covariate
-    (ATT(g,t)), ``"dr"`` with ``anticipation=1`` (ATT(g,t), event time), and a
+    (ATT(g,t)), ``"dr"`` with ``anticipation=1`` (ATT(g,t), event time; its
+    simple and cohort aggregates against values derived from R's ATT(g,t)
+    with R's documented ``aggte`` weights over the post cells t >= g, as no
+    R number is stored for them), and a
     no-covariate panel with never-treated / not-yet-treated comparisons and
     varying / universal base periods (all three methods against R's
     ``"reg"``); points and analytic SEs to 1e-9. No R ``did`` numbers for
@@ -245,6 +251,7 @@ class StaggeredDiD:
         cluster: str | None = None,
         anticipation: int = 0,
         base_period: str = "varying",
+        alpha: float = 0.05,
         seed=None,
     ) -> None:
         self.outcome = outcome
@@ -258,6 +265,7 @@ class StaggeredDiD:
         self.cluster = cluster
         self.anticipation = anticipation
         self.base_period = base_period
+        self.alpha = alpha
         self.seed = seed
 
     def __repr__(self) -> str:
@@ -268,20 +276,17 @@ class StaggeredDiD:
 
     # ------------------------------------------------------------------ design
     def _design(self, data: pd.DataFrame) -> _Design:
-        _check_option("control", self.control, _CONTROLS)
-        _check_option("method", self.method, _METHODS)
-        _check_option("base_period", self.base_period, _BASE)
+        check_choice("control", self.control, _CONTROLS)
+        check_choice("method", self.method, _METHODS)
+        check_choice("base_period", self.base_period, _BASE)
+        check_alpha(self.alpha)
         if not isinstance(data, pd.DataFrame):
             raise TypeError("data must be a pandas DataFrame")
         cov = list(self.covariates or [])
         needed = [self.outcome, self.unit, self.time, self.cohort, *cov]
         if self.cluster:
             needed.append(self.cluster)
-        missing = [c for c in needed if c not in data.columns]
-        if missing:
-            raise DiDSpecificationError(
-                f"column(s) {missing} not found in the data; available columns: {list(data.columns)}"
-            )
+        require_columns(data, needed, what="staggered_did")
         if len(data) == 0:
             raise DiDSpecificationError("the data have no rows")
         df = data[list(dict.fromkeys(needed))]
@@ -489,7 +494,7 @@ class StaggeredDiD:
                 stacklevel=3,
             )
             estimable = np.isfinite(np.array([r[2] for r in rows], float))
-            post_ok = np.array([r[1] >= r[0] - self.anticipation for r in rows]) & estimable
+            post_ok = np.array([r[1] >= r[0] for r in rows]) & estimable
             if not post_ok.any():
                 raise DiDSpecificationError(
                     "no post-treatment ATT(g,t) can be estimated: every cohort lacks observations in its "
@@ -508,18 +513,19 @@ class StaggeredDiD:
         # cohort index per observation (len(glist) = never treated in the sample)
         self._gcode = np.where(d.G_obs > 0, np.searchsorted(glist, d.G_obs), len(glist))
         self._tlist = tlist
-        att_gt = pd.DataFrame(rows, columns=["group", "time", "att", "n"])
+        att_gt = pd.DataFrame(rows, columns=["group", "time", "estimate", "n"])
         att_gt["event_time"] = att_gt["time"] - att_gt["group"]
         se = self._se(psi)
         ref = np.array([inf is None for inf in infs])
         se[ref] = np.nan
-        self._valid = np.isfinite(att_gt["att"].to_numpy(float))
+        self._valid = np.isfinite(att_gt["estimate"].to_numpy(float))
         att_gt["se"] = se
-        z = stats.norm.ppf(0.975)
-        att_gt["ci_lower"] = att_gt["att"] - z * att_gt["se"]
-        att_gt["ci_upper"] = att_gt["att"] + z * att_gt["se"]
-        att_gt["post"] = att_gt["time"] >= att_gt["group"] - self.anticipation
-        att_gt = att_gt[["group", "time", "event_time", "att", "se", "ci_lower", "ci_upper", "n", "post"]]
+        _add_inference(att_gt, self.alpha)
+        # R did: post-treatment cells are t >= g (the aggregations average those); the
+        # anticipation cells g - anticipation <= t < g are neither post nor pre-trend
+        att_gt["post"] = att_gt["time"] >= att_gt["group"]
+        att_gt = att_gt[["group", "time", "event_time", "estimate", "se", "ci_lower", "ci_upper", "p_value", "n",
+                         "post"]]
         for c in ("group", "time", "event_time"):
             if np.allclose(att_gt[c], np.round(att_gt[c])):
                 att_gt[c] = att_gt[c].round().astype(int)
@@ -594,10 +600,12 @@ class StaggeredDiD:
         G = S.shape[0]
         return G / (G - 1) * np.einsum("ij,ik->jk", S, S) / n**2
 
-    def _pretrend(self, by: str = "cells") -> dict:
-        if by == "cells":
-            pre = (~self.att_gt_["post"].to_numpy()) & (~self._ref) & self._valid
-            a = self.att_gt_["att"].to_numpy()[pre]
+    def _pretrend(self, over: str = "cells") -> dict:
+        if over == "cells":
+            at = self.att_gt_
+            clean_pre = (at["time"] < at["group"] - self.anticipation).to_numpy()
+            pre = clean_pre & (~self._ref) & self._valid
+            a = at["estimate"].to_numpy()[pre]
             if pre.sum() == 0:
                 return {"statistic": np.nan, "df": 0, "p_value": np.nan}
             V = self._vcov(self.influence_[:, pre])
@@ -607,39 +615,46 @@ class StaggeredDiD:
             pre = ((dyn["term"] == "event_time") & (dyn["value"] < -self.anticipation) & (dyn["se"] > 0)).to_numpy()
             if pre.sum() == 0:
                 return {"statistic": np.nan, "df": 0, "p_value": np.nan}
-            a = dyn["att"].to_numpy()[pre]
+            a = dyn["estimate"].to_numpy()[pre]
             V = Vall[np.ix_(pre, pre)]
         Vinv = np.linalg.pinv(V)
         df = int(np.linalg.matrix_rank(V))
         W = float(a @ Vinv @ a)
         return {"statistic": W, "df": df, "p_value": float(stats.chi2.sf(W, df))}
 
-    def pretrend_test(self, by: str = "cells") -> pd.DataFrame:
+    def pretrend_test(self, over: str = "cells", *, by: str | None = None) -> pd.DataFrame:
         """Wald test that the pre-treatment effects are zero.
 
         Parameters
         ----------
-        by : {"cells", "event_time"}
+        over : {"cells", "event_time"}
             ``"cells"``: all pre-treatment ATT(g, t) (R ``did``'s pre-test);
             ``"event_time"``: the pre-treatment event-time averages of the
             dynamic aggregation — fewer restrictions, preferable when the
             cells outnumber the clusters (their clustered covariance is then
             rank-deficient and the cell-level test over-rejects).
+        by : str, optional
+            Deprecated name of ``over`` (``by=`` is kept for per-group results).
 
         Returns
         -------
         DataFrame (one row)
             ``statistic`` (chi-square), ``df`` (rank of the covariance of the
-            tested estimates), ``p_value``, ``by``.
+            tested estimates), ``p_value``, ``over``.
         """
         self._check_fitted()
-        _check_option("by", by, ("cells", "event_time"))
-        out = self.pretrend_ if by == "cells" else self._pretrend("event_time")
-        return pd.DataFrame([{**out, "by": by}])
+        if by is not None:
+            warnings.warn("pretrend_test(by=...) is deprecated; use pretrend_test(over=...)", DeprecationWarning,
+                          stacklevel=2)
+            over = by
+        check_choice("over", over, ("cells", "event_time"))
+        out = self.pretrend_ if over == "cells" else self._pretrend("event_time")
+        return pd.DataFrame([{**out, "over": over}])
 
     @property
     def att_gt(self) -> pd.DataFrame:
-        """Alias of ``att_gt_``."""
+        """Deprecated alias of ``att_gt_`` (fitted attributes end in ``_``)."""
+        warnings.warn("StaggeredDiD.att_gt is deprecated; use att_gt_", DeprecationWarning, stacklevel=2)
         self._check_fitted()
         return self.att_gt_
 
@@ -648,29 +663,42 @@ class StaggeredDiD:
             raise RuntimeError("call fit(data) first (or use staggered_did(data, ...))")
 
     # ------------------------------------------------------------------ aggregation
-    def aggregate(self, type: str = "simple", *, min_e: float = -np.inf, max_e: float = np.inf) -> pd.DataFrame:
+    def aggregate(
+        self, type: str = "simple", *, min_e: float = -np.inf, max_e: float = np.inf, alpha: float | None = None
+    ) -> pd.DataFrame:
         """Aggregate ATT(g, t) as R ``did::aggte``.
 
         Parameters
         ----------
         type : {"simple", "dynamic", "group", "calendar"}
+            ``"simple"``: the post-treatment cells (t >= g) weighted by cohort
+            size; ``"group"``: per cohort the mean of its post-treatment cells,
+            overall the cohort-size weighted mean of those; ``"dynamic"``: per
+            event time, overall the mean over e >= 0; ``"calendar"``: per
+            period, overall their mean. With ``anticipation > 0`` the
+            anticipation cells (g − anticipation <= t < g) enter only the
+            dynamic rows e < 0, as in R ``did`` 2.5.
         min_e, max_e : float
             Event-time window (dynamic aggregation; ``max_e`` also limits the
             post periods used by simple and group).
+        alpha : float, optional
+            Significance level of the intervals; default the model's ``alpha``.
 
         Returns
         -------
         DataFrame
             ``aggregation``, ``term`` (``"overall"``, ``"event_time"``,
             ``"group"`` or ``"time"``), ``value`` (the e, g or t; NaN for the
-            overall row), ``att``, ``se``, ``ci_lower``, ``ci_upper`` (95 %).
+            overall row), ``estimate``, ``se``, ``ci_lower``, ``ci_upper``
+            (level ``1 - alpha``), ``p_value``.
             With ``base_period="universal"`` the reference event time
             (e = -1 - anticipation) is 0 with no SE (NaN), as in R ``did``.
         """
         self._check_fitted()
-        _check_option("type", type, _AGGREGATIONS)
+        check_choice("type", type, _AGGREGATIONS)
+        alpha = self.alpha if alpha is None else check_alpha(alpha)
         at = self.att_gt_
-        att = at["att"].to_numpy(float)
+        att = at["estimate"].to_numpy(float)
         grp = at["group"].to_numpy(float)
         tt = at["time"].to_numpy(float)
         psi = self.influence_
@@ -692,7 +720,8 @@ class StaggeredDiD:
 
         valid = self._valid
         att = np.where(valid, att, 0.0)
-        post = (grp - self.anticipation <= tt) & (tt <= grp + max_e) & valid
+        # R did 2.5 aggte: post-treatment cells are t >= g whatever the anticipation
+        post = (grp <= tt) & (tt <= grp + max_e) & valid
         if type == "simple":
             keep = np.flatnonzero(post)
             theta, inf = combine(keep, pg[keep] / pg[keep].sum(), True)
@@ -748,19 +777,16 @@ class StaggeredDiD:
         # a row made only of universal-base reference cells (fixed at 0) has an identically
         # zero influence function: no SE, as in the att_gt table (R did reports NA)
         se = np.where(np.any(Psi != 0, axis=0), se, np.nan)
-        z = stats.norm.ppf(0.975)
         frame = pd.DataFrame(
             {
                 "aggregation": type,
                 "term": [o[0] for o in out],
                 "value": [o[1] for o in out],
-                "att": [o[2] for o in out],
+                "estimate": [o[2] for o in out],
                 "se": se,
             }
         )
-        frame["ci_lower"] = frame["att"] - z * frame["se"]
-        frame["ci_upper"] = frame["att"] + z * frame["se"]
-        return frame
+        return _add_inference(frame, alpha)
 
     def aggregate_vcov(self, type: str = "dynamic", **kw) -> np.ndarray:
         """Covariance matrix of the rows of ``aggregate(type, **kw)`` (same order),
@@ -771,23 +797,39 @@ class StaggeredDiD:
     # ------------------------------------------------------------------ display
     def to_frame(self) -> pd.DataFrame:
         """ATT(g, t) table (a copy of ``att_gt_``)."""
-        return self.att_gt.copy()
+        self._check_fitted()
+        return self.att_gt_.copy()
 
     def summary(self, decimals: int = 4) -> pd.DataFrame:
-        """All four aggregations' overall rows plus the pre-trend test, rounded."""
+        """All four aggregations' overall rows plus the pre-trend test, rounded.
+
+        Columns: ``aggregation``, ``estimate``, ``se``, ``ci_lower``, ``ci_upper``,
+        ``p_value``, ``pretrend_statistic``, ``pretrend_df``, ``pretrend_p_value``.
+        """
         self._check_fitted()
         rows = [self.aggregate(a).iloc[[0]] for a in _AGGREGATIONS]
         s = pd.concat(rows, ignore_index=True).drop(columns=["term", "value"])
-        s["pretrend_chi2"] = self.pretrend_["statistic"]
+        s["pretrend_statistic"] = self.pretrend_["statistic"]
         s["pretrend_df"] = self.pretrend_["df"]
-        s["pretrend_p"] = self.pretrend_["p_value"]
+        s["pretrend_p_value"] = self.pretrend_["p_value"]
         return s.round(decimals)
 
     def plot(self, ax=None, *, lang: str = "zh"):
-        """Event-study plot (dynamic aggregation with 95 % pointwise CIs)."""
+        """Event-study plot (dynamic aggregation with pointwise intervals at the model's ``alpha``)."""
         from fusion_study.effects.plots import plot_event_study
 
         return plot_event_study(self.aggregate("dynamic"), lang=lang, ax=ax)
+
+
+def _add_inference(frame: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Add ``ci_lower``, ``ci_upper`` (normal, level ``1 - alpha``) and ``p_value`` from ``estimate``, ``se``."""
+    z = critical_value(alpha)
+    est, se = frame["estimate"], frame["se"]
+    frame["ci_lower"] = est - z * se
+    frame["ci_upper"] = est + z * se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["p_value"] = 2 * stats.norm.sf(np.abs(est / se))
+    return frame
 
 
 def _cluster_sums(psi: np.ndarray, cl: np.ndarray) -> np.ndarray:
@@ -825,11 +867,12 @@ def staggered_did(
     cluster: str | None = None,
     anticipation: int = 0,
     base_period: str = "varying",
+    alpha: float = 0.05,
     seed=None,
 ) -> StaggeredDiD:
     """Fit a Callaway–Sant'Anna staggered DiD; see :class:`StaggeredDiD`.
 
-    Returns the fitted :class:`StaggeredDiD` (``att_gt``, ``aggregate()``,
+    Returns the fitted :class:`StaggeredDiD` (``att_gt_``, ``aggregate()``,
     ``pretrend_test()``, ``to_frame()``, ``summary()``, ``plot()``).
 
     Validated against
@@ -849,9 +892,9 @@ def staggered_did(
     >>> y = rng.normal(size=1200) + 0.5 * ((g > 0) & (year >= g))
     >>> df = pd.DataFrame({"id": units, "year": year, "g": g, "y": y})
     >>> res = staggered_did(df, outcome="y", unit="id", time="year", cohort="g")
-    >>> list(res.att_gt.columns)
-    ['group', 'time', 'event_time', 'att', 'se', 'ci_lower', 'ci_upper', 'n', 'post']
-    >>> bool(abs(res.aggregate("simple")["att"].iloc[0] - 0.5) < 0.3)
+    >>> list(res.att_gt_.columns)
+    ['group', 'time', 'event_time', 'estimate', 'se', 'ci_lower', 'ci_upper', 'p_value', 'n', 'post']
+    >>> bool(abs(res.aggregate("simple")["estimate"].iloc[0] - 0.5) < 0.3)
     True
     """
     return StaggeredDiD(
@@ -866,5 +909,6 @@ def staggered_did(
         cluster=cluster,
         anticipation=anticipation,
         base_period=base_period,
+        alpha=alpha,
         seed=seed,
     ).fit(data)

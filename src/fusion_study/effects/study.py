@@ -22,21 +22,14 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from fusion_study.data.checks import check_alpha, require_columns
 from fusion_study.data.periods import period_from_number, period_number
+from fusion_study.reporting.labels import label
 
-__all__ = ["exposures", "evaluate_interventions", "INTERVENTION_LABELS", "TEAMS"]
+__all__ = ["exposures", "evaluate_interventions", "TEAMS"]
 
 log = logging.getLogger(__name__)
 
-INTERVENTION_LABELS = {
-    "brand": ("支部品牌", "branch brand"),
-    "publicity_team": ("星火燎原宣传队", "publicity team"),
-    "vanguard_team": ("星火服务先锋队", "service vanguard team"),
-    "cloud_team": ("星火云台创收队", "cloud revenue team"),
-    "points_platform": ("赛马积分平台", "points platform"),
-    "problem_mechanism": ("急难愁盼机制", "problem mechanism"),
-    "programme": ("整体项目（首个干预）", "whole programme (first adoption)"),
-}
 TEAMS = ("publicity_team", "vanguard_team", "cloud_team")
 _SCALES = ("satisfaction", "dependency")
 
@@ -205,6 +198,7 @@ def evaluate_interventions(
     control: str = "notyet",
     naive: bool = True,
     return_models: bool = False,
+    alpha: float = 0.05,
 ):
     """Effect of each intervention (and the whole programme) on a retailer outcome.
 
@@ -215,14 +209,16 @@ def evaluate_interventions(
     and the average of the event-time effects (dynamic). With ``naive=True``
     the programme row is followed by what a naive analysis would report
     (TWFE with branch and wave effects, before/after, treated vs untreated).
+    ``alpha`` sets the level of every interval (normal critical value).
 
     Returns
     -------
     DataFrame
-        ``intervention``, ``label_zh``, ``label_en``, ``estimand``
-        (``"ATT (simple)"``, ``"ATT (event-time average)"``, ``"pre-trend test p"``),
-        ``estimator``, ``estimate``, ``se``, ``ci_lower``, ``ci_upper``,
-        ``n`` (responses), ``note``.
+        ``intervention``, ``label_zh``, ``label_en`` (from the label
+        catalogue), ``estimand`` (``"ATT (simple)"``, ``"ATT (event-time
+        average)"``, ``"pre-trend test"``, ``"ATT (naive)"``), ``estimator``,
+        ``estimate`` (for the pre-trend test: the Wald chi-square statistic),
+        ``se``, ``ci_lower``, ``ci_upper``, ``p_value``, ``n`` (responses), ``note``.
         With ``return_models=True``: ``(table, {intervention: StaggeredDiD})``.
 
     Notes
@@ -235,9 +231,9 @@ def evaluate_interventions(
     from fusion_study.effects.naive import naive_before_after, naive_treated_vs_untreated, twfe_event_study
     from fusion_study.effects.staggered import DiDSpecificationError, FewClustersWarning, staggered_did
 
+    check_alpha(alpha)
     ex = exposures(study)
-    if outcome not in ex.columns:
-        raise ValueError(f"outcome {outcome!r} not in the analysis frame; available: {list(ex.columns)}")
+    require_columns(ex, [outcome], what="evaluate_interventions (outcome=)", table="exposures")
     n_all = len(ex)
     ex = ex.dropna(subset=[outcome, "branch_id"])
     n_left_out = n_all - len(ex)  # no outcome score (every item skipped) or no serving branch
@@ -247,22 +243,21 @@ def evaluate_interventions(
     rows, models = [], {}
     for col in order:
         name = col[len("cohort_"):]
-        zh, en = INTERVENTION_LABELS.get(name, (name, name))
-        base = {"intervention": name, "label_zh": zh, "label_en": en, "n": len(ex)}
+        base = {"intervention": name, "label_zh": label(name, "zh"), "label_en": label(name, "en"), "n": len(ex)}
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", FewClustersWarning)  # reported in the note column instead
                 res = staggered_did(ex, outcome=outcome, unit="response_id", time="period", cohort=col,
-                                    control=control, panel=False, cluster="branch_id")
+                                    control=control, panel=False, cluster="branch_id", alpha=alpha)
         except DiDSpecificationError as exc:
             rows.append({**base, "estimand": "ATT (simple)", "estimator": "CS-DiD (RC, DR)",
                          "estimate": np.nan, "se": np.nan, "ci_lower": np.nan, "ci_upper": np.nan,
-                         "note": f"not estimable: {exc}"})
+                         "p_value": np.nan, "note": f"not estimable: {exc}"})
             continue
         models[name] = res
         notes = [] if name == "programme" else ["co-timed with other interventions: includes their effects"]
         if len(res.few_clusters_):
-            notes.append(f"{len(res.few_clusters_)} of {len(res.att_gt)} ATT(g,t) rest on a single branch "
+            notes.append(f"{len(res.few_clusters_)} of {len(res.att_gt_)} ATT(g,t) rest on a single branch "
                          "(cohort or comparison): SEs may be too small")
         if len(getattr(res, "skipped_", ())):
             notes.append(f"{len(res.skipped_)} ATT(g,t) not estimable (no responses in a period)")
@@ -271,35 +266,36 @@ def evaluate_interventions(
         if screened:
             notes.append(f"{screened} responses screened out (speeders, straight-liners, duplicates; see ledger)")
         note = "; ".join(notes)
-        for agg, label in (("simple", "ATT (simple)"), ("dynamic", "ATT (event-time average)")):
+        for agg, estimand in (("simple", "ATT (simple)"), ("dynamic", "ATT (event-time average)")):
             r = res.aggregate(agg).iloc[0]
-            rows.append({**base, "estimand": label, "estimator": "CS-DiD (RC, DR)", "estimate": r["att"],
-                         "se": r["se"], "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"], "note": note})
-        pt = res.pretrend_test(by="event_time").iloc[0]
-        rows.append({**base, "estimand": "pre-trend test p", "estimator": f"Wald chi2({pt['df']})",
-                     "estimate": pt["p_value"], "se": np.nan, "ci_lower": np.nan, "ci_upper": np.nan,
-                     "note": "p-value of H0: all pre-treatment event-time effects = 0"})
+            rows.append({**base, "estimand": estimand, "estimator": "CS-DiD (RC, DR)", **_inference(r), "note": note})
+        pt = res.pretrend_test(over="event_time").iloc[0]
+        rows.append({**base, "estimand": "pre-trend test", "estimator": f"Wald chi2({pt['df']})",
+                     "estimate": pt["statistic"], "se": np.nan, "ci_lower": np.nan, "ci_upper": np.nan,
+                     "p_value": pt["p_value"],
+                     "note": "chi-square statistic and p-value of H0: all pre-treatment event-time effects = 0"})
     if naive:
         col = "cohort_programme"
-        base = {"intervention": "programme", "label_zh": INTERVENTION_LABELS["programme"][0],
-                "label_en": INTERVENTION_LABELS["programme"][1], "estimand": "ATT (naive)", "n": len(ex)}
+        base = {"intervention": "programme", "label_zh": label("programme", "zh"),
+                "label_en": label("programme", "en"), "estimand": "ATT (naive)", "n": len(ex)}
         tw = twfe_event_study(ex, outcome=outcome, unit="branch_id", time="period", cohort=col,
-                              cluster="branch_id").iloc[0]
-        rows.append({**base, "estimator": "TWFE (branch + wave)", "estimate": tw["estimate"], "se": tw["se"],
-                     "ci_lower": tw["ci_lower"], "ci_upper": tw["ci_upper"],
+                              cluster="branch_id", alpha=alpha).iloc[0]
+        rows.append({**base, "estimator": "TWFE (branch + wave)", **_inference(tw),
                      "note": "biased under staggered adoption with growing effects"})
-        for fn, label, why in (
+        for fn, name, why in (
             (naive_before_after, "before/after", "ignores the common trend"),
             (naive_treated_vs_untreated, "treated vs untreated", "ignores that early adopters are stronger"),
         ):
-            r = fn(ex, outcome=outcome, time="period", cohort=col).iloc[0]
-            rows.append({**base, "estimator": label, "estimate": r["estimate"], "se": r["se"],
-                         "ci_lower": r["estimate"] - 1.96 * r["se"], "ci_upper": r["estimate"] + 1.96 * r["se"],
-                         "note": why + " (SE ignores clustering)"})
+            r = fn(ex, outcome=outcome, time="period", cohort=col, alpha=alpha).iloc[0]
+            rows.append({**base, "estimator": name, **_inference(r), "note": why + " (SE ignores clustering)"})
     cols = ["intervention", "label_zh", "label_en", "estimand", "estimator", "estimate", "se", "ci_lower",
-            "ci_upper", "n", "note"]
+            "ci_upper", "p_value", "n", "note"]
     table = pd.DataFrame(rows)[cols]
     return (table, models) if return_models else table
+
+
+def _inference(row: pd.Series) -> dict:
+    return {k: row[k] for k in ("estimate", "se", "ci_lower", "ci_upper", "p_value")}
 
 
 def _period_label(p: int) -> str:

@@ -112,6 +112,21 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "ci_upper": ("置信区间上限", "CI upper"),
     "p_adjusted": ("校正p值", "Adjusted p"),
     # --- effects (effects/) ---
+    "programme": ("整体项目（首个干预）", "whole programme (first adoption)"),
+    "event_time_periods": ("相对处理时点（期）", "Periods relative to treatment"),
+    "att_axis": ("平均处理效应 ATT", "Average treatment effect (ATT)"),
+    "pre_treatment": ("处理前", "pre-treatment"),
+    "post_treatment": ("处理后", "post-treatment"),
+    "smd_abs": ("标准化均值差 |SMD|", "|standardized mean difference|"),
+    "unweighted": ("加权前", "unweighted"),
+    "weighted": ("加权后", "weighted"),
+    "covariate": ("协变量", "covariate"),
+    "coefficient_ci": ("系数及置信区间", "coefficient and confidence interval"),
+    "satisfaction_change": ("满意度指数变化（0–100 分）", "Change in satisfaction index (0–100)"),
+    "cs_did": ("交错双重差分", "CS-DiD"),
+    "twfe_branch_wave": ("双向固定效应", "TWFE (branch + wave)"),
+    "before_after": ("前后对比", "before/after"),
+    "treated_vs_untreated": ("处理组对未处理组", "treated vs untreated"),
     # --- members, brands, problems, participation ---
     # brand types (brands.distinctiveness FLAGS): full names and the short tags of the heat-map
     "brand_distinctive": ("特色品牌", "distinctive brand"),

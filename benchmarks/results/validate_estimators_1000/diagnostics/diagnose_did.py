@@ -33,7 +33,7 @@ def response_effects(study):
 
 def aligned(res, ex, eff, panel=False):
     at = res.att_gt_
-    post = at[at["post"] & np.isfinite(at["att"])]
+    post = at[at["post"] & np.isfinite(at["estimate"])]
     # weights as the simple aggregation: pg by cohort
     if panel:
         units = ex.groupby("branch_id")["cohort_programme"].first()
@@ -69,7 +69,7 @@ def rep(r, preset="p_city", **ov):
         for cl in ("branch_id", None, "customer_id"):
             res = staggered_did(ex, unit="response_id", panel=False, cluster=cl, **kw)
             a = res.aggregate("simple").iloc[0]
-            out.append(dict(rep=r, est="RC " + str(cl), att=a["att"], se=a["se"], truth=target,
+            out.append(dict(rep=r, est="RC " + str(cl), att=a["estimate"], se=a["se"], truth=target,
                             aligned=aligned(res, ex, eff), G=nbr if cl != "customer_id" else ex["customer_id"].nunique(), never=nnever))
         panel = ex.groupby(["branch_id", "period"], as_index=False).agg(
             satisfaction=("satisfaction", "mean"), cohort_programme=("cohort_programme", "first"))
@@ -78,7 +78,7 @@ def rep(r, preset="p_city", **ov):
         panel = panel[panel["branch_id"].isin(keepb)]
         res = staggered_did(panel, unit="branch_id", panel=True, **kw)
         a = res.aggregate("simple").iloc[0]
-        out.append(dict(rep=r, est="panel", att=a["att"], se=a["se"], truth=target,
+        out.append(dict(rep=r, est="panel", att=a["estimate"], se=a["se"], truth=target,
                         aligned=aligned(res, ex[ex["branch_id"].isin(keepb)], eff, panel=True), G=len(keepb), never=nnever))
     import os
     tag = "_".join([preset] + [f"{k}={v}" for k, v in ov.items()])

@@ -60,7 +60,7 @@ def one(r, preset):
     df["k0"] = kb.reshape(-1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        a = [staggered_did(df, outcome=y, unit="branch", time="period", cohort="g").aggregate("simple")["att"].iloc[0] for y in ("y0", "lat", "k0")]
+        a = [staggered_did(df, outcome=y, unit="branch", time="period", cohort="g").aggregate("simple")["estimate"].iloc[0] for y in ("y0", "lat", "k0")]
     return a
 preset = os.environ.get("PT_PRESET", "p_city"); n = int(os.environ.get("PT_N", "30"))
 vals = [one(r, preset) for r in range(n)]
