@@ -31,6 +31,7 @@ RULES = {
     "missing_column": "a required column is absent",
     "unknown_column": "a column the schema does not know (ignored)",
     "type": "a value cannot be read as the column's type",
+    "date_range": "a date lies outside the plausible range (1990-01-01 to 2099-12-31)",
     "required_value": "a value is missing where one is required",
     "allowed_values": "a value is not in the column's closed list",
     "range": "a number is outside the allowed range",

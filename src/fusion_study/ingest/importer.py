@@ -44,6 +44,7 @@ import pandas as pd
 from fusion_study.data.ledger import Ledger
 from fusion_study.data.periods import normalise_periods
 from fusion_study.data.privacy import PrivacyError, mask_pii_text, neutralise_formulas
+from fusion_study.data.readers import bound_dates, date_range_message
 from fusion_study.data.validation import ProblemLog, ValidationReport, check_study
 from fusion_study.ingest.coding import FLAVOURS, code_column, detect_flavour, split_multi_select
 from fusion_study.ingest.durations import parse_durations
@@ -156,35 +157,38 @@ _PERSONAL_ID = r"\s*(?:\+?86[- ]?)?1[3-9]\d{9}\s*|\s*\d{17}[\dXx]\s*"
 _SUBMITTED_FORMATS = (SUBMITTED_FORMAT, "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 
 
-def read_submitted(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """提交答卷时间 as datetimes; return ``(times, bad)``.
+def read_submitted(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """提交答卷时间 as datetimes; return ``(times, unreadable, out_of_range)``.
 
     The format is taken from the first value (问卷星's ``2024/3/5 10:21:33``,
     ISO and a few others); values in another format are parsed one by one.
+    Times outside :data:`fusion_study.data.readers.DATE_RANGE` (``9999/12/31``)
+    are ``out_of_range``; both kinds of bad value are missing in ``times``.
 
-    >>> t, bad = read_submitted(pd.Series(["2024/3/5 10:21:33", "2024/12/31 23:59:59", "昨天"]))
-    >>> t.dt.strftime("%Y-%m-%d %H:%M").tolist()[:2], bad.tolist()
-    (['2024-03-05 10:21', '2024-12-31 23:59'], [False, False, True])
+    >>> t, bad, oor = read_submitted(pd.Series(["2024/3/5 10:21:33", "2024/12/31 23:59:59", "昨天", "9999/12/31 0:00:00"]))
+    >>> t.dt.strftime("%Y-%m-%d %H:%M").tolist()[:2], bad.tolist(), oor.tolist()
+    (['2024-03-05 10:21', '2024-12-31 23:59'], [False, False, True, False], [False, False, False, True])
     """
     if pd.api.types.is_datetime64_any_dtype(values):
-        out = values.astype("datetime64[ns]")
-        return out, pd.Series(False, index=values.index)
+        out, oor = bound_dates(values)
+        return out, pd.Series(False, index=values.index), oor
     text = values.astype("string").str.strip()
     present = text.notna() & (text != "")
     first = text[present].iloc[0] if present.any() else None
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     if first is not None:
         for fmt in _SUBMITTED_FORMATS:
             try:
                 pd.to_datetime(pd.Series([first]), format=fmt)
             except (ValueError, TypeError):
                 continue
-            out = pd.to_datetime(text, format=fmt, errors="coerce").astype("datetime64[ns]")
+            parsed = pd.to_datetime(text, format=fmt, errors="coerce").astype("datetime64[us]")
             break
-        rest = present & out.isna()
+        rest = present & parsed.isna()
         if rest.any():
-            out.loc[rest] = pd.to_datetime(text[rest], errors="coerce", format="mixed").astype("datetime64[ns]")
-    return out, present & out.isna()
+            parsed.loc[rest] = pd.to_datetime(text[rest], errors="coerce", format="mixed").astype("datetime64[us]")
+    out, oor = bound_dates(parsed)
+    return out, present & parsed.isna(), oor
 
 
 def _quarters(times: pd.Series) -> pd.Series:
@@ -340,11 +344,22 @@ def import_survey(
     meta_cols = {r["note"]: r["column"] for _, r in mapping[mapping["role"] == "meta"].iterrows()}
     role_col = {r["role"]: r["column"] for _, r in mapping[mapping["role"].isin(["respondent", "unit"])].iterrows()}
     out: dict[str, pd.Series | np.ndarray] = {}
+    invalid_dates = None
     if "submitted" in meta_cols:
-        submitted, bad = read_submitted(df[meta_cols["submitted"]])
+        column = meta_cols["submitted"]
+        submitted, bad, oor = read_submitted(df[column])
+        shown = df[column].astype("string").str.slice(0, 40)
         if bad.any():
-            problems.add(table=table, file=file, rule="type", rows=df.index[bad], column=meta_cols["submitted"],
-                         values=df.loc[bad, meta_cols["submitted"]], message="提交答卷时间 is not a date and time")
+            problems.add(table=table, file=file, rule="type", rows=df.index[bad], column=column,
+                         values=df.loc[bad, column], message="提交答卷时间 is not a date and time; the row is excluded")
+        if oor.any():
+            problems.add(table=table, file=file, rule="date_range", rows=df.index[oor], column=column,
+                         values=df.loc[oor, column],
+                         message=date_range_message("提交答卷时间 (submission time)") + "; the row is excluded")
+        if bad.any() or oor.any():
+            invalid_dates = pd.Series(pd.NA, index=df.index, dtype="string")
+            invalid_dates[bad] = f"{column} " + shown[bad].map(repr) + " is not a date and time"
+            invalid_dates[oor] = f"{column} " + shown[oor].map(repr) + " is outside the plausible date range"
     else:
         submitted = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
     if "duration" in meta_cols:
@@ -417,7 +432,7 @@ def import_survey(
     ledger.record_read(table, rows_read)
     flags = screening_flags(
         responses, items, respondent=respondent_name, ip=ip,
-        unknown=pd.DataFrame(unknown, index=df.index) if unknown else None,
+        unknown=pd.DataFrame(unknown, index=df.index) if unknown else None, invalid_dates=invalid_dates,
         speeder_fraction=speeder_fraction, straightline_min_items=straightline_min_items,
     )
     kept, ledger = apply_screening(responses, flags, policy=policy, table=table, source_file=file, ledger=ledger)
