@@ -45,7 +45,7 @@ from fusion_study.data.ledger import Ledger
 from fusion_study.data.periods import normalise_periods
 from fusion_study.data.privacy import PrivacyError, mask_pii_text, neutralise_formulas
 from fusion_study.data.readers import bound_dates, date_range_message
-from fusion_study.data.validation import ProblemLog, ValidationReport, check_study
+from fusion_study.data.validation import ProblemLog, ValidationReport, check_study, item_types
 from fusion_study.ingest.coding import FLAVOURS, code_column, detect_flavour, split_multi_select
 from fusion_study.ingest.durations import parse_durations
 from fusion_study.ingest.exportfile import read_export, read_export_header
@@ -262,6 +262,10 @@ def import_survey(
     table, respondent_name, default_prefix = INSTRUMENT_TABLES[instrument]
     prefix = default_prefix if id_prefix is None else str(id_prefix)
     items = codebook[codebook["instrument"] == instrument] if "instrument" in codebook else codebook
+    types = item_types(items)
+    _check_scale_items(items, types)
+    # text and id questions are kept as text (free_text), never coded or range-checked
+    items = items[types.eq("scale").to_numpy()]
     problems = ProblemLog()
     file = path.name
 
@@ -294,8 +298,10 @@ def import_survey(
         raise ValueError(f"{file}: the export has a header but no responses")
 
     for _, r in mapping[mapping["role"] == "unknown"].iterrows():
+        plain = str(r["note"]).startswith("no codebook item claims")
         problems.add(table=table, file=file, rule="codebook_item", column=r["column"], severity="warning",
-                     message=f"export column {r['column']!r} matches no {instrument} codebook item and was dropped")
+                     message=f"export column {r['column']!r} matches no {instrument} codebook item and was dropped"
+                     if plain else f"export column {r['column']!r} was dropped: {r['note']}")
     for _, r in mapping[mapping["role"] == "missing_item"].iterrows():
         problems.add(table=table, file=file, rule="codebook_item", column=r["item_id"], severity="warning",
                      message=f"codebook item {r['item_id']!r} (source column {r['key']!r}) has no column in the export")
@@ -452,6 +458,17 @@ def import_survey(
         file=file, format=_raw_format(path), encoding=header_info.get("encoding") if header_info else None,
         flavour=used_flavour, source=source, instrument=instrument, table=table, policy=policy, free_text=free,
     )
+
+
+def _check_scale_items(items: pd.DataFrame, types: pd.Series) -> None:
+    """A scale item needs min and max (a text question leaves min, max and options empty)."""
+    for row, item in items[types.eq("scale").to_numpy()].iterrows():
+        lacking = [c for c in ("min", "max") if pd.isna(item[c])]
+        if lacking:
+            raise ValueError(
+                f"codebook, row {row}, item {item['item_id']!r}: {' and '.join(lacking)} must be given for a scale "
+                "item; for a text or id question leave min, max and options empty or set its type to text/id"
+            )
 
 
 def _raw_format(path: Path) -> str:
