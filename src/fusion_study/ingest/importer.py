@@ -133,8 +133,12 @@ class ImportResult:
         m = self.mapping
         lines.append(f"  items matched: {int((m['role'] == 'item').sum())} columns"
                      + (f", {int((m['role'] == 'multi_select').sum())} multi-select" if (m["role"] == "multi_select").any() else ""))
+        by_label = m["note"].astype(str).str.startswith("matched by its matrix row label")
+        if by_label.any():
+            lines.append(f"  matrix rows matched by their label: {int(by_label.sum())}")
         for role, label in (("unknown", "unmatched export columns (dropped)"), ("missing_item", "codebook items with no column"),
-                            ("pii", "personal-data columns dropped")):
+                            ("pii", "personal-data columns dropped"),
+                            ("free_text", "free-text questions kept apart (personal data masked)")):
             part = m[m["role"] == role]
             if len(part):
                 names = part["column"].fillna(part["item_id"]).astype(str).tolist()
@@ -145,6 +149,20 @@ class ImportResult:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def save_free_text(self, path: str | Path) -> Path:
+        """Write :attr:`free_text` (personal data masked) to ``.csv`` (UTF-8 with BOM) or ``.xlsx``.
+
+        Text that a spreadsheet would run as a formula is neutralised; ``response_id``
+        links each answer to its row in the survey table. Returns the path written.
+        """
+        from fusion_study.data.study import write_frame
+
+        path = Path(path)
+        if path.suffix.lower() not in (".csv", ".xlsx"):
+            raise ValueError(f"{path.name}: write the free-text answers to a .csv or .xlsx file")
+        free = self.free_text if len(self.free_text.columns) else pd.DataFrame({"response_id": pd.Series(dtype="string")})
+        return write_frame(free, path)
 
     def __repr__(self) -> str:
         return (f"ImportResult({self.file!r}: read={self.rows_read}, kept={len(self.responses)}, "
