@@ -95,6 +95,7 @@ _LOCAL_PHONE = re.compile(
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 
+_HAS_DIGIT_OR_AT = re.compile(r"[0-9@]")
 _NUMBER_RULES = (
     (_EMAIL, MASK_TOKENS["email"], 0),
     (_IPV4, MASK_TOKENS["ip"], 0),
@@ -272,7 +273,8 @@ def mask_pii(text: str) -> str:
     """
     original = str(text)
     wide = original.translate(_WIDTH)
-    for pattern, token, group in _NUMBER_RULES:
+    rules = _NUMBER_RULES if _HAS_DIGIT_OR_AT.search(wide) else ()
+    for pattern, token, group in rules:
         matches = list(pattern.finditer(wide))
         for m in reversed(matches):
             a, b = m.span(group)

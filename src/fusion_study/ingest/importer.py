@@ -10,8 +10,10 @@ Steps, each reported:
    given), 所用时间 → ``duration_s``, the respondent column → ``customer_id``
    (or ``staff_id`` and ``unit_id``);
 5. privacy: IP, names, phones and other PII columns are dropped (the IP is
-   used in memory for duplicate detection only); phone and ID-card numbers in
-   declared free-text answers are masked;
+   used in memory for duplicate detection only); free-text answers (declared
+   with ``text_columns`` or listed in the codebook as ``text``/``id``
+   questions) are kept apart with phone, ID-card, e-mail and IP numbers and
+   names masked (:func:`fusion_study.data.privacy.mask_pii_text`);
 6. screening (:mod:`.screening`) with the ledger;
 7. validation of the kept rows against the schema and codebook.
 
@@ -82,10 +84,12 @@ class ImportResult:
     problems : a :class:`~fusion_study.data.validation.ValidationReport` of the import
         (unknown columns, missing items, unreadable values, conflicting SPSS labels)
         and of the kept rows' validation.
-    free_text : declared free-text answers of the kept responses (``response_id`` + one
-        column per question; index: the export's row number, as ``responses``),
-        with phone, ID-card, e-mail and IP numbers masked and formula-looking text
-        prefixed with ``'`` (so no spreadsheet runs it); not part of the study tables.
+    free_text : free-text answers of the kept responses (``response_id`` + one column per
+        question declared in ``text_columns`` or listed as a ``text``/``id`` question in the
+        codebook; index: the export's row number, as ``responses``), with phone, ID-card,
+        e-mail and IP numbers and names masked (〔电话〕, 〔身份证号〕, 〔姓名〕 …) and
+        formula-looking text prefixed with ``'`` (so no spreadsheet runs it); not part of
+        the study tables (write it with :meth:`save_free_text`).
     """
 
     responses: pd.DataFrame
@@ -254,7 +258,9 @@ def import_survey(
     speeder_fraction : speeders answer in less than this fraction of the median time (default 0.3).
     straightline_min_items : smallest matrix checked for straight-lining (default 4).
     columns : explicit mapping ``{export header or question key: item_id}`` overriding ``source_column``.
-    text_columns : free-text questions to keep in ``free_text`` (PII masked).
+    text_columns : free-text questions to keep in ``free_text`` (PII masked); codebook
+        questions of type ``text``/``id`` (or with no min, max and options) are kept
+        without being named here.
     id_prefix : response-id prefix (default ``CS``/``SS``).
 
     Returns
