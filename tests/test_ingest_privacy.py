@@ -49,10 +49,10 @@ def test_pii_never_reaches_the_saved_study(tmp_path):
 def test_free_text_is_masked_and_formulas_defused(tmp_path):
     res = import_survey(_export(tmp_path), CB, text_columns=["11"])
     free = res.free_text["11、其他意见和建议"].tolist()
-    assert free[0] == "请联系[手机号已隐藏]"
-    assert free[1] == "身份证[身份证号已隐藏]"
+    assert free[0] == "请联系〔电话〕"
+    assert free[1] == "身份证〔身份证号〕"
     assert free[2] == "'=HYPERLINK(\"http://x\",\"点我\")" and free[3] == "'@SUM(A1)"
-    assert free[6] == "'-10分" and free[7] == "邮箱 [邮箱已隐藏] [手机号已隐藏]"
+    assert free[6] == "'-10分" and free[7] == "邮箱 〔邮箱〕 〔电话〕"
     assert res.free_text["response_id"].tolist() == res.responses["response_id"].tolist()
 
 

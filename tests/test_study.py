@@ -41,6 +41,8 @@ def _problems(folder):
         ("customers", lambda d: d.assign(county_id=d.county_id.replace("K1", "")), "required_value", "county_id", 2, ""),
         ("tickets", lambda d: d.assign(closed=d.closed.replace("2024-01-09", "2023-12-31")), "ticket_dates", "closed", 2, "2023-12-31"),
         ("tickets", lambda d: d.assign(closed=d.closed.replace("2024-01-09", "not a date")), "type", "closed", 2, "not a date"),
+        ("tickets", lambda d: d.assign(closed=d.closed.replace("2024-01-09", "9999-12-31")), "date_range", "closed", 2, "9999-12-31"),
+        ("tickets", lambda d: d.assign(opened=d.opened.replace("2024-01-05", "1900-01-01")), "date_range", "opened", 2, "1900-01-01"),
         ("tickets", lambda d: d.assign(status=d.status.replace("unresolved", "open")), "ticket_status", "status", 4, "open"),
         ("tickets", lambda d: d.assign(category=d.category.replace("worry", "愁")), "allowed_values", "category", 3, "愁"),
         ("customer_survey", lambda d: d.assign(wave=d.wave.replace("2024Q2", "2024Q5")), "period", "wave", 4, "2024Q5"),

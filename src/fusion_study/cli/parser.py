@@ -55,9 +55,28 @@ def main(argv: list[str] | None = None) -> int:
     except StudyValidationError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except (PermissionError, FileExistsError, NotADirectoryError, IsADirectoryError) as exc:
+        print(f"error: {_write_problem(exc)}", file=sys.stderr)
+        return 2
     except (StudyFolderError, TableReadError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _write_problem(exc: OSError) -> str:
+    """One sentence for a file-system refusal: which path, and what to do."""
+    path = exc.filename if exc.filename is not None else "the output path"
+    if isinstance(exc, PermissionError):
+        return (f"cannot write to {path}: permission denied (the folder or file is read-only for you). "
+                "Choose a folder you can write to (--out/--study) or change its permissions.")
+    if isinstance(exc, FileExistsError):
+        return (f"cannot create the folder {path}: a file with that name already exists. "
+                "Give the name of a new or existing folder (--out/--study), or move the file away.")
+    if isinstance(exc, NotADirectoryError):
+        return (f"cannot write into {path}: part of that path is a file, not a folder. "
+                "Give a folder path (--out/--study).")
+    return (f"cannot write {path}: it is a folder, not a file. "
+            "Give a file name (e.g. ending in .csv or .xlsx).")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,9 +22,45 @@ from fusion_study.data.periods import normalise_periods
 from fusion_study.data.schema import DTYPES, Table
 from fusion_study.data.validation import ProblemLog
 
-__all__ = ["detect_encoding", "read_csv_detected", "read_table_file", "coerce_to_schema", "TABLE_SUFFIXES"]
+__all__ = [
+    "detect_encoding",
+    "read_csv_detected",
+    "read_table_file",
+    "coerce_to_schema",
+    "bound_dates",
+    "date_range_message",
+    "TABLE_SUFFIXES",
+    "DATE_RANGE",
+]
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx")
+
+#: The plausible range of every date in a study (meetings, tickets, survey submissions). A date
+#: outside it (``9999-12-31``, ``1900-01-01`` placeholders, typos such as ``2204``) is reported with
+#: rule ``date_range`` and read as missing.
+DATE_RANGE = (pd.Timestamp("1990-01-01"), pd.Timestamp("2099-12-31 23:59:59"))
+
+
+def bound_dates(times: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates as ``datetime64[ns]`` with those outside :data:`DATE_RANGE` missing; return ``(times, out_of_range)``.
+
+    Works on any datetime resolution, so ``9999-12-31`` (beyond what nanoseconds can hold)
+    is reported instead of overflowing.
+
+    >>> t, oor = bound_dates(pd.to_datetime(pd.Series(["2024-03-05", "9999-12-31", None])))
+    >>> t.dt.strftime("%Y-%m-%d").tolist(), oor.tolist()
+    (['2024-03-05', nan, nan], [False, True, False])
+    """
+    lo, hi = DATE_RANGE
+    oor = (times.notna() & ((times < lo) | (times > hi))).fillna(False).astype(bool)
+    return times.mask(oor).astype("datetime64[ns]"), oor
+
+
+def date_range_message(what: str) -> str:
+    """The rule text for a date outside :data:`DATE_RANGE`."""
+    lo, hi = DATE_RANGE
+    return (f"{what} must be a plausible date between {lo:%Y-%m-%d} and {hi:%Y-%m-%d} "
+            "(a placeholder such as 9999-12-31 or a typo in the year?)")
 
 
 class TableReadError(ValueError):
@@ -108,15 +144,16 @@ def read_table_file(path: str | Path, spec: Table | None = None) -> tuple[pd.Dat
     return df, info
 
 
-def _coerce_column(s: pd.Series, dtype: str) -> tuple[pd.Series, pd.Series]:
-    """Return ``(coerced, bad)`` where ``bad`` marks present values that failed."""
+def _coerce_column(s: pd.Series, dtype: str) -> tuple[pd.Series, pd.Series, pd.Series | None]:
+    """Return ``(coerced, bad, out_of_range)``: ``bad`` marks present values that failed to parse,
+    ``out_of_range`` (dates only, else ``None``) dates outside :data:`DATE_RANGE`."""
     present = s.notna()
     if dtype == "string":
         out = s.astype("string").str.strip()
         out = out.mask(out == "")
-        return out, pd.Series(False, index=s.index)
+        return out, pd.Series(False, index=s.index), None
     if dtype == "period":
-        return normalise_periods(s)
+        return (*normalise_periods(s), None)
     if dtype in ("int", "float"):
         if pd.api.types.is_bool_dtype(s):
             num = s.astype("float64")
@@ -129,17 +166,18 @@ def _coerce_column(s: pd.Series, dtype: str) -> tuple[pd.Series, pd.Series]:
             frac = num.notna() & (np.floor(num) != num)
             bad = bad | frac
             num = num.where(~frac)
-            return num.astype("Int64"), bad
-        return num, bad
+            return num.astype("Int64"), bad, None
+        return num, bad, None
     if dtype in ("date", "datetime"):
         if pd.api.types.is_datetime64_any_dtype(s):
-            out = s.astype("datetime64[ns]")
+            parsed = s
         else:
-            out = pd.to_datetime(s.astype("string").str.strip(), errors="coerce", format="mixed")
-            out = out.astype("datetime64[ns]")
+            parsed = pd.to_datetime(s.astype("string").str.strip(), errors="coerce", format="mixed")
+        unreadable = present & parsed.isna()
+        out, oor = bound_dates(parsed)
         if dtype == "date":
             out = out.dt.normalize()
-        return out, present & out.isna()
+        return out, unreadable, oor
     if dtype == "bool":
         text = s.astype("string").str.strip().str.lower()
         mapping = {
@@ -147,7 +185,7 @@ def _coerce_column(s: pd.Series, dtype: str) -> tuple[pd.Series, pd.Series]:
             "false": False, "0": False, "no": False, "n": False, "否": False, "0.0": False,
         }
         out = text.map(mapping).astype("boolean")
-        return out, present & out.isna()
+        return out, present & out.isna(), None
     raise ValueError(f"unknown dtype {dtype!r}")
 
 
@@ -155,14 +193,25 @@ def coerce_to_schema(df: pd.DataFrame, spec: Table, *, file: str, log: ProblemLo
     """Convert declared columns to their schema dtypes, logging values that fail.
 
     A value that cannot be converted becomes missing *and* is reported (rule
-    ``type`` or ``period``), so validation still fails on it; nothing is
-    silently changed.
+    ``type`` or ``period``; a date outside :data:`DATE_RANGE`: rule
+    ``date_range``), so validation still fails on it; nothing is silently
+    changed.
     """
     out = df.copy()
     for col in spec.columns:
         if col.name not in out.columns:
             continue
-        coerced, bad = _coerce_column(out[col.name], col.dtype)
+        coerced, bad, oor = _coerce_column(out[col.name], col.dtype)
+        if oor is not None and oor.any():
+            log.add(
+                table=spec.name,
+                file=file,
+                rule="date_range",
+                rows=out.index[oor],
+                column=col.name,
+                values=out.loc[oor, col.name],
+                message=date_range_message(f"{col.name} ({col.text_zh})"),
+            )
         if bad.any():
             rule = "period" if col.dtype == "period" else "type"
             expected = {

@@ -21,7 +21,7 @@ from fusion_study.data.xlsxio import fix_zip_times as _fix_zip_times  # noqa: F4
 from fusion_study.data.xlsxio import write_xlsx_deterministic as _write_xlsx_deterministic
 from fusion_study.data.validation import ProblemLog, StudyValidationError, ValidationReport, check_study
 
-__all__ = ["Study", "load_study", "StudyFolderError"]
+__all__ = ["Study", "load_study", "StudyFolderError", "write_frame"]
 
 FORMAT_VERSION = 1
 
@@ -165,7 +165,7 @@ class Study:
         ledger = self.ledger.to_frame()
         ledger_path = out / "ledger.csv"
         if len(ledger):
-            ledger.to_csv(ledger_path, index=False, encoding="utf-8-sig", lineterminator="\n")
+            neutralise_formulas(ledger).to_csv(ledger_path, index=False, encoding="utf-8-sig", lineterminator="\n")
         elif ledger_path.exists():
             ledger_path.unlink()
         meta = dict(self.meta)
@@ -180,6 +180,22 @@ class Study:
             json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
         return out
+
+
+def write_frame(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table as ``.csv`` (UTF-8 with BOM), ``.xlsx`` or ``.parquet``, by the path's suffix.
+
+    The one way tables leave the library: dates as ``YYYY-MM-DD[ HH:MM:SS]``,
+    formula-looking text cells neutralised in CSV and XLSX
+    (:func:`~fusion_study.data.privacy.neutralise_formulas`), bytes that depend
+    only on the contents. The index is not written.
+    """
+    path = Path(path)
+    format = path.suffix.lower().lstrip(".")
+    if format not in ("csv", "xlsx", "parquet"):
+        raise ValueError(f"{path.name}: write a .csv, .xlsx or .parquet file, not {path.suffix!r}")
+    _write_frame(df.reset_index(drop=True), path, format)
+    return path
 
 
 def _write_frame(df: pd.DataFrame, path: Path, format: str) -> None:

@@ -9,6 +9,8 @@ plain English with the user's Chinese term where the schema has one.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -21,6 +23,8 @@ __all__ = [
     "StudyValidationError",
     "check_table",
     "check_study",
+    "item_types",
+    "ITEM_TYPES",
 ]
 
 PROBLEM_COLUMNS = ["severity", "table", "file", "row", "column", "value", "rule", "message"]
@@ -31,6 +35,7 @@ RULES = {
     "missing_column": "a required column is absent",
     "unknown_column": "a column the schema does not know (ignored)",
     "type": "a value cannot be read as the column's type",
+    "date_range": "a date lies outside the plausible range (1990-01-01 to 2099-12-31)",
     "required_value": "a value is missing where one is required",
     "allowed_values": "a value is not in the column's closed list",
     "range": "a number is outside the allowed range",
@@ -46,6 +51,52 @@ RULES = {
 }
 
 _MAX_TEXT_EXAMPLES = 5
+
+#: Question types of codebook rows: ``scale`` (numbered answers within min..max, the default),
+#: ``text`` (free text) and ``id`` (an identifier such as the retailer code). Text and id
+#: questions are kept as text (personal data masked), never range-checked or scored.
+ITEM_TYPES = ("scale", "text", "id")
+_TYPE_ALIASES = {
+    "scale": "scale", "likert": "scale", "choice": "scale", "single": "scale", "number": "scale",
+    "量表": "scale", "单选": "scale", "打分": "scale", "评分": "scale", "多选": "scale",
+    "text": "text", "open": "text", "free_text": "text", "文本": "text", "填空": "text", "开放": "text",
+    "开放题": "text", "简答": "text", "id": "id", "identifier": "id", "编号": "id", "代码": "id",
+}
+
+
+def item_types(codebook: pd.DataFrame, *, file: str = "codebook") -> pd.Series:
+    """Each codebook row's question type (:data:`ITEM_TYPES`), indexed like ``codebook``.
+
+    From the optional ``type`` column (``scale``/``text``/``id``, or 量表/文本/编号 …);
+    where it is absent or empty, a row with no ``min``, no ``max`` and no ``options``
+    is a ``text`` question, any other row a ``scale`` item. An unknown type raises
+    a ``ValueError`` naming the row and value.
+
+    >>> cb = pd.DataFrame({"item_id": ["sat", "advice", "code"], "min": [1, None, None],
+    ...                    "max": [5, None, None], "type": [None, None, "id"]})
+    >>> item_types(cb).tolist()
+    ['scale', 'text', 'id']
+    """
+    def blank(col):
+        if col not in codebook.columns:
+            return pd.Series(True, index=codebook.index)
+        s = codebook[col]
+        return s.isna() | s.astype("string").str.strip().eq("").fillna(True)
+
+    inferred = pd.Series("scale", index=codebook.index, dtype="object")
+    inferred[blank("min") & blank("max") & blank("options")] = "text"
+    if "type" not in codebook.columns:
+        return inferred
+    given = codebook["type"].astype("string").str.strip().str.lower()
+    mapped = given.map(_TYPE_ALIASES)
+    bad = given.notna() & given.ne("") & mapped.isna()
+    if bad.any():
+        row = codebook.index[bad.to_numpy()][0]
+        raise ValueError(
+            f"{file}, row {row}, column type: value {codebook.at[row, 'type']!r} is not a question type; "
+            f"use one of {', '.join(ITEM_TYPES)} (empty: scale, or text when min, max and options are empty)"
+        )
+    return mapped.astype("object").where(mapped.notna(), inferred)
 
 
 class ProblemLog:
@@ -397,7 +448,27 @@ def _check_tickets(tickets: pd.DataFrame, file: str, log: ProblemLog) -> None:
 
 
 def _check_codebook(codebook: pd.DataFrame, file: str, log: ProblemLog) -> None:
-    check_table(codebook, CODEBOOK, file=file, log=log)
+    try:
+        types = item_types(codebook, file=file)
+    except ValueError as exc:
+        log.add(table="codebook", file=file, rule="codebook", column="type", message=str(exc))
+        types = pd.Series("scale", index=codebook.index)
+    scored = types.eq("scale").to_numpy()
+    if scored.all():
+        check_table(codebook.drop(columns=["type"], errors="ignore"), CODEBOOK, file=file, log=log)
+    else:
+        # text and id questions have no scale, reverse, min or max: those are required of scale items only
+        relaxed = ("scale", "reverse", "min", "max")
+        loose = replace(CODEBOOK, columns=tuple(
+            replace(c, nullable=True) if c.name in relaxed else c for c in CODEBOOK.columns))
+        check_table(codebook.drop(columns=["type"], errors="ignore"), loose, file=file, log=log)
+        for col in CODEBOOK.columns:
+            if col.name in relaxed and col.name in codebook.columns and not col.nullable:
+                missing = codebook[col.name].isna().to_numpy() & scored
+                if missing.any():
+                    log.add(table="codebook", file=file, rule="required_value", rows=codebook.index[missing],
+                            column=col.name, message=f"{_label(col)} must not be empty for a scale item "
+                            "(leave min, max and options empty, or set type=text, for a text question)")
     if {"min", "max"}.issubset(codebook.columns):
         bad = (codebook["min"] >= codebook["max"]).fillna(False).astype(bool)
         if bad.any():
@@ -417,6 +488,10 @@ def _check_survey_items(
 ) -> None:
     spec = TABLES[table]
     items = codebook[codebook["instrument"] == instrument] if "instrument" in codebook else codebook.iloc[0:0]
+    try:
+        items = items[item_types(items).eq("scale").to_numpy()]  # text and id questions are not table columns
+    except ValueError:
+        pass  # reported by the codebook check
     known = set(spec.column_map)
     item_cols = [c for c in df.columns if c not in known and not str(c).startswith("flag_")]
     item_ids = set(items["item_id"].dropna())

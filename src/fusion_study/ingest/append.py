@@ -9,6 +9,7 @@ import pandas as pd
 from fusion_study.data.ledger import Ledger
 from fusion_study.data.privacy import assert_no_pii
 from fusion_study.data.study import Study, load_study
+from fusion_study.data.validation import item_types
 from fusion_study.ingest.importer import ImportResult
 
 __all__ = ["add_to_study", "DuplicateImportError"]
@@ -19,6 +20,8 @@ class DuplicateImportError(ValueError):
 
 
 def _merge_codebook(existing: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
+    # text and id questions are not study columns: the study's codebook keeps the scored items
+    new = new[item_types(new).eq("scale").to_numpy()].drop(columns=["type"], errors="ignore")
     if existing is None:
         return new.reset_index(drop=True)
     missing = new[~new["item_id"].isin(existing["item_id"])]
@@ -59,7 +62,8 @@ def add_to_study(result: ImportResult, study: str | Path, codebook: pd.DataFrame
     the study is a duplicate submission (ledger rule ``screening:duplicate``,
     excluded or, under the import's ``"flag"`` policy, flagged). The ledger
     gains the import's entries and rows read, and the codebook gains the
-    instrument's items it lacks. ``format`` defaults to the format of the
+    instrument's scale items it lacks (text and id questions are not study
+    columns; their answers stay in ``result.free_text``). ``format`` defaults to the format of the
     study's existing survey table, else CSV.
 
     Returns the saved :class:`~fusion_study.data.study.Study`.

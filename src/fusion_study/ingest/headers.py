@@ -4,8 +4,9 @@ A *key* names a question (``"5"``) or a sub-item of a matrix or multi-select
 question (``"3(服务态度)"``). The same key comes out of
 
 * 问卷星 (Wenjuanxing) headers ``5、总体而言…`` (trailing spaces and full-width
-  punctuation tolerated), matrix sub-columns ``3、(服务态度)`` and the pre-2019
-  form ``第3题(服务态度)``;
+  punctuation tolerated), matrix sub-columns ``3、(服务态度)``, the pre-2019
+  form ``第3题(服务态度)`` and matrix rows under their title,
+  ``5、(服务质量)—客户经理态度`` (key ``5(客户经理态度)``, title ``服务质量``);
 * 腾讯问卷 (Tencent) headers ``5.总体而言…`` and ``3.(服务态度)``;
 * codebook ``source_column`` values ``"5"`` and ``"3(服务态度)"`` (also ``"3（服务态度）"``).
 
@@ -41,6 +42,8 @@ _META_LOOKUP = {alias: name for name, aliases in META_COLUMNS.items() for alias 
 # (so "2.5" is not question 2).
 _QUESTION = re.compile(r"^\s*(?:第\s*(\d+)\s*题\s*[、.:]?|[Qq]?(\d+)\s*(?:[、.:]|(?=[(]))(?!\d))\s*(.*?)\s*$", re.S)
 _SUB = re.compile(r"^[(]\s*([^()]*?)\s*[)]$")
+# "(matrix title)—row label": an em dash (or two), en dash, horizontal bar or one or two hyphens
+_MATRIX_ROW = re.compile(r"^[(]\s*([^()]*?)\s*[)]\s*(?:—{1,2}|–|―|-{1,2})\s*(\S.*?)$")
 _UNNAMED = re.compile(r"^Unnamed: \d+$|^$")
 
 
@@ -53,7 +56,7 @@ class HeaderKey:
     """One parsed header.
 
     ``kind`` is ``"question"`` (then ``key``, ``question``, ``sub`` and ``text``
-    are set), ``"meta"`` (``meta`` holds the meta name), ``"unnamed"`` (an empty
+    are set; ``title`` is the matrix title of a ``N、(标题)—子项`` header), ``"meta"`` (``meta`` holds the meta name), ``"unnamed"`` (an empty
     header, e.g. from trailing commas) or ``"other"``.
     """
 
@@ -64,6 +67,7 @@ class HeaderKey:
     sub: str | None = None
     text: str = ""
     meta: str | None = None
+    title: str | None = None
 
 
 def _question_parts(text: str):
@@ -74,8 +78,11 @@ def _question_parts(text: str):
     rest = m.group(3)
     sub = _SUB.match(rest)
     if sub:
-        return number, sub.group(1).strip(), ""
-    return number, None, rest
+        return number, sub.group(1).strip(), "", None
+    row = _MATRIX_ROW.match(rest)
+    if row:
+        return number, row.group(2).strip(), "", row.group(1).strip()
+    return number, None, rest, None
 
 
 def parse_header(header) -> HeaderKey:
@@ -94,6 +101,9 @@ def parse_header(header) -> HeaderKey:
     ('ip', 'duration')
     >>> parse_header("Unnamed: 9").kind
     'unnamed'
+    >>> h = parse_header("5、(服务质量)—客户经理态度")
+    >>> (h.key, h.sub, h.title)
+    ('5(客户经理态度)', '客户经理态度', '服务质量')
     """
     raw = "" if header is None else str(header)
     flat = _nfkc(raw).strip().casefold().replace(" ", "")
@@ -104,19 +114,19 @@ def parse_header(header) -> HeaderKey:
     parts = _question_parts(raw)
     if parts is None:
         return HeaderKey(raw, "other", text=_nfkc(raw).strip())
-    number, sub, text = parts
+    number, sub, text, title = parts
     key = f"{number}({sub})" if sub is not None else f"{number}"
-    return HeaderKey(raw, "question", key=key, question=number, sub=sub, text=text)
+    return HeaderKey(raw, "question", key=key, question=number, sub=sub, text=text, title=title)
 
 
 def parse_headers(headers) -> pd.DataFrame:
-    """Parse every header; one row per column: ``header, kind, key, question, sub, text, meta``.
+    """Parse every header; one row per column: ``header, kind, key, question, sub, text, meta, title``.
 
     >>> parse_headers(["序号", "2、(总体服务)", "2、(满足需求)"])[["kind", "key"]].fillna("-").values.tolist()
     [['meta', '-'], ['question', '2(总体服务)'], ['question', '2(满足需求)']]
     """
     rows = [parse_header(h).__dict__ for h in headers]
-    return pd.DataFrame(rows, columns=["header", "kind", "key", "question", "sub", "text", "meta"])
+    return pd.DataFrame(rows, columns=["header", "kind", "key", "question", "sub", "text", "meta", "title"])
 
 
 def normalise_source_column(value) -> str | None:
@@ -135,5 +145,5 @@ def normalise_source_column(value) -> str | None:
     parts = _question_parts(text)
     if parts is None:
         return None
-    number, sub, _rest = parts
+    number, sub, _rest, _title = parts
     return f"{number}({sub})" if sub is not None else f"{number}"

@@ -10,8 +10,10 @@ Steps, each reported:
    given), 所用时间 → ``duration_s``, the respondent column → ``customer_id``
    (or ``staff_id`` and ``unit_id``);
 5. privacy: IP, names, phones and other PII columns are dropped (the IP is
-   used in memory for duplicate detection only); phone and ID-card numbers in
-   declared free-text answers are masked;
+   used in memory for duplicate detection only); free-text answers (declared
+   with ``text_columns`` or listed in the codebook as ``text``/``id``
+   questions) are kept apart with phone, ID-card, e-mail and IP numbers and
+   names masked (:func:`fusion_study.data.privacy.mask_pii_text`);
 6. screening (:mod:`.screening`) with the ledger;
 7. validation of the kept rows against the schema and codebook.
 
@@ -44,7 +46,8 @@ import pandas as pd
 from fusion_study.data.ledger import Ledger
 from fusion_study.data.periods import normalise_periods
 from fusion_study.data.privacy import PrivacyError, mask_pii_text, neutralise_formulas
-from fusion_study.data.validation import ProblemLog, ValidationReport, check_study
+from fusion_study.data.readers import bound_dates, date_range_message
+from fusion_study.data.validation import ProblemLog, ValidationReport, check_study, item_types
 from fusion_study.ingest.coding import FLAVOURS, code_column, detect_flavour, split_multi_select
 from fusion_study.ingest.durations import parse_durations
 from fusion_study.ingest.exportfile import read_export, read_export_header
@@ -81,10 +84,12 @@ class ImportResult:
     problems : a :class:`~fusion_study.data.validation.ValidationReport` of the import
         (unknown columns, missing items, unreadable values, conflicting SPSS labels)
         and of the kept rows' validation.
-    free_text : declared free-text answers of the kept responses (``response_id`` + one
-        column per question; index: the export's row number, as ``responses``),
-        with phone, ID-card, e-mail and IP numbers masked and formula-looking text
-        prefixed with ``'`` (so no spreadsheet runs it); not part of the study tables.
+    free_text : free-text answers of the kept responses (``response_id`` + one column per
+        question declared in ``text_columns`` or listed as a ``text``/``id`` question in the
+        codebook; index: the export's row number, as ``responses``), with phone, ID-card,
+        e-mail and IP numbers and names masked (〔电话〕, 〔身份证号〕, 〔姓名〕 …) and
+        formula-looking text prefixed with ``'`` (so no spreadsheet runs it); not part of
+        the study tables (write it with :meth:`save_free_text`).
     """
 
     responses: pd.DataFrame
@@ -132,8 +137,12 @@ class ImportResult:
         m = self.mapping
         lines.append(f"  items matched: {int((m['role'] == 'item').sum())} columns"
                      + (f", {int((m['role'] == 'multi_select').sum())} multi-select" if (m["role"] == "multi_select").any() else ""))
+        by_label = m["note"].astype(str).str.startswith("matched by its matrix row label")
+        if by_label.any():
+            lines.append(f"  matrix rows matched by their label: {int(by_label.sum())}")
         for role, label in (("unknown", "unmatched export columns (dropped)"), ("missing_item", "codebook items with no column"),
-                            ("pii", "personal-data columns dropped")):
+                            ("pii", "personal-data columns dropped"),
+                            ("free_text", "free-text questions kept apart (personal data masked)")):
             part = m[m["role"] == role]
             if len(part):
                 names = part["column"].fillna(part["item_id"]).astype(str).tolist()
@@ -144,6 +153,20 @@ class ImportResult:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def save_free_text(self, path: str | Path) -> Path:
+        """Write :attr:`free_text` (personal data masked) to ``.csv`` (UTF-8 with BOM) or ``.xlsx``.
+
+        Text that a spreadsheet would run as a formula is neutralised; ``response_id``
+        links each answer to its row in the survey table. Returns the path written.
+        """
+        from fusion_study.data.study import write_frame
+
+        path = Path(path)
+        if path.suffix.lower() not in (".csv", ".xlsx"):
+            raise ValueError(f"{path.name}: write the free-text answers to a .csv or .xlsx file")
+        free = self.free_text if len(self.free_text.columns) else pd.DataFrame({"response_id": pd.Series(dtype="string")})
+        return write_frame(free, path)
 
     def __repr__(self) -> str:
         return (f"ImportResult({self.file!r}: read={self.rows_read}, kept={len(self.responses)}, "
@@ -156,35 +179,38 @@ _PERSONAL_ID = r"\s*(?:\+?86[- ]?)?1[3-9]\d{9}\s*|\s*\d{17}[\dXx]\s*"
 _SUBMITTED_FORMATS = (SUBMITTED_FORMAT, "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 
 
-def read_submitted(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """提交答卷时间 as datetimes; return ``(times, bad)``.
+def read_submitted(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """提交答卷时间 as datetimes; return ``(times, unreadable, out_of_range)``.
 
     The format is taken from the first value (问卷星's ``2024/3/5 10:21:33``,
     ISO and a few others); values in another format are parsed one by one.
+    Times outside :data:`fusion_study.data.readers.DATE_RANGE` (``9999/12/31``)
+    are ``out_of_range``; both kinds of bad value are missing in ``times``.
 
-    >>> t, bad = read_submitted(pd.Series(["2024/3/5 10:21:33", "2024/12/31 23:59:59", "昨天"]))
-    >>> t.dt.strftime("%Y-%m-%d %H:%M").tolist()[:2], bad.tolist()
-    (['2024-03-05 10:21', '2024-12-31 23:59'], [False, False, True])
+    >>> t, bad, oor = read_submitted(pd.Series(["2024/3/5 10:21:33", "2024/12/31 23:59:59", "昨天", "9999/12/31 0:00:00"]))
+    >>> t.dt.strftime("%Y-%m-%d %H:%M").tolist()[:2], bad.tolist(), oor.tolist()
+    (['2024-03-05 10:21', '2024-12-31 23:59'], [False, False, True, False], [False, False, False, True])
     """
     if pd.api.types.is_datetime64_any_dtype(values):
-        out = values.astype("datetime64[ns]")
-        return out, pd.Series(False, index=values.index)
+        out, oor = bound_dates(values)
+        return out, pd.Series(False, index=values.index), oor
     text = values.astype("string").str.strip()
     present = text.notna() & (text != "")
     first = text[present].iloc[0] if present.any() else None
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     if first is not None:
         for fmt in _SUBMITTED_FORMATS:
             try:
                 pd.to_datetime(pd.Series([first]), format=fmt)
             except (ValueError, TypeError):
                 continue
-            out = pd.to_datetime(text, format=fmt, errors="coerce").astype("datetime64[ns]")
+            parsed = pd.to_datetime(text, format=fmt, errors="coerce").astype("datetime64[us]")
             break
-        rest = present & out.isna()
+        rest = present & parsed.isna()
         if rest.any():
-            out.loc[rest] = pd.to_datetime(text[rest], errors="coerce", format="mixed").astype("datetime64[ns]")
-    return out, present & out.isna()
+            parsed.loc[rest] = pd.to_datetime(text[rest], errors="coerce", format="mixed").astype("datetime64[us]")
+    out, oor = bound_dates(parsed)
+    return out, present & parsed.isna(), oor
 
 
 def _quarters(times: pd.Series) -> pd.Series:
@@ -232,7 +258,9 @@ def import_survey(
     speeder_fraction : speeders answer in less than this fraction of the median time (default 0.3).
     straightline_min_items : smallest matrix checked for straight-lining (default 4).
     columns : explicit mapping ``{export header or question key: item_id}`` overriding ``source_column``.
-    text_columns : free-text questions to keep in ``free_text`` (PII masked).
+    text_columns : free-text questions to keep in ``free_text`` (PII masked); codebook
+        questions of type ``text``/``id`` (or with no min, max and options) are kept
+        without being named here.
     id_prefix : response-id prefix (default ``CS``/``SS``).
 
     Returns
@@ -258,6 +286,10 @@ def import_survey(
     table, respondent_name, default_prefix = INSTRUMENT_TABLES[instrument]
     prefix = default_prefix if id_prefix is None else str(id_prefix)
     items = codebook[codebook["instrument"] == instrument] if "instrument" in codebook else codebook
+    types = item_types(items)
+    _check_scale_items(items, types)
+    # text and id questions are kept as text (free_text), never coded or range-checked
+    items = items[types.eq("scale").to_numpy()]
     problems = ProblemLog()
     file = path.name
 
@@ -290,8 +322,10 @@ def import_survey(
         raise ValueError(f"{file}: the export has a header but no responses")
 
     for _, r in mapping[mapping["role"] == "unknown"].iterrows():
+        plain = str(r["note"]).startswith("no codebook item claims")
         problems.add(table=table, file=file, rule="codebook_item", column=r["column"], severity="warning",
-                     message=f"export column {r['column']!r} matches no {instrument} codebook item and was dropped")
+                     message=f"export column {r['column']!r} matches no {instrument} codebook item and was dropped"
+                     if plain else f"export column {r['column']!r} was dropped: {r['note']}")
     for _, r in mapping[mapping["role"] == "missing_item"].iterrows():
         problems.add(table=table, file=file, rule="codebook_item", column=r["item_id"], severity="warning",
                      message=f"codebook item {r['item_id']!r} (source column {r['key']!r}) has no column in the export")
@@ -340,11 +374,22 @@ def import_survey(
     meta_cols = {r["note"]: r["column"] for _, r in mapping[mapping["role"] == "meta"].iterrows()}
     role_col = {r["role"]: r["column"] for _, r in mapping[mapping["role"].isin(["respondent", "unit"])].iterrows()}
     out: dict[str, pd.Series | np.ndarray] = {}
+    invalid_dates = None
     if "submitted" in meta_cols:
-        submitted, bad = read_submitted(df[meta_cols["submitted"]])
+        column = meta_cols["submitted"]
+        submitted, bad, oor = read_submitted(df[column])
+        shown = df[column].astype("string").str.slice(0, 40)
         if bad.any():
-            problems.add(table=table, file=file, rule="type", rows=df.index[bad], column=meta_cols["submitted"],
-                         values=df.loc[bad, meta_cols["submitted"]], message="提交答卷时间 is not a date and time")
+            problems.add(table=table, file=file, rule="type", rows=df.index[bad], column=column,
+                         values=df.loc[bad, column], message="提交答卷时间 is not a date and time; the row is excluded")
+        if oor.any():
+            problems.add(table=table, file=file, rule="date_range", rows=df.index[oor], column=column,
+                         values=df.loc[oor, column],
+                         message=date_range_message("提交答卷时间 (submission time)") + "; the row is excluded")
+        if bad.any() or oor.any():
+            invalid_dates = pd.Series(pd.NA, index=df.index, dtype="string")
+            invalid_dates[bad] = f"{column} " + shown[bad].map(repr) + " is not a date and time"
+            invalid_dates[oor] = f"{column} " + shown[oor].map(repr) + " is outside the plausible date range"
     else:
         submitted = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
     if "duration" in meta_cols:
@@ -417,7 +462,7 @@ def import_survey(
     ledger.record_read(table, rows_read)
     flags = screening_flags(
         responses, items, respondent=respondent_name, ip=ip,
-        unknown=pd.DataFrame(unknown, index=df.index) if unknown else None,
+        unknown=pd.DataFrame(unknown, index=df.index) if unknown else None, invalid_dates=invalid_dates,
         speeder_fraction=speeder_fraction, straightline_min_items=straightline_min_items,
     )
     kept, ledger = apply_screening(responses, flags, policy=policy, table=table, source_file=file, ledger=ledger)
@@ -437,6 +482,17 @@ def import_survey(
         file=file, format=_raw_format(path), encoding=header_info.get("encoding") if header_info else None,
         flavour=used_flavour, source=source, instrument=instrument, table=table, policy=policy, free_text=free,
     )
+
+
+def _check_scale_items(items: pd.DataFrame, types: pd.Series) -> None:
+    """A scale item needs min and max (a text question leaves min, max and options empty)."""
+    for row, item in items[types.eq("scale").to_numpy()].iterrows():
+        lacking = [c for c in ("min", "max") if pd.isna(item[c])]
+        if lacking:
+            raise ValueError(
+                f"codebook, row {row}, item {item['item_id']!r}: {' and '.join(lacking)} must be given for a scale "
+                "item; for a text or id question leave min, max and options empty or set its type to text/id"
+            )
 
 
 def _raw_format(path: Path) -> str:

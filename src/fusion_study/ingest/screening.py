@@ -27,6 +27,14 @@ Rules
     an answer text that matches no option in the codebook (按文本 exports).
 ``missing_respondent``
     no respondent id.
+``invalid_date``
+    the submission time (提交答卷时间) cannot be read as a date and time, or lies
+    outside the plausible range (:data:`fusion_study.data.readers.DATE_RANGE`;
+    ``9999/12/31`` is a placeholder, not a date).
+
+``missing_respondent`` and ``invalid_date`` rows are excluded under either
+policy (:data:`ALWAYS_EXCLUDED`): a response with no respondent, or that cannot
+be placed in time, cannot be used.
 """
 
 from __future__ import annotations
@@ -36,9 +44,12 @@ import pandas as pd
 
 from fusion_study.data.ledger import Ledger
 
-__all__ = ["screening_flags", "apply_screening", "RULES", "POLICIES", "matrix_questions"]
+__all__ = ["screening_flags", "apply_screening", "RULES", "POLICIES", "ALWAYS_EXCLUDED", "matrix_questions"]
 
-RULES = ("missing_respondent", "unknown_option", "out_of_range", "speeder", "straight_liner", "duplicate")
+RULES = ("missing_respondent", "invalid_date", "unknown_option", "out_of_range", "speeder", "straight_liner",
+         "duplicate")
+#: rules whose rows are excluded under ``policy="flag"`` too
+ALWAYS_EXCLUDED = ("missing_respondent", "invalid_date")
 POLICIES = ("exclude", "flag")
 
 
@@ -71,6 +82,7 @@ def screening_flags(
     respondent: str,
     ip: pd.Series | None = None,
     unknown: pd.DataFrame | None = None,
+    invalid_dates: pd.Series | None = None,
     speeder_fraction: float = 0.3,
     straightline_min_items: int = 4,
 ) -> pd.DataFrame:
@@ -83,6 +95,8 @@ def screening_flags(
     respondent : the respondent column (``customer_id`` or ``staff_id``).
     ip : the export's IP column, aligned with ``data`` (optional; never stored).
     unknown : boolean frame, item columns, marking answer texts that matched no option.
+    invalid_dates : text aligned with ``data``: why the row's submission time is unusable
+        (missing where it is fine).
 
     Returns
     -------
@@ -116,6 +130,15 @@ def screening_flags(
     miss = data[respondent].isna().to_numpy()
     flags["missing_respondent"] = miss
     details["missing_respondent"] = empty.mask(miss, f"no {respondent}")
+
+    # unreadable or implausible submission time
+    if invalid_dates is not None:
+        why = pd.Series(invalid_dates, dtype="string").reindex(idx)
+        bad_date = why.notna().to_numpy()
+    else:
+        why, bad_date = empty, np.zeros(n, bool)
+    flags["invalid_date"] = bad_date
+    details["invalid_date"] = empty.mask(bad_date, why)
 
     items = [str(i) for i in codebook_items["item_id"] if str(i) in data.columns]
     bounds = codebook_items.set_index(codebook_items["item_id"].astype(str))
@@ -238,8 +261,9 @@ def apply_screening(
 
     Each (row, rule) is recorded in the ledger as ``screening:<rule>`` with
     action ``excluded`` or ``flagged``. With ``"flag"`` the kept table gains
-    one boolean ``flag_<rule>`` column per rule. ``missing_respondent`` rows
-    are always excluded: a response with no respondent cannot be used.
+    one boolean ``flag_<rule>`` column per rule. Rows flagged by a rule in
+    :data:`ALWAYS_EXCLUDED` (no respondent, unusable submission time) are
+    excluded under either policy.
 
     Returns ``(kept, ledger)``.
     """
@@ -251,7 +275,7 @@ def apply_screening(
         hit = flags[rule].to_numpy()
         if not hit.any():
             continue
-        action = "excluded" if (policy == "exclude" or rule == "missing_respondent") else "flagged"
+        action = "excluded" if (policy == "exclude" or rule in ALWAYS_EXCLUDED) else "flagged"
         ledger.record(
             table,
             data.index[hit],
@@ -265,6 +289,6 @@ def apply_screening(
     kept = data.loc[~drop]
     if policy == "flag":
         for rule in RULES:
-            if rule != "missing_respondent":
+            if rule not in ALWAYS_EXCLUDED:
                 kept[f"flag_{rule}"] = flags.loc[~drop, rule].astype("boolean").to_numpy()
     return kept, ledger

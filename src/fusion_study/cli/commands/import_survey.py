@@ -27,6 +27,11 @@ def register(sub) -> None:
     p.add_argument("--id-prefix", help="prefix of the new response ids (default CS / SS)")
     p.add_argument("--map", action="append", default=[], metavar="COLUMN=ITEM",
                    help="map an export column (header or question number) to a codebook item; repeatable")
+    p.add_argument("--text-column", action="append", default=[], metavar="COLUMN",
+                   help="keep a free-text question (header or question number), personal data masked; repeatable "
+                        "(codebook questions of type text/id are kept without it)")
+    p.add_argument("--free-text", type=Path, metavar="FILE",
+                   help="write the masked free-text answers to this .csv or .xlsx file")
     p.set_defaults(func=run)
 
 
@@ -55,7 +60,10 @@ def run(args: argparse.Namespace) -> int:
         args.export, codebook, instrument=args.instrument, wave=args.wave, policy=args.policy,
         flavour=args.flavour, respondent_column=args.respondent_column, unit_column=args.unit_column,
         speeder_fraction=args.speeder_fraction, id_prefix=args.id_prefix, columns=mapping or None,
+        text_columns=args.text_column,
     )
+    if args.free_text is not None and args.free_text.suffix.lower() not in (".csv", ".xlsx"):
+        raise ValueError(f"--free-text must end in .csv or .xlsx, got {args.free_text.name!r}")
     print(result.summary())
     if len(result.problems.problems):
         print()
@@ -63,4 +71,7 @@ def run(args: argparse.Namespace) -> int:
     study = add_to_study(result, args.study, codebook)
     print(f"\nAdded {len(result.responses)} response(s) to {args.study} "
           f"({result.table}: now {len(study.tables[result.table])} rows); ledger: {args.study / 'ledger.csv'}")
+    if args.free_text is not None:
+        result.save_free_text(args.free_text)
+        print(f"Free-text answers (personal data masked): {args.free_text}")
     return 0
