@@ -88,7 +88,7 @@ preview.iloc[:3, [0, 1, 2, 6, 7, 10, 17]]
 
 # %%
 result = import_survey(export, codebook, text_columns=["8"])
-print(result.summary())
+print(result)
 
 # %% [markdown]
 # ### How the columns were matched (列与题项的对应)

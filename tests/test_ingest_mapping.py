@@ -29,7 +29,7 @@ def test_missing_item_and_unknown_column_are_reported(tmp_path):
     p = res.problems.problems
     assert p.loc[p["rule"] == "codebook_item", "column"].tolist() == ["9、您对我们还有什么建议", "3、(服务速度)", "qual4"]
     assert (p["severity"] == "warning").all()
-    text = res.summary()
+    text = str(res)
     assert "unmatched export columns (dropped): 9、您对我们还有什么建议, 3、(服务速度)" in text
     assert "codebook items with no column: qual4" in text
 

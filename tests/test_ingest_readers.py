@@ -74,7 +74,7 @@ def test_csv_encodings_are_detected_and_recorded(tmp_path, encoding):
     res = import_survey(path, CB)
     assert res.encoding == encoding
     pd.testing.assert_frame_equal(_answers(res), _expected(r), check_dtype=False)
-    assert encoding in res.summary()
+    assert encoding in str(res)
 
 
 def test_skipped_empty_and_negative_codes_are_missing(tmp_path):

@@ -122,8 +122,12 @@ class ImportResult:
             rows.append({"outcome": r["action"], "rule": r["rule"].replace("screening:", ""), "n_rows": int(r["n_rows"])})
         return pd.DataFrame(rows, columns=["outcome", "rule", "n_rows"])
 
-    def summary(self) -> str:
-        """A readable account of the import for the command line and notebooks."""
+    def summary(self) -> pd.DataFrame:
+        """The import at a glance as a table (:meth:`counts`); ``str(result)`` gives the readable account."""
+        return self.counts()
+
+    def text(self) -> str:
+        """A readable account of the import for the command line and notebooks (also ``str(result)``)."""
         lines = [
             f"Imported {self.file} ({self.source}, {self.format}"
             + (f", encoding {self.encoding}" if self.encoding else "")
@@ -152,7 +156,7 @@ class ImportResult:
         return "\n".join(lines)
 
     def __str__(self) -> str:
-        return self.summary()
+        return self.text()
 
     def save_free_text(self, path: str | Path) -> Path:
         """Write :attr:`free_text` (personal data masked) to ``.csv`` (UTF-8 with BOM) or ``.xlsx``.

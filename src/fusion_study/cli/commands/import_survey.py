@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.free_text is not None and args.free_text.suffix.lower() not in (".csv", ".xlsx"):
         raise ValueError(f"--free-text must end in .csv or .xlsx, got {args.free_text.name!r}")
-    print(result.summary())
+    print(result)
     if len(result.problems.problems):
         print()
         print(result.problems)
