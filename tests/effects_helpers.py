@@ -1,33 +1,19 @@
-"""Shared helpers for the effects tests: locate the public reference data."""
+"""Shared helpers for the effects tests: the public reference data and a small simulator."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def shared_reference() -> Path | None:
-    """``shared/reference`` beside the checkout (CI: ``../shared``), found by walking up."""
-    for parent in [REPO, *REPO.parents]:
-        cand = parent / "shared" / "reference"
-        if (cand / "mpdta.csv").exists():
-            return cand
-    return None
+#: R did's example panel, stored with the tests (see ``mpdta.README.md`` beside it).
+MPDTA = Path(__file__).resolve().parent / "reference" / "effects" / "mpdta.csv"
 
 
 def mpdta() -> pd.DataFrame:
-    ref = shared_reference()
-    if ref is None:
-        if os.environ.get("CI"):  # CI has ../shared beside the checkout: a parity test must never skip there
-            pytest.fail("shared/reference/mpdta.csv not found beside the checkout (CI=true)")
-        pytest.skip("shared/reference/mpdta.csv not found beside the checkout")
-    return pd.read_csv(ref / "mpdta.csv")
+    """R ``did``'s ``mpdta`` panel (500 counties × 2003–2007), from ``tests/reference/effects/``."""
+    return pd.read_csv(MPDTA)
 
 
 def simulate_staggered(n_units=600, periods=6, *, seed=0, effect=0.5, dynamic=0.1, selection=0.0):

@@ -1,4 +1,4 @@
-"""TWFE and Goodman-Bacon on mpdta vs the shared reference numbers; naive comparisons."""
+"""TWFE and Goodman-Bacon on mpdta vs R reference numbers (tests/reference/effects/mpdta.README.md); naive comparisons."""
 
 from __future__ import annotations
 

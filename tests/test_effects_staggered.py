@@ -13,7 +13,7 @@ from fusion_study.data.checks import MissingColumnsError
 from fusion_study.effects import DiDSpecificationError, UnbalancedPanelWarning, staggered_did
 from fusion_study.effects.staggered import EmptyCellWarning, FewClustersWarning
 
-# R did 2.5.1 (shared/reference/README.md): aggregation -> (att, se) per (control, covariate)
+# R did 2.5.1 (tests/reference/effects/mpdta.README.md): aggregation -> (att, se) per (control, covariate)
 R_AGG = {
     ("never", False): {"simple": (-0.039951, 0.012034), "dynamic": (-0.077240, 0.019965),
                        "group": (-0.031018, 0.012446), "calendar": (-0.041700, 0.015972)},

@@ -26,15 +26,53 @@ def _chinese_figure():
     return fig
 
 
-def test_bundled_font_is_sil_ofl_noto():
-    path = fonts.bundled_font_path()
-    assert path.name == "NotoSansCJKsc-Regular.otf"
+def _licence_records(path, face_index):
     from matplotlib import ft2font
 
-    names = ft2font.FT2Font(str(path)).get_sfnt()
-    licence = b"".join(v for k, v in names.items() if k[3] == 13 and k[0] == 1)
-    assert b"SIL Open Font License" in licence
-    assert font_manager.FontProperties(fname=str(path)).get_name() == fonts.BUNDLED_FAMILY
+    names = ft2font.FT2Font(str(path), face_index=face_index).get_sfnt()
+    # name ID 13 is the licence description; Windows records are UTF-16BE, Mac records Latin-1
+    return [v.decode("utf-16-be") if k[0] == 3 else v.decode("latin-1") for k, v in names.items() if k[3] == 13]
+
+
+def test_bundled_font_is_sil_ofl_noto():
+    from matplotlib import ft2font
+
+    path = fonts.bundled_font_path()
+    assert path.name == "NotoSansCJK-Regular.ttc"
+    n_faces = ft2font.FT2Font(str(path)).num_faces
+    families = [ft2font.FT2Font(str(path), face_index=i).family_name for i in range(n_faces)]
+    assert fonts.BUNDLED_FAMILY in families
+    for i in range(n_faces):  # every face of the collection, not only the one we use
+        records = _licence_records(path, i)
+        assert records and all("SIL Open Font License" in r for r in records), (families[i], records)
+    assert fonts.register_bundled_font() == fonts.BUNDLED_FAMILY
+    assert fonts.BUNDLED_FAMILY in {f.name for f in font_manager.fontManager.ttflist}
+
+
+def test_font_package_ships_only_the_ofl_font():
+    """The whole installed distribution: one font file, code and the OFL text; no other font."""
+    from importlib.metadata import files, metadata
+
+    meta = metadata("noto-cjk-sans-otc")
+    assert meta["License-Expression"] == "OFL-1.1"
+    names = sorted(str(f) for f in files("noto-cjk-sans-otc"))
+    fonts_in_wheel = [n for n in names if n.lower().endswith((".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2"))]
+    assert fonts_in_wheel == ["noto_cjk_sans_otc/NotoSansCJK-Regular.ttc"]
+    licence = next(f for f in files("noto-cjk-sans-otc") if f.name == "LICENSE")
+    assert "SIL OPEN FONT LICENSE Version 1.1" in licence.read_text(encoding="utf-8")
+
+
+def test_missing_fonts_say_what_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "noto_cjk_sans_otc", None)  # `import` now raises ImportError
+    monkeypatch.setattr(fonts, "system_cjk_family", lambda: None)
+    fonts.register_bundled_font.cache_clear()
+    try:
+        with pytest.raises(fonts.CJKFontError, match="pip install noto-cjk-sans-otc.*fonts-noto-cjk"):
+            fonts.cjk_font_family("system")
+    finally:
+        fonts.register_bundled_font.cache_clear()
 
 
 @pytest.mark.parametrize("font", ["bundled", "system"])

@@ -15,6 +15,7 @@ import sys
 from fusion_study import __version__
 
 COMMANDS = [
+    "init",
     "validate",
     "codebook",
     "import-survey",

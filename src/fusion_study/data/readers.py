@@ -20,6 +20,7 @@ import pandas as pd
 
 from fusion_study.data.periods import normalise_periods
 from fusion_study.data.schema import DTYPES, Table
+from fusion_study.data.template import canonical_header, header_label
 from fusion_study.data.validation import ProblemLog
 
 __all__ = [
@@ -123,6 +124,7 @@ def read_table_file(path: str | Path, spec: Table | None = None) -> tuple[pd.Dat
     text_cols = None
     if spec is not None:
         text_cols = {c.name: "string" for c in spec.columns if c.dtype in ("string", "period")}
+        text_cols |= {header_label(spec.column_map[n]): "string" for n in list(text_cols)}  # template headers
     info = {"file": path.name, "encoding": None}
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -139,7 +141,7 @@ def read_table_file(path: str | Path, spec: Table | None = None) -> tuple[pd.Dat
             raise TableReadError(f"{path}: not a readable Excel file ({exc})") from None
     else:
         raise TableReadError(f"{path}: unsupported file type {suffix!r}; use one of {TABLE_SUFFIXES}")
-    df.columns = [str(c).strip() for c in df.columns]
+    df.columns = [canonical_header(c, spec) for c in df.columns]  # "unit_id（单位编号）" -> "unit_id"
     df.index = _source_index(len(df))
     return df, info
 

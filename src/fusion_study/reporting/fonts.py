@@ -7,14 +7,19 @@ none it registers the fallback that installs with the project itself.
 
 The fallback
 ------------
-``NotoSansCJKsc-Regular.otf`` (family "Noto Sans CJK SC", Adobe/Google) from the
-``mplfonts`` PyPI package, a declared dependency. The font file's own licence
-record (OpenType ``name`` table, IDs 13 and 14) reads "This Font Software is
-licensed under the SIL Open Font License, Version 1.1" with the URL
-``http://scripts.sil.org/OFL`` (checked by ``tests/test_reporting_style.py``);
-the OFL allows bundling and embedding in documents. The ``mplfonts`` package
-code is MIT-licensed. We use **only** that file: ``mplfonts`` also ships a
-``SimHei.ttf`` whose licence is not open, and it is never registered here.
+``NotoSansCJK-Regular.ttc``, the Noto Sans CJK OpenType collection (Regular
+weight; faces SC, TC, HK, JP, KR and their Mono variants) by Adobe and Google,
+from the ``noto-cjk-sans-otc`` PyPI package, a declared dependency. That wheel
+holds the font file, a three-line ``__init__.py`` and the licence, nothing else
+(about 19 MB installed). The font's own licence record (OpenType ``name``
+table, ID 13) reads "This Font Software is licensed under the SIL Open Font
+License, Version 1.1" (checked by ``tests/test_reporting_style.py``); the OFL
+allows bundling and embedding in documents. Figures use the collection's
+"Noto Sans CJK SC" face (simplified-Chinese glyph forms); matplotlib reads
+faces of a font collection from version 3.11 on.
+
+If that package is missing, a system CJK font is used; with neither, the error
+says what to install.
 """
 
 from __future__ import annotations
@@ -26,10 +31,13 @@ from pathlib import Path
 __all__ = [
     "SYSTEM_CJK_FAMILIES",
     "BUNDLED_FAMILY",
+    "INSTALL_HINT",
+    "CJKFontError",
     "bundled_font_path",
     "register_bundled_font",
     "system_cjk_family",
     "cjk_font_family",
+    "ensure_cjk_font",
 ]
 
 logger = logging.getLogger(__name__)
@@ -51,36 +59,54 @@ SYSTEM_CJK_FAMILIES = (
     "Droid Sans Fallback",
 )
 
-#: Family name of the bundled fallback font.
+#: Family name of the bundled fallback face.
 BUNDLED_FAMILY = "Noto Sans CJK SC"
-_BUNDLED_FILE = "NotoSansCJKsc-Regular.otf"
+_BUNDLED_PACKAGE = "noto_cjk_sans_otc"
+_BUNDLED_FILE = "NotoSansCJK-Regular.ttc"
+
+#: What to install when no Chinese font can be found.
+INSTALL_HINT = (
+    "install the bundled font package with `pip install noto-cjk-sans-otc` (it installs with fusion_study), "
+    "or a system CJK font: Debian/Ubuntu `apt install fonts-noto-cjk`, Fedora `dnf install "
+    "google-noto-sans-cjk-fonts`, conda `conda install -c conda-forge font-ttf-noto-cjk`; macOS and "
+    "Windows ship one (PingFang SC, Microsoft YaHei)"
+)
+
+
+class CJKFontError(RuntimeError):
+    """No font that can draw Chinese text is available."""
 
 
 def bundled_font_path() -> Path:
-    """Path of the SIL OFL ``NotoSansCJKsc-Regular.otf`` shipped in the ``mplfonts`` package."""
+    """Path of the SIL OFL ``NotoSansCJK-Regular.ttc`` shipped in the ``noto-cjk-sans-otc`` package."""
     try:
-        import mplfonts
-    except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise RuntimeError(
-            "the fallback Chinese font comes from the 'mplfonts' package; install it with "
-            "`pip install mplfonts` or install a CJK system font (e.g. fonts-noto-cjk)"
+        import noto_cjk_sans_otc
+    except ImportError as exc:
+        raise CJKFontError(
+            f"the bundled Chinese font package 'noto-cjk-sans-otc' is not installed; {INSTALL_HINT}"
         ) from exc
-    path = Path(mplfonts.__file__).resolve().parent / "fonts" / _BUNDLED_FILE
-    if not path.is_file():  # pragma: no cover - depends on the mplfonts release
-        raise RuntimeError(f"mplfonts is installed but has no fonts/{_BUNDLED_FILE}; reinstall mplfonts")
+    path = Path(noto_cjk_sans_otc.__file__).resolve().parent / _BUNDLED_FILE
+    if not path.is_file():  # pragma: no cover - depends on the package release
+        raise CJKFontError(
+            f"noto-cjk-sans-otc is installed but has no {_BUNDLED_FILE}; reinstall it, or {INSTALL_HINT}"
+        )
     return path
 
 
 @lru_cache(maxsize=1)
 def register_bundled_font() -> str:
-    """Register the bundled Noto Sans CJK SC with matplotlib (once); return its family name."""
+    """Register the bundled Noto Sans CJK collection with matplotlib (once); return the SC family name."""
     from matplotlib import font_manager
 
     path = bundled_font_path()
     font_manager.fontManager.addfont(str(path))
-    family = font_manager.FontProperties(fname=str(path)).get_name()
-    logger.debug("registered bundled CJK font %s", family)
-    return family
+    if BUNDLED_FAMILY not in _installed_families():  # pragma: no cover - matplotlib < 3.11 reads only face 0
+        raise CJKFontError(
+            f"matplotlib did not register the {BUNDLED_FAMILY!r} face of {path.name}; "
+            f"matplotlib 3.11 or newer reads font collections (pip install 'matplotlib>=3.11'), or {INSTALL_HINT}"
+        )
+    logger.debug("registered bundled CJK font %s from %s", BUNDLED_FAMILY, path.name)
+    return BUNDLED_FAMILY
 
 
 def _installed_families() -> set[str]:
@@ -107,6 +133,13 @@ def cjk_font_family(prefer: str = "system") -> str:
         ``"system"`` (default) uses an installed CJK font when there is one and
         the bundled Noto Sans CJK SC otherwise; ``"bundled"`` always uses the
         bundled font (identical figures on every machine).
+
+    Raises
+    ------
+    CJKFontError
+        ``"bundled"`` without the ``noto-cjk-sans-otc`` package, or
+        ``"system"`` with neither a system CJK font nor that package; the
+        message says what to install (:data:`INSTALL_HINT`).
     """
     if prefer not in ("system", "bundled"):
         raise ValueError(f"prefer must be 'system' or 'bundled', got {prefer!r}")

@@ -27,8 +27,7 @@ import pandas as pd
 from diff_diff import CallawaySantAnna, __version__
 
 HERE = Path(__file__).parent
-SHARED = next(p / "shared" / "reference" for p in HERE.parents if (p / "shared" / "reference" / "mpdta.csv").exists())
-mp = pd.read_csv(SHARED / "mpdta.csv")
+mp = pd.read_csv(HERE / "mpdta.csv")
 designs = json.loads((HERE / "rc_designs.json").read_text())["designs"]
 CONTROL = {"never": "never_treated", "notyet": "not_yet_treated"}
 

@@ -27,16 +27,7 @@
 suppressPackageStartupMessages(library(jsonlite))
 
 here <- "tests/reference/effects"
-find_shared <- function() {
-  d <- normalizePath(".")
-  while (TRUE) {
-    f <- file.path(d, "shared", "reference", "mpdta.csv")
-    if (file.exists(f)) return(f)
-    if (dirname(d) == d) stop("shared/reference/mpdta.csv not found")
-    d <- dirname(d)
-  }
-}
-mp <- read.csv(find_shared())
+mp <- read.csv(file.path(here, "mpdta.csv"))  # R did's mpdta (see mpdta.README.md)
 designs <- fromJSON(file.path(here, "rc_designs.json"))$designs
 
 # ---------------------------------------------------------------- 2x2 estimators

@@ -1,7 +1,7 @@
 """Row selections of mpdta for the repeated-cross-section / unbalanced-panel references.
 
 Writes ``rc_designs.json``: for each design, the 0-based row numbers of
-``shared/reference/mpdta.csv`` that it keeps and whether the unit id is the
+``mpdta.csv`` (beside this script) that it keeps and whether the unit id is the
 county (panel) or the row (repeated cross-sections). Both the diff-diff script
 (``diffdiff_rc_unbalanced.py``) and the independent base-R implementation
 (``drdid_rc_base.R``) read this file, so the data are identical everywhere.
@@ -31,5 +31,5 @@ designs = {
     "unbalanced": {"unit": "countyreal", "rows": np.flatnonzero(rng.random(N_ROWS) >= 0.15).tolist()},
 }
 out = Path(__file__).with_name("rc_designs.json")
-out.write_text(json.dumps({"seed": 20260601, "source": "shared/reference/mpdta.csv", "designs": designs}) + "\n")
+out.write_text(json.dumps({"seed": 20260601, "source": "tests/reference/effects/mpdta.csv", "designs": designs}) + "\n")
 print({k: len(v["rows"]) for k, v in designs.items()})

@@ -15,9 +15,10 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from fusion_study.data.study import load_study
+    from fusion_study.data.template import with_template_checks
 
     study = load_study(args.study)
-    report = study.validate()
+    report = with_template_checks(study, study.validate())  # example rows left from `init`, empty required tables
     print(study.summary().to_string(index=False))
     print()
     print(report)
