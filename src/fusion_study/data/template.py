@@ -103,7 +103,7 @@ _EXAMPLE_ROWS: dict[str, dict] = {
                 "category": "urgent", "opened": _D(2024, 3, 1), "closed": _D(2024, 3, 8), "status": "resolved"},
     "customer_survey": {"response_id": "EXAMPLE-R1", "customer_id": "EXAMPLE-C1", "wave": "2024Q1",
                         "submitted": _D(2024, 3, 20, 10, 30), "duration_s": 300.0,
-                        "example_qual1": 6, "example_sat": 9, "example_comment": None},
+                        "example_qual1": 6, "example_sat": 9},  # text answers are kept apart (free text)
     "staff_survey": {"response_id": "EXAMPLE-R2", "staff_id": "EXAMPLE-P1", "unit_id": "EXAMPLE-U1",
                      "wave": "2024Q1", "submitted": _D(2024, 3, 20, 14, 0), "duration_s": 420.0},
     "member_points": {"member_id": "EXAMPLE-M1", "period": "2024Q1", "dimension": "duty", "points": 10.0},
@@ -217,7 +217,8 @@ def _readme(name: str) -> str:
 4. 不收集的表可以整个删掉；`units` 必须有。
 5. `codebook.xlsx` 是问卷的编码手册，每个题项一行：`min`/`max` 是量表的最小、最大值，
    `options` 写成 `1=非常不满意;2=不满意;…`，`source_column` 是问卷星导出文件中的题号（如 `3(服务态度)`）。
-   示例有三种题：李克特量表题、单题总体满意度（总体满意度）、文本题（意见和建议，scale 写 `text`）。
+   示例有三种题：李克特量表题、单题总体满意度（总体满意度）、文本题（意见和建议，scale 写 `text`，min/max/options 留空）。
+   文本题的回答不放进 `customer_survey`：导入时单独保存（个人信息已遮蔽，`--free-text 文件`）。
 6. 检查：`fusion-study validate {name}` 会列出所有问题，包括还没替换的示例行和还是空的必填表。
 
 ## 导入问卷星数据
