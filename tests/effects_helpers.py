@@ -7,6 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+#: the checkout (tests/.. )
+REPO = Path(__file__).resolve().parents[1]
+
 #: R did's example panel, stored with the tests (see ``mpdta.README.md`` beside it).
 MPDTA = Path(__file__).resolve().parent / "reference" / "effects" / "mpdta.csv"
 

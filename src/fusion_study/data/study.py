@@ -153,6 +153,9 @@ class Study:
             raise ValueError(f"format must be 'csv', 'parquet' or 'xlsx', got {format!r}")
         out = Path(path)
         out.mkdir(parents=True, exist_ok=True)
+        # the codebook is the user's own file: it keeps its format (a codebook.xlsx stays .xlsx)
+        cb_format = Path(self.files.get("codebook", f"codebook.{format}")).suffix.lstrip(".") or format
+        cb_format = cb_format if cb_format in ("csv", "parquet", "xlsx") else format
         for old in out.iterdir():
             if old.suffix in TABLE_SUFFIXES and (old.stem in TABLES or old.stem == "codebook"):
                 old.unlink()
@@ -161,7 +164,8 @@ class Study:
             frames["codebook"] = self.codebook
         for name, df in frames.items():
             assert_no_pii(df, where=f"saving table {name}")
-            _write_frame(df.reset_index(drop=True), out / f"{name}.{format}", format)
+            fmt = cb_format if name == "codebook" else format
+            _write_frame(df.reset_index(drop=True), out / f"{name}.{fmt}", fmt)
         ledger = self.ledger.to_frame()
         ledger_path = out / "ledger.csv"
         if len(ledger):

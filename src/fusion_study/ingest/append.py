@@ -72,7 +72,12 @@ def add_to_study(result: ImportResult, study: str | Path, codebook: pd.DataFrame
     has_tables = folder.is_dir() and any(
         p.suffix in (".csv", ".parquet", ".xlsx") and p.stem != "codebook" for p in folder.iterdir()
     )
-    current = load_study(folder) if has_tables else Study({}, None, name=folder.name)
+    if has_tables:
+        current = load_study(folder)
+    else:  # a new study; a codebook the user already put there keeps its file and format
+        own = sorted(p.name for p in folder.glob("codebook.*") if p.suffix in (".csv", ".parquet", ".xlsx")) \
+            if folder.is_dir() else []
+        current = Study({}, None, name=folder.name, files={"codebook": own[0]} if own else None)
     table = result.table
     new_rows = result.responses
     assert_no_pii(new_rows, where=f"adding {result.file} to {folder}")

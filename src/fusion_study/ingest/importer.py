@@ -170,6 +170,7 @@ class ImportResult:
         if path.suffix.lower() not in (".csv", ".xlsx"):
             raise ValueError(f"{path.name}: write the free-text answers to a .csv or .xlsx file")
         free = self.free_text if len(self.free_text.columns) else pd.DataFrame({"response_id": pd.Series(dtype="string")})
+        path.parent.mkdir(parents=True, exist_ok=True)
         return write_frame(free, path)
 
     def __repr__(self) -> str:

@@ -46,7 +46,7 @@ MAPPING_COLUMNS = ["column", "key", "role", "item_id", "note"]
 
 #: Header words that name the respondent column when none is given, per instrument.
 RESPONDENT_HINTS = {
-    "customer_survey": re.compile(r"客户编号|客户代码|零售户编号|专卖许可证号|许可证号|customer[ _]?id"),
+    "customer_survey": re.compile(r"客户编[号码]|客户代码|零售户编[号码]|零售户代码|专卖许可证号|许可证号|customer[ _]?id"),
     "staff_survey": re.compile(r"员工编号|工号|化名|staff[ _]?id"),
 }
 UNIT_HINTS = re.compile(r"所在支部|支部编号|所属支部|unit[ _]?id|branch[ _]?id")
@@ -181,7 +181,8 @@ def map_columns(
             why = "no question" if not found else f"several questions ({', '.join(map(str, found))})"
             raise MappingError(
                 f"{file}: {why} name(s) the respondent (客户编号/员工编号); pass respondent_column= "
-                "(a header such as '1、客户编号', its number '1', or '来源详情')"
+                "(on the command line --respondent-column: a header such as '1、客户编号', its number '1', "
+                "or '来源详情')"
             )
         special[found[0]] = "respondent"
     else:

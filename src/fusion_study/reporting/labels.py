@@ -82,8 +82,6 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "max": ("最大值", "max"),
     "estimate": ("估计值", "estimate"),
     "coef": ("系数", "coefficient"),
-    "ci_low": ("95%置信区间下限", "95% CI lower"),
-    "ci_high": ("95%置信区间上限", "95% CI upper"),
     "t": ("t值", "t"),
     "z": ("z值", "z"),
     "p": ("p值", "p"),

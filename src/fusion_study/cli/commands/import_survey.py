@@ -68,10 +68,10 @@ def run(args: argparse.Namespace) -> int:
     if len(result.problems.problems):
         print()
         print(result.problems)
+    if args.free_text is not None:  # before the study is changed, so a bad path leaves the study as it was
+        result.save_free_text(args.free_text)
+        print(f"Free-text answers (personal data masked): {args.free_text}")
     study = add_to_study(result, args.study, codebook)
     print(f"\nAdded {len(result.responses)} response(s) to {args.study} "
           f"({result.table}: now {len(study.tables[result.table])} rows); ledger: {args.study / 'ledger.csv'}")
-    if args.free_text is not None:
-        result.save_free_text(args.free_text)
-        print(f"Free-text answers (personal data masked): {args.free_text}")
     return 0
