@@ -488,22 +488,28 @@ def _check_survey_items(
 ) -> None:
     spec = TABLES[table]
     items = codebook[codebook["instrument"] == instrument] if "instrument" in codebook else codebook.iloc[0:0]
+    unscored: dict = {}
     try:
-        items = items[item_types(items).eq("scale").to_numpy()]  # text and id questions are not table columns
+        types = item_types(items)
+        unscored = dict(zip(items["item_id"][types.ne("scale").to_numpy()], types[types.ne("scale")]))
+        items = items[types.eq("scale").to_numpy()]  # text and id questions are not table columns
     except ValueError:
         pass  # reported by the codebook check
     known = set(spec.column_map)
     item_cols = [c for c in df.columns if c not in known and not str(c).startswith("flag_")]
     item_ids = set(items["item_id"].dropna())
     for c in item_cols:
-        if c not in item_ids:
-            log.add(
-                table=table,
-                file=file,
-                rule="codebook_item",
-                column=str(c),
-                message=f"column {c!r} is not an item of the {instrument} codebook",
+        if c in unscored:
+            message = (
+                f"column {c!r} is {'an' if unscored[c] == 'id' else 'a'} {unscored[c]} question in the {instrument} codebook (no min, max or options), "
+                f"and {table} holds scored answers only: free text and codes may hold personal data. Delete the "
+                "column, or import the export with `fusion-study import-survey` (it keeps free text apart, masked)"
             )
+        elif c not in item_ids:
+            message = f"column {c!r} is not an item of the {instrument} codebook"
+        else:
+            continue
+        log.add(table=table, file=file, rule="codebook_item", column=str(c), message=message)
     for _, item in items.iterrows():
         iid = item["item_id"]
         if iid not in df.columns:

@@ -1,4 +1,8 @@
-"""``fusion-study validate STUDY``: check every rule and print all problems."""
+"""``fusion-study validate STUDY``: check every rule and print all problems.
+
+Exit status 0 when there is no error (warnings are only reported), 1 when some
+rule is broken, 2 for unusable input (no such folder, an unreadable file).
+"""
 
 from __future__ import annotations
 
@@ -17,12 +21,22 @@ def run(args: argparse.Namespace) -> int:
     from fusion_study.data.study import load_study
     from fusion_study.data.template import with_template_checks
 
+    if args.out is not None and args.out.suffix.lower() != ".csv":
+        raise ValueError(f"--out must name a .csv file, got {args.out.name!r}")
     study = load_study(args.study)
     report = with_template_checks(study, study.validate())  # example rows left from `init`, empty required tables
     print(study.summary().to_string(index=False))
     print()
     print(report)
     if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         report.to_frame().to_csv(args.out, index=False, encoding="utf-8-sig")
         print(f"\nProblems written to {args.out}")
-    return 0 if report.ok else 1
+    n_errors, n_warnings = len(report.errors), len(report.warnings)
+    if n_errors:
+        print(f"\n{n_errors} error(s): fix them in the files named above and run `fusion-study validate "
+              f"{args.study}` again.")
+        return 1
+    if n_warnings:
+        print(f"\nNo errors: the study can be analysed ({n_warnings} warning(s) above, for your information).")
+    return 0
