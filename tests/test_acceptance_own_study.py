@@ -342,12 +342,7 @@ def _readme_commands() -> list[str]:
     return [line.split("#", 1)[0].strip() for line in block.strip().splitlines()]
 
 
-@pytest.mark.parametrize("line", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=False, reason="`fusion-study init` is being added in wave 2 "
-                                                                 "(cli/commands/init.py)"))
-    if c.startswith("fusion-study init") else c
-    for c in _readme_commands()
-])
+@pytest.mark.parametrize("line", _readme_commands())
 def test_readme_commands_parse(line, capsys):
     from fusion_study.cli.parser import build_parser
 
