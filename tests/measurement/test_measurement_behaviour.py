@@ -14,7 +14,7 @@ from fusion_study.data.checks import MissingColumnsError
 from fusion_study.measurement import (CFA, MeasurementWarning, ModelSyntaxError, NotConvergedError, efa,
                                       kmo_bartlett, parse_model, reliability, score_scales, item_analysis)
 
-REF_DIR = Path(__file__).parent / "reference" / "measurement"
+REF_DIR = Path(__file__).parents[1] / "reference" / "measurement"
 
 
 def _sim(n=400, seed=0, lam=(0.8, 0.7, 0.6)):
@@ -192,7 +192,7 @@ def test_simulator_loadings_recovered(example_validity):
     Likert points (and some respondents speed or straight-line), which attenuates
     Pearson-based loadings; so agreement is checked within 0.16 and by rank.
     """
-    truth = json.loads((Path(__file__).resolve().parents[1] / "data" / "example" / "truth.json").read_text())
+    truth = json.loads((Path(__file__).resolve().parents[2] / "data" / "example" / "truth.json").read_text())
     tl = pd.DataFrame(truth["loadings"]["data"]).set_index("item_id")["loading"]
     for inst in ("customer_survey", "staff_survey"):
         lo = example_validity[inst]["loadings"].set_index("item")["std_all"]

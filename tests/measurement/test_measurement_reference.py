@@ -14,7 +14,7 @@ from fusion_study.measurement import (CFA, SEM, efa, harman_single_factor, item_
                                       reliability)
 from fusion_study.measurement.rotation import oblimin, promax, varimax
 
-REF_DIR = Path(__file__).parent / "reference" / "measurement"
+REF_DIR = Path(__file__).parents[1] / "reference" / "measurement"
 REF = json.loads((REF_DIR / "reference.json").read_text())
 ITEMS = [f"x{i}" for i in range(1, 10)]
 SCALES = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}

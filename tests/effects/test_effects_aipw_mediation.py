@@ -22,7 +22,7 @@ from fusion_study.effects import (
     subgroup_effects,
 )
 
-REF = Path(__file__).parent / "reference" / "effects"
+REF = Path(__file__).parents[1] / "reference" / "effects"
 
 
 def _obs_data(n=2000, seed=0, effect=1.0):

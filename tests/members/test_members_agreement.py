@@ -10,7 +10,7 @@ import pytest
 
 from fusion_study.members import icc_table, rater_agreement, rwg
 
-REF = Path(__file__).parent / "reference" / "members"
+REF = Path(__file__).parents[1] / "reference" / "members"
 
 
 @pytest.mark.parametrize("name", ["sf", "sim"])

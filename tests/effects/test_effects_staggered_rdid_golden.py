@@ -33,7 +33,7 @@ import pytest
 
 from fusion_study.effects import staggered_did
 
-REF = Path(__file__).parent / "reference" / "effects"
+REF = Path(__file__).parents[1] / "reference" / "effects"
 GOLDEN = json.loads((REF / "did_golden_rdid.json").read_text())
 _CONTROL = {"nevertreated": "never", "notyettreated": "notyet"}
 

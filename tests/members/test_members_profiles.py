@@ -210,7 +210,7 @@ def test_fairness_detects_tenure_bias_and_satisfaction_link():
 def test_points_predict_satisfaction_matches_lme4():
     from pathlib import Path
 
-    ref_dir = Path(__file__).parent / "reference" / "members"
+    ref_dir = Path(__file__).parents[1] / "reference" / "members"
     data = pd.read_csv(ref_dir / "mixed_data.csv")
     ref = pd.read_csv(ref_dir / "mixed_lme4.csv").iloc[0]
     bp = data[["branch", "wave", "points"]].drop_duplicates()

@@ -26,7 +26,7 @@ from fusion_study.index import (
     topsis,
 )
 
-REF = json.loads((Path(__file__).parent / "reference" / "index" / "index_reference.json").read_text())
+REF = json.loads((Path(__file__).parents[1] / "reference" / "index" / "index_reference.json").read_text())
 DATA = pd.DataFrame(REF["data"])
 COST = ["complaints"]
 TOL = 1e-10
@@ -60,7 +60,7 @@ def test_critic_matches_r(z):
     np.testing.assert_allclose(critic_weights(z).to_numpy(), REF["critic"], atol=TOL)
 
 
-PYMCDM = json.loads((Path(__file__).parent / "reference" / "index" / "pymcdm_reference.json").read_text())
+PYMCDM = json.loads((Path(__file__).parents[1] / "reference" / "index" / "pymcdm_reference.json").read_text())
 
 
 def test_entropy_and_critic_match_pymcdm(z):

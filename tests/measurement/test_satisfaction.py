@@ -12,7 +12,7 @@ import pytest
 
 from fusion_study.measurement.pls import PLSPathModel, retailer_pls, retailer_sem_model
 
-REF = Path(__file__).parent / "reference" / "satisfaction"
+REF = Path(__file__).parents[1] / "reference" / "satisfaction"
 MEAS = {"Image": [f"IMAG{i}" for i in range(1, 6)], "Expectation": ["CUEX1", "CUEX2", "CUEX3"],
         "Quality": [f"PERQ{i}" for i in range(1, 8)], "Value": ["PERV1", "PERV2"],
         "Satisfaction": ["CUSA1", "CUSA2", "CUSA3"], "Complaints": ["CUSCO"], "Loyalty": ["CUSL1", "CUSL2", "CUSL3"]}

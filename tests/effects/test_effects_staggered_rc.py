@@ -21,7 +21,7 @@ from effects_helpers import mpdta
 from fusion_study.effects import UnbalancedPanelWarning, staggered_did
 from fusion_study.effects.drdid import did_rc
 
-REF = Path(__file__).parent / "reference" / "effects"
+REF = Path(__file__).parents[1] / "reference" / "effects"
 DESIGNS = json.loads((REF / "rc_designs.json").read_text())["designs"]
 BASE_R = json.loads((REF / "drdid_rc_base.json").read_text())["results"]
 DIFFDIFF = json.loads((REF / "diffdiff_rc_unbalanced.json").read_text())["results"]

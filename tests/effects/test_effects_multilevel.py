@@ -11,7 +11,7 @@ import pytest
 
 from fusion_study.effects import cluster_ols, multilevel
 
-REF = Path(__file__).parent / "reference" / "effects"
+REF = Path(__file__).parents[1] / "reference" / "effects"
 R = json.loads((REF / "multilevel_lme4.json").read_text())
 RTOL = 1e-5
 

@@ -15,7 +15,7 @@ from fusion_study.cli.parser import main
 from fusion_study.measurement import validity_report, validity_tables
 from fusion_study.measurement.validity_export import TABLE_TITLES
 
-REF_DIR = Path(__file__).parent / "reference" / "measurement"
+REF_DIR = Path(__file__).parents[1] / "reference" / "measurement"
 SCALES = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
 
 
@@ -103,7 +103,7 @@ def test_validity_tables_checks_input(report):
 
 
 def test_cli_writes_validity_tables(tmp_path, capsys):
-    example = Path(__file__).resolve().parents[1] / "data" / "example"
+    example = Path(__file__).resolve().parents[2] / "data" / "example"
     assert main(["validity", str(example), "--out", str(tmp_path), "--instrument", "customer_survey"]) == 0
     out = capsys.readouterr().out
     assert "零售客户满意度问卷" in out and "validity_customer_survey.docx" in out

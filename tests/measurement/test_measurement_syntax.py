@@ -18,7 +18,7 @@ from fusion_study.measurement import CFA, SEM, ModelSyntaxError, parse_model
 
 # HolzingerSwineford1939 has one respondent without grade: listwise deletion, as lavaan
 pytestmark = pytest.mark.filterwarnings("ignore:SEM. 1 respondents with missing values:UserWarning")
-REF_DIR = Path(__file__).parent / "reference" / "measurement"
+REF_DIR = Path(__file__).parents[1] / "reference" / "measurement"
 REF = json.loads((REF_DIR / "reference_syntax.json").read_text())
 _SCRIPT = (REF_DIR / "make_reference_syntax.R").read_text()
 FIT_KEYS = {"chisq": "chisq", "df": "df", "pvalue": "pvalue", "rmsea_pvalue": "rmsea.pvalue", "cfi": "cfi", "tli": "tli", "rmsea": "rmsea",

@@ -18,7 +18,7 @@ from fusion_study.problems import (
 )
 from fusion_study.problems.survival import cox_clustered, kaplan_meier, km_quantile
 
-REF = Path(__file__).parent / "reference" / "problems"
+REF = Path(__file__).parents[1] / "reference" / "problems"
 
 
 def _data(name):

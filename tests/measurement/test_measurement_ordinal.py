@@ -23,7 +23,7 @@ from fusion_study.measurement.sem.polychoric import (
     thresholds,
 )
 
-REF_DIR = Path(__file__).parent / "reference" / "measurement"
+REF_DIR = Path(__file__).parents[1] / "reference" / "measurement"
 REF = json.loads((REF_DIR / "ordinal_reference.json").read_text())
 
 HS_MODEL = "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6\n speed =~ x7 + x8 + x9"
