@@ -117,10 +117,11 @@ _CRITERIA = {
 
 
 def _verdict(what: str, value: float, threshold: float, side: str, lang: str) -> str:
-    """"α=0.52，低于0.70的常用标准" / "α = 0.52, below the usual 0.70"."""
+    """"α=0.52，低于0.70的常用标准" / "α = 0.52, below the usual 0.70" (3 decimals when 2 would show the threshold)."""
+    shown = f"{value:.2f}" if f"{value:.2f}" != f"{threshold:.2f}" else f"{value:.3f}"
     if lang == "zh":
-        return f"{what}={value:.2f}，{'低于' if side == 'low' else '高于'}{threshold:.2f}的常用标准"
-    return f"{what} = {value:.2f}, {'below' if side == 'low' else 'above'} the usual {threshold:.2f}"
+        return f"{what}={shown}，{'低于' if side == 'low' else '高于'}{threshold:.2f}的常用标准"
+    return f"{what} = {shown}, {'below' if side == 'low' else 'above'} the usual {threshold:.2f}"
 
 
 def _names(keys, lang: str) -> str:

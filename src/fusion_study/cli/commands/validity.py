@@ -28,8 +28,8 @@ def _summary(rep) -> str:
     if "reliability" in rep:
         cols = [c for c in ("scale", "n_items", "n", "spearman_brown", "alpha", "omega_total", "cr", "ave")
                 if c in rep["reliability"].columns and rep["reliability"][c].notna().any()]
-        return rep["reliability"][cols].round(3).to_string(index=False)
-    return rep["single_items"].round(3).to_string(index=False)
+        return rep["reliability"][cols].round(3).to_string(index=False, na_rep="")
+    return rep["single_items"].round(3).to_string(index=False, na_rep="")
 
 
 def run(args: argparse.Namespace) -> int:
