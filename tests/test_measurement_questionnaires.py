@@ -176,9 +176,10 @@ def test_a_misfitting_model_is_reported_with_its_fit_verdict():
 def test_a_poor_two_item_scale_is_judged_by_spearman_brown():
     rng = np.random.default_rng(7)
     f = rng.normal(size=200)
-    data = pd.DataFrame({"a1": _likert(.3 * f + rng.normal(0, 1, 200)), "a2": _likert(.3 * f + rng.normal(0, 1, 200))})
+    data = pd.DataFrame({"a1": _likert(.6 * f + rng.normal(0, 1, 200)), "a2": _likert(.6 * f + rng.normal(0, 1, 200))})
     rep = _report(data, {"loyalty": ["a1", "a2"]})
     sb = rep["reliability"]["spearman_brown"].iloc[0]
+    assert 0 < sb < 0.70
     note = next(n for n in validity_notes(rep)["reliability"] if n.startswith("客户忠诚度："))
     assert note == f"客户忠诚度：Spearman–Brown={sb:.2f}，低于0.70的常用标准。"  # not α: one verdict
 
@@ -355,3 +356,26 @@ def test_report_section_without_survey_is_skipped_in_the_report(tmp_path):
     res = render_report(study, tmp_path, sections=[_section()], progress=False)
     assert res.failed == {} and res.skipped == {
         "measurement": "本研究没有问卷数据（customer_survey 或 staff_survey），因此未做量表信度与效度分析。"}
+
+
+def test_no_verdict_gives_away_a_suppressed_small_scale():
+    data = pd.DataFrame({"a1": [4, 5, 2, 3], "a2": [2, 4, 4, 3]})
+    rep = _report(data, {"loyalty": ["a1", "a2"]})
+    assert rep["reliability"]["spearman_brown"].iloc[0] < 0.70
+    assert not any("常用标准" in n for n in validity_notes(rep)["reliability"])  # n = 4 < 5: numbers suppressed
+    assert any(n.startswith("客户忠诚度：Spearman–Brown=") for n in validity_notes(rep, min_cell=1)["reliability"])
+
+
+def test_an_improper_solution_and_a_negative_alpha_are_named():
+    rel = pd.DataFrame({"scale": ["quality"], "n_items": [3], "n": [31], "alpha": [-0.654], "alpha_std": [-0.6],
+                        "spearman_brown": [np.nan], "omega_total": [0.75], "mean_r": [-0.1], "cr": [464.838],
+                        "ave": [0.6], "sqrt_ave": [0.77]})
+    lo = pd.DataFrame({"factor": "quality", "item": ["q1", "q2", "q3"], "estimate": [1.0, 0.1, 0.5],
+                       "se": [0.0, 0.2, 0.2], "ci_lower": np.nan, "ci_upper": np.nan, "std_all": [1.31, 0.21, 0.6]})
+    notes = validity_notes({"reliability": rel, "loadings": lo})
+    assert notes["reliability"][-1] == ("感知服务质量：α=-0.65，低于0.70的常用标准，为负值，可能有反向计分题未在码本中标记；"
+                                        "CR=464.84，大于1，不可解释（因子模型的解不合理）。")
+    assert notes["loadings"][1:] == ["题项q1的标准化载荷=1.31，绝对值大于1（Heywood情形，残差方差为负），该模型的解不合理。",
+                                     "题项q2的标准化载荷=0.21，低于0.50的常用标准。"]
+    en = validity_notes({"reliability": rel, "loadings": lo}, lang="en")
+    assert en["loadings"][1].startswith("Item q1: standardized loading = 1.31, above 1 in absolute value")

@@ -68,7 +68,7 @@ def build(study, ctx):
                   "outside the factor models.")
     for inst, rep in res.items():
         zh, en = _INSTRUMENTS[inst]
-        parts = {lang: validity_parts(rep, lang=lang) for lang in ("zh", "en")}
+        parts = {lang: validity_parts(rep, lang=lang, min_cell=ctx.min_cell) for lang in ("zh", "en")}
         for part_zh, part_en in zip(parts["zh"], parts["en"]):
             part = part_zh if ctx.lang == "zh" else part_en
             if part["key"] not in _SHOWN:

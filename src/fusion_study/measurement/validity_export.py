@@ -132,15 +132,23 @@ def _poor(value, threshold: float, side: str) -> bool:
     return bool(pd.notna(value) and (value < threshold if side == "low" else value > threshold))
 
 
-def _reliability_verdicts(rel: pd.DataFrame, lang: str) -> list[str]:
+def _reliability_verdicts(rel: pd.DataFrame, lang: str, min_cell: int) -> list[str]:
     out = []
     for _, row in rel.iterrows():
+        if row["n"] < min_cell:
+            continue  # its numbers are suppressed in the table; the note must not give them away
         parts = []
         for col, what, thr, side in _CRITERIA["reliability"]:
             if col == "alpha" and row["n_items"] == 2 and pd.notna(row.get("spearman_brown")):
                 continue  # a two-item scale is judged by its Spearman–Brown coefficient
-            if col in rel.columns and _poor(row[col], thr, side):
+            if col in ("cr", "ave") and col in rel.columns and pd.notna(row[col]) and row[col] > 1:
+                parts.append(f"{what}={row[col]:.2f}，大于1，不可解释（因子模型的解不合理）" if lang == "zh" else
+                             f"{what} = {row[col]:.2f}, above 1: not interpretable (improper factor solution)")
+            elif col in rel.columns and _poor(row[col], thr, side):
                 parts.append(_verdict(what, float(row[col]), thr, side, lang))
+                if col in ("alpha", "spearman_brown") and row[col] < 0:
+                    parts[-1] += "，为负值，可能有反向计分题未在码本中标记" if lang == "zh" else \
+                        ", negative: an item may be reverse-coded without being marked in the codebook"
         if parts:
             if lang == "zh":
                 out.append(f"{label(row['scale'], lang)}：{'；'.join(parts)}。")
@@ -260,13 +268,14 @@ def _diagonal(frame: pd.DataFrame) -> pd.Series:
     return pd.Series({s: m.loc[s, s] if s in m.columns else np.nan for s in m.index}, dtype=float)
 
 
-def validity_notes(report, *, lang: str = "zh") -> dict[str, list[str]]:
+def validity_notes(report, *, lang: str = "zh", min_cell: int = 5) -> dict[str, list[str]]:
     """The notes under each table of a validity report, each once, under the table it qualifies.
 
     The criterion of every table; what was done with one-item measures (under the
     single-item table) and two-item scales (under the reliability and loadings tables);
     why the CFA-based tables are missing when they are (under the first table); and the
-    verdict on every poor value ("α=0.52，低于0.70的常用标准").
+    verdict on every poor value ("α=0.52，低于0.70的常用标准") — except for scales answered by
+    fewer than ``min_cell`` respondents, whose numbers the tables suppress.
 
     Returns
     -------
@@ -284,7 +293,7 @@ def validity_notes(report, *, lang: str = "zh") -> dict[str, list[str]]:
             two = report[key].loc[report[key]["n_items"] == 2, "scale"].tolist()
             if two:
                 notes[key].append(_NOTES["two_item"][li].format(names=_names(two, lang)))
-            notes[key] += _reliability_verdicts(report[key], lang)
+            notes[key] += _reliability_verdicts(report[key], lang, min_cell)
         elif key == "single_items":
             notes[key].append(_NOTES["single_items"][li].format(names=_names(report[key]["scale"], lang)))
         elif key == "loadings":
@@ -292,11 +301,17 @@ def validity_notes(report, *, lang: str = "zh") -> dict[str, list[str]]:
             two = [f for f, part in report[key].groupby("factor", sort=False) if len(part) == 2]
             if two:
                 notes[key].append(_NOTES["two_item_cfa"][li].format(names=_names(two, lang)))
-            low = report[key][report[key]["std_all"].abs() < 0.50]
-            for _, row in low.iterrows():
-                what = (f"题项{row['item']}的标准化载荷" if lang == "zh" else f"item {row['item']}: standardized loading")
-                notes[key].append(_verdict(what, float(row["std_all"]), 0.50, "low", lang) +
-                                  ("。" if lang == "zh" else "."))
+            for _, row in report[key].iterrows():
+                v = float(row["std_all"])
+                if abs(v) > 1:
+                    notes[key].append(
+                        f"题项{row['item']}的标准化载荷={v:.2f}，绝对值大于1（Heywood情形，残差方差为负），该模型的解不合理。"
+                        if lang == "zh" else
+                        f"Item {row['item']}: standardized loading = {v:.2f}, above 1 in absolute value (a Heywood "
+                        "case: negative residual variance); the solution is improper.")
+                elif abs(v) < 0.50:
+                    what = f"题项{row['item']}的标准化载荷" if lang == "zh" else f"Item {row['item']}: standardized loading"
+                    notes[key].append(_verdict(what, v, 0.50, "low", lang) + ("。" if lang == "zh" else "."))
         elif key == "kmo_bartlett":
             notes[key].append(_NOTES[key][li].format(**opts["_fmt"]))
             kmo = float(report[key].loc[report[key]["item"] == "overall", "msa"].iloc[0])
@@ -338,7 +353,7 @@ def _title(key: str, report, lang: str) -> str:
     return TABLE_TITLES[key][li]
 
 
-def validity_parts(report, *, lang: str = "zh") -> list[dict]:
+def validity_parts(report, *, lang: str = "zh", min_cell: int = 5) -> list[dict]:
     """Each table of the report ready to format: labelled values, display headers, decimals, notes.
 
     Returns
@@ -354,7 +369,7 @@ def validity_parts(report, *, lang: str = "zh") -> list[dict]:
     if unknown:
         raise ValueError(f"unknown validity table(s) {unknown}; known: {list(TABLE_TITLES)}")
     li = 0 if lang == "zh" else 1
-    notes = validity_notes(report, lang=lang)
+    notes = validity_notes(report, lang=lang, min_cell=min_cell)
     out = []
     for key, (frame, dec, opts) in _frames(report).items():
         frame = frame.copy()
