@@ -59,13 +59,10 @@ def build(study, ctx):
         warnings.simplefilter("ignore", MeasurementWarning)
         res = study_validity(study, instruments=insts)
     yield Text(zh="信度用Cronbach's α、McDonald's ω和组合信度(CR)衡量（≥0.7为佳），双题项量表用Spearman–Brown系数；"
-                  "收敛效度看平均方差抽取量(AVE≥0.5)；区分效度看AVE平方根是否大于构念间相关(Fornell–Larcker)及HTMT(<0.85)。"
-                  "单题项测量（如总体满意度）作为观测变量报告，不进入因子模型。",
+                  "收敛效度看平均方差抽取量(AVE≥0.5)；区分效度看AVE平方根是否大于构念间相关(Fornell–Larcker)及HTMT(<0.85)。",
                en="Reliability: Cronbach's alpha, McDonald's omega and composite reliability (≥0.7 is good), the "
                   "Spearman–Brown coefficient for two-item scales; convergent validity: AVE ≥ 0.5; discriminant "
-                  "validity: sqrt(AVE) above the construct correlations (Fornell–Larcker) and HTMT < 0.85. "
-                  "Single-item measures (such as overall satisfaction) are reported as observed variables, "
-                  "outside the factor models.")
+                  "validity: sqrt(AVE) above the construct correlations (Fornell–Larcker) and HTMT < 0.85.")
     for inst, rep in res.items():
         zh, en = _INSTRUMENTS[inst]
         parts = {lang: validity_parts(rep, lang=lang, min_cell=ctx.min_cell) for lang in ("zh", "en")}
