@@ -36,9 +36,10 @@ def _text(document) -> str:
 def test_docx_has_every_table_in_order_with_titles_headers_and_numbers(report, tmp_path):
     path = report.to_docx(tmp_path / "validity.docx", title="测试量表")
     d = docx.Document(path)
-    assert len(d.tables) == len(TABLE_TITLES) == 8
+    # no single-item measure in this instrument: every table but the single-item one
+    assert list(report) == [k for k in TABLE_TITLES if k != "single_items"] and len(d.tables) == 8
     captions = [p.text for p in d.paragraphs if p.text.startswith("表")]
-    assert captions == [f"表{i + 1} 测试量表：{zh}" for i, (zh, _) in enumerate(TABLE_TITLES.values())]
+    assert captions == [f"表{i + 1} 测试量表：{TABLE_TITLES[k][0]}" for i, k in enumerate(report)]
     assert d.paragraphs[0].text == "测试量表：信度与效度分析"
     text = _text(d)
     assert not re.search(r"\bnan\b", text, re.I) and "None" not in text
@@ -80,14 +81,14 @@ def test_docx_has_every_table_in_order_with_titles_headers_and_numbers(report, t
 def test_english_tables(report, tmp_path):
     d = docx.Document(report.to_docx(tmp_path / "v_en.docx", lang="en"))
     captions = [p.text for p in d.paragraphs if p.text.startswith("Table")]
-    assert captions == [f"Table {i + 1}. {en}" for i, (_, en) in enumerate(TABLE_TITLES.values())]
+    assert captions == [f"Table {i + 1}. {TABLE_TITLES[k][1]}" for i, k in enumerate(report)]
     assert d.tables[4].rows[1].cells[0].text == "3-factor (hypothesised)"
     assert not re.search(r"\bnan\b", _text(d), re.I)
 
 
 def test_xlsx_one_sheet_per_table_numbers_kept(report, tmp_path):
     wb = openpyxl.load_workbook(report.to_xlsx(tmp_path / "validity.xlsx"))
-    assert wb.sheetnames == list(TABLE_TITLES)
+    assert wb.sheetnames == list(report)
     ws = wb["reliability"]
     assert ws.cell(1, 1).value == "表1 信度与收敛效度"
     assert ws.cell(3, 4).value == pytest.approx(report["reliability"]["alpha"].iloc[0], abs=1e-12)

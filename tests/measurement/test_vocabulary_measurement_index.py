@@ -67,6 +67,8 @@ def _outputs(study, customer, small):
         pls = PLSPathModel(SCALES, [("a", "b")]).fit(small)
         retail = retailer_pls(data, cb)
         rep = fm.validity_report(small, SCALES)
+        # a questionnaire with a two-item scale and a one-item measure (single_items, spearman_brown)
+        rep_items = fm.validity_report(small, {"a": ITEMS[:3], "b": ITEMS[3:5], "single": ITEMS[5:]})
         from fusion_study.simulate import Truth
 
         truth = Truth.load(example_study_path())
@@ -130,6 +132,7 @@ def _outputs(study, customer, small):
             ("AssessmentAlignment.points_", al.points_, ()),
         ]
         out += [(f"validity_report[{k}]", v, ()) for k, v in rep.items()]
+        out += [(f"validity_report[{k}] (one- and two-item scales)", v, ()) for k, v in rep_items.items()]
         out += [(f"validity_tables[{t.caption}]", t.values, ()) for t in fm.validity_tables(rep, lang="en")]
         return out
     finally:

@@ -1,4 +1,4 @@
-"""Scale reliability: Cronbach's alpha (raw and standardized), McDonald's omega, item analysis."""
+"""Scale reliability: Cronbach's alpha (raw and standardized), Spearman–Brown, McDonald's omega, item analysis."""
 
 from __future__ import annotations
 
@@ -63,11 +63,17 @@ def reliability(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | None = N
     -------
     DataFrame, one row per scale: ``scale, n_items, n, alpha`` (raw Cronbach's
     alpha from covariances, as SPSS), ``alpha_std`` (from correlations),
-    ``omega_total`` (McDonald's omega from a one-factor minres model of the item
-    correlations, (Σλ)²/((Σλ)²+Σψ)), ``mean_r`` (mean inter-item correlation).
+    ``spearman_brown`` (two-item scales only: ``2r / (1 + r)`` of the two items'
+    correlation ``r``, the reliability Eisinga, te Grotenhuis & Pelzer (2013) recommend
+    for a two-item scale; NaN for other scales), ``omega_total`` (McDonald's omega from
+    a one-factor minres model of the item correlations, (Σλ)²/((Σλ)²+Σψ); scales of 3+
+    items), ``mean_r`` (mean inter-item correlation). A one-item scale gets a row of NaN
+    coefficients (it has no internal consistency) and a :class:`MeasurementWarning`.
 
     Validated against: R psych ``alpha`` (raw_alpha, std.alpha, average_r) to 1e-8 and
-    omega from psych ``fa(fm="minres", nfactors=1)`` loadings to 1e-6, on HolzingerSwineford1939.
+    omega from psych ``fa(fm="minres", nfactors=1)`` loadings to 1e-6, on HolzingerSwineford1939;
+    ``spearman_brown`` against 2r/(1+r), psych ``alpha`` std.alpha and ``splitHalf`` to 1e-10
+    (tests/reference/measurement/make_reference_two_item.R).
 
     >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 5], "c": [1, 3, 3, 4, 4]})
     >>> reliability(df, {"s": ["a", "b", "c"]})[["scale", "n_items", "n"]].to_dict("records")
@@ -82,7 +88,8 @@ def reliability(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | None = N
             warn(f"{what}: a 1-item scale has no internal consistency; alpha and omega are reported as NaN")
             frame = item_frame(data, items, codebook=codebook, what=what)
             rows.append({"scale": name, "n_items": 1, "n": int(frame.notna().all(axis=1).sum()),
-                         "alpha": np.nan, "alpha_std": np.nan, "omega_total": np.nan, "mean_r": np.nan})
+                         "alpha": np.nan, "alpha_std": np.nan, "spearman_brown": np.nan, "omega_total": np.nan,
+                         "mean_r": np.nan})
             continue
         cov, n = _scale_cov(data, items, codebook, missing, what)
         if n <= len(items):
@@ -98,8 +105,9 @@ def reliability(data: pd.DataFrame, scales, *, codebook: pd.DataFrame | None = N
             omega = _omega_total(r) if k >= 3 else np.nan
         except np.linalg.LinAlgError:
             omega = np.nan
+        sb = 2 * r[0, 1] / (1 + r[0, 1]) if k == 2 else np.nan
         rows.append({"scale": name, "n_items": k, "n": n, "alpha": alpha, "alpha_std": alpha_std,
-                     "omega_total": omega, "mean_r": mean_r})
+                     "spearman_brown": sb, "omega_total": omega, "mean_r": mean_r})
     return pd.DataFrame(rows)
 
 

@@ -16,7 +16,7 @@ from fusion_study.data import codebook as _codebook
 from fusion_study.data.checks import check_alpha, check_choice, critical_value
 from fusion_study.measurement.validity_tables import validity_report
 
-__all__ = ["instrument_frame", "study_validity", "study_scores", "loading_recovery", "INSTRUMENTS"]
+__all__ = ["instrument_frame", "instruments_present", "study_validity", "study_scores", "loading_recovery", "INSTRUMENTS"]
 
 _ID_COLUMNS = ("response_id", "customer_id", "staff_id", "unit_id", "wave")
 
@@ -29,31 +29,69 @@ def _screened(study):
     return screen_study(study)[0]
 
 
+def _scale_items(cb: pd.DataFrame) -> pd.DataFrame:
+    """The codebook rows that are scale items: numbered answers (not text or id questions) with a scale."""
+    from fusion_study.data.validation import item_types
+
+    scale = cb["scale"].astype("string").str.strip() if "scale" in cb.columns else pd.Series(pd.NA, index=cb.index)
+    keep = item_types(cb).eq("scale") & scale.notna() & scale.ne("")
+    return cb[keep.to_numpy()]
+
+
+def instruments_present(study) -> list[str]:
+    """The survey instruments of ``study`` that have responses and codebook scale items, in standard order."""
+    if getattr(study, "codebook", None) is None:
+        return []
+    out = []
+    for inst, table in INSTRUMENTS.items():
+        frame = study.tables.get(table) if hasattr(study, "tables") else None
+        if frame is not None and len(frame) and not _scale_items(_codebook.items(study.codebook, inst)).empty:
+            out.append(inst)
+    return out
+
+
 def instrument_frame(study, instrument: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The responses of one instrument and its codebook rows (raises if either is missing)."""
+    """The responses of one instrument and its codebook scale items (raises if either is missing).
+
+    Codebook rows of text or id questions (see :func:`fusion_study.data.validation.item_types`)
+    and rows without a scale are not measures and are left out.
+    """
     check_choice("instrument", instrument, INSTRUMENTS)
     if getattr(study, "codebook", None) is None:
         raise ValueError("the study has no codebook; scales and reverse-coded items come from it")
     if INSTRUMENTS[instrument] not in study:
         raise ValueError(f"the study has no {INSTRUMENTS[instrument]} table")
-    cb = _codebook.items(study.codebook, instrument)
+    cb = _scale_items(_codebook.items(study.codebook, instrument))
     if cb.empty:
-        raise ValueError(f"the codebook lists no items for instrument {instrument!r}")
+        raise ValueError(f"the codebook lists no scale items for instrument {instrument!r} "
+                         "(rows with a scale and numbered answers)")
     return study.tables[INSTRUMENTS[instrument]], cb
 
 
-def study_validity(study, *, instruments=("customer_survey", "staff_survey"),
-                   missing: str = "listwise", ordered: bool = False) -> dict[str, dict[str, pd.DataFrame]]:
+def study_validity(study, *, instruments=None, missing: str = "listwise",
+                   ordered: bool = False) -> dict[str, dict[str, pd.DataFrame]]:
     """Validity report (see :func:`validity_report`) for each survey instrument of a study.
 
-    Scales and reverse-coded items come from the study's codebook; the responses are the
-    screened ones (:func:`fusion_study.ingest.screen_study`). ``ordered=True`` fits the
-    CFAs as ordinal (WLSMV on polychoric correlations, as lavaan's ``ordered=TRUE``).
+    Scales and reverse-coded items come from the study's codebook: a scale of one item
+    (总体满意度) is a single-item measure, a scale of two items gets the Spearman–Brown
+    coefficient (see :func:`validity_report`). The responses are the screened ones
+    (:func:`fusion_study.ingest.screen_study`). ``instruments`` defaults to every instrument
+    the study has (responses and codebook scale items; :func:`instruments_present`).
+    ``ordered=True`` fits the CFAs as ordinal (WLSMV on polychoric correlations, as
+    lavaan's ``ordered=TRUE``).
 
     Returns
     -------
-    ``{instrument: {table name: DataFrame}}``.
+    ``{instrument: ValidityReport}`` (a dict ``{table name: DataFrame}`` each).
     """
+    if instruments is None:
+        instruments = instruments_present(study)
+        if not instruments:
+            what = "no codebook" if getattr(study, "codebook", None) is None else \
+                f"no survey responses with codebook scale items ({', '.join(INSTRUMENTS.values())})"
+            raise ValueError(f"the study has {what}; there is nothing to assess for reliability and validity")
+    elif isinstance(instruments, str):
+        instruments = [instruments]
     study = _screened(study)
     out = {}
     for inst in instruments:

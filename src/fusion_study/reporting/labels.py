@@ -182,6 +182,13 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "sales_per_retailer": ("户均卷烟销量", "tobacco sales per retailer"),
     "party_assessment": ("党建考核", "party-building assessment"),
     "business_assessment": ("业务考核", "business assessment"),
+    # scales a user's own questionnaire often has (measurement/validity_*.py show them by these names)
+    "overall_satisfaction": ("总体满意度", "overall satisfaction"),
+    "loyalty": ("客户忠诚度", "customer loyalty"),
+    "recommend": ("推荐意愿", "willingness to recommend"),
+    "single_item": ("单题项测量", "single-item measure"),
+    "two_item_scale": ("双题项量表", "two-item scale"),
+    "spearman_brown": ("Spearman–Brown系数", "Spearman–Brown coefficient"),
     # quadrants of the two-skins test (index/alignment.py)
     "both_strong": ("党建业务双强", "strong in both"),
     "party_only": ("党建强、业务弱", "party only"),

@@ -23,22 +23,35 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _summary(rep) -> str:
+    """The headline rows printed to the console: reliability, or the single-item descriptives."""
+    if "reliability" in rep:
+        cols = [c for c in ("scale", "n_items", "n", "spearman_brown", "alpha", "omega_total", "cr", "ave")
+                if c in rep["reliability"].columns and rep["reliability"][c].notna().any()]
+        return rep["reliability"][cols].round(3).to_string(index=False, na_rep="")
+    return rep["single_items"].round(3).to_string(index=False, na_rep="")
+
+
 def run(args: argparse.Namespace) -> int:
-    from fusion_study.measurement import MeasurementWarning, study_validity
     from fusion_study.data.study import load_study
+    from fusion_study.measurement import MeasurementWarning, study_validity
+    from fusion_study.measurement.study import INSTRUMENTS, instruments_present
 
     study = load_study(args.study)
-    insts = args.instrument or [i for i in _TITLES if i in study]
+    insts = args.instrument or instruments_present(study)
     if not insts:
-        raise ValueError(f"the study in {args.study} has no survey table ({', '.join(_TITLES)})")
+        if getattr(study, "codebook", None) is None:
+            raise ValueError(f"the study in {args.study} has no codebook (codebook.csv); it says which items form "
+                             "each scale, so reliability and validity cannot be assessed without it")
+        raise ValueError(f"the study in {args.study} has no survey responses ({', '.join(INSTRUMENTS.values())}) "
+                         "whose items the codebook assigns to a scale")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MeasurementWarning)
         reports = study_validity(study, instruments=insts, missing=args.missing)
     for inst, rep in reports.items():
         title = _TITLES[inst][0 if args.lang == "zh" else 1]
-        cols = ["scale", "n", "alpha", "omega_total", "cr", "ave"]
         print(f"{title}:")
-        print(rep["reliability"][cols].round(3).to_string(index=False))
+        print(_summary(rep))
         written = rep.to_docx(args.out / f"validity_{inst}.docx", lang=args.lang, title=title), \
             rep.to_xlsx(args.out / f"validity_{inst}.xlsx", lang=args.lang, title=title)
         print("written: " + ", ".join(str(p) for p in written) + "\n")
