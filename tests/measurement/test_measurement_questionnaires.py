@@ -23,7 +23,7 @@ from fusion_study.measurement import MeasurementWarning, reliability, validity_r
 from fusion_study.measurement.validity_export import validity_notes
 from fusion_study.measurement.validity_tables import CFA_TABLES, cfa_scales
 
-REF_DIR = Path(__file__).parent / "reference" / "measurement"
+REF_DIR = Path(__file__).parents[1] / "reference" / "measurement"
 SCALES = {"image": ["s1", "s2", "s3"], "quality": ["q1", "q2", "q3", "q4"], "loyalty": ["l1", "l2"],
           "overall_satisfaction": ["sat"]}
 SINGLE_NOTE_ZH = ("总体满意度为单题项测量，作为观测变量报告（描述统计及与各量表得分的相关），不进入验证性因子分析、"
