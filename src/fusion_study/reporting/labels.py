@@ -190,6 +190,14 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "business_only": ("业务强、党建弱", "business only"),
     "both_weak": ("党建业务双弱", "weak in both"),
     # --- reports and notebooks ---
+    # screening and validation rules of the ledger (ingest.screening.RULES, data.validation)
+    "screening:missing_respondent": ("筛查：缺少受访者编号", "screening: respondent id missing"),
+    "screening:invalid_date": ("筛查：日期无效", "screening: invalid date"),
+    "screening:unknown_option": ("筛查：选项不在码本中", "screening: answer not among the options"),
+    "screening:out_of_range": ("筛查：超出取值范围", "screening: answer out of range"),
+    "screening:speeder": ("筛查：答题过快", "screening: speeder"),
+    "screening:straight_liner": ("筛查：直线作答", "screening: straight-liner"),
+    "screening:duplicate": ("筛查：重复提交", "screening: duplicate submission"),
 }
 
 # the one language check, re-exported here where the labels are

@@ -197,16 +197,16 @@ def build(study, ctx):
     if "customer_survey" in study and n_resp:
         yield Table(
             "overview_sample", sample_profile(study, lang=lang),
-            caption_zh="表1 样本构成（零售客户满意度调查）", caption_en="Table 1. Sample profile (retailer survey)",
+            caption_zh="样本构成（零售客户满意度调查）", caption_en="Sample profile (retailer survey)",
             notes_zh="占比为占全部答卷的百分比。", notes_en="Share: percent of all responses.",
             n_column="n", decimals={"share": 1}, group_column="variable",
         )
         ax = plot_responses(study, lang=lang)
         yield Figure("overview_responses", ax.figure,
-                     caption_zh="图1 各波次答卷数（按客户类型）", caption_en="Figure 1. Responses per wave by segment")
+                     caption_zh="各波次答卷数（按客户类型）", caption_en="Responses per wave by segment")
         yield Table(
             "overview_response_rates", response_rates(study),
-            caption_zh="表2 各波次应答率", caption_en="Table 2. Response rate by wave",
+            caption_zh="各波次应答率", caption_en="Response rate by wave",
             notes_zh="应答率 = 有效答卷数 / 在册零售客户数（%）。",
             notes_en="Response rate = responses / retailers on file (%).",
             n_column="responses", decimals={"response_rate": 1},
@@ -217,8 +217,8 @@ def build(study, ctx):
         cal = rollout_calendar(study)
         ax = plot_rollout_calendar(cal, unit_names=_unit_names(study), lang=lang)
         yield Figure("overview_rollout", ax.figure,
-                     caption_zh="图2 干预措施实施日历（单位×波次，颜色表示首次启动季度）",
-                     caption_en="Figure 2. Rollout calendar (units × waves, coloured by first start quarter)")
+                     caption_zh="干预措施实施日历（单位×波次，颜色表示首次启动季度）",
+                     caption_en="Rollout calendar (units × waves, coloured by first start quarter)")
         iv = study.interventions
         counts = (
             iv.assign(intervention=vocabulary_labels(iv["intervention"], "intervention", lang).to_numpy())
@@ -226,17 +226,19 @@ def build(study, ctx):
             .size().rename("n_units").reset_index()
         )
         yield Table("overview_rollout_counts", counts,
-                    caption_zh="表3 各措施按启动季度的实施单位数",
-                    caption_en="Table 3. Units starting each intervention, by quarter",
+                    caption_zh="各措施按启动季度的实施单位数",
+                    caption_en="Units starting each intervention, by quarter",
                     group_column="intervention")
     else:
         yield Text(zh="本研究没有干预措施表。", en="This study has no interventions table.")
     ledger = study.ledger.summary()
     if len(ledger):
-        ledger = ledger.assign(action=[label(a, lang) for a in ledger["action"]])
+        ledger = ledger.assign(table=[label(t, lang) for t in ledger["table"]],
+                               rule=[label(r, lang) for r in ledger["rule"]],
+                               action=[label(a, lang) for a in ledger["action"]])
         yield Table("overview_ledger", ledger,
-                    caption_zh="表4 数据筛查记录（剔除与标记的行数）",
-                    caption_en="Table 4. Screening ledger (rows excluded or flagged)",
+                    caption_zh="数据筛查记录（剔除与标记的行数）",
+                    caption_en="Screening ledger (rows excluded or flagged)",
                     group_column="table")
     else:
         yield Text(zh="筛查记录为空：没有剔除或标记的数据行。", en="The screening ledger is empty: no rows were excluded or flagged.")
