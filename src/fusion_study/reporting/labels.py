@@ -127,6 +127,14 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "twfe_branch_wave": ("双向固定效应", "TWFE (branch + wave)"),
     "before_after": ("前后对比", "before/after"),
     "treated_vs_untreated": ("处理组对未处理组", "treated vs untreated"),
+    # the effect table of the report (effects/report.py)
+    "estimand": ("估计量", "estimand"),
+    "estimator": ("估计方法", "estimator"),
+    "att_simple": ("平均处理效应（按批次加权）", "ATT (simple)"),
+    "att_dynamic": ("平均处理效应（推行后各期平均）", "ATT (event-time average)"),
+    "att_naive": ("朴素估计", "naive estimate"),
+    "cs_did_rc_dr": ("交错双重差分", "CS-DiD (RC, DR)"),
+    "pretrend_p": ("事前趋势检验p值", "pre-trend test p"),
     # --- members, brands, problems, participation ---
     # brand types (brands.distinctiveness FLAGS): full names and the short tags of the heat-map
     "brand_distinctive": ("特色品牌", "distinctive brand"),
