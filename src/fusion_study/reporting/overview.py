@@ -176,16 +176,21 @@ def build(study, ctx):
     n_tables = len(study.tables)
     n_resp = len(study.customer_survey) if "customer_survey" in study else 0
     n_cust = len(study.customers) if "customers" in study else 0
+    from fusion_study.data.schema import TABLES
+
+    names_zh = "、".join(TABLES[t].text_zh if t in TABLES else t for t in study.tables)
+    names_en = ", ".join(study.tables)
     yield Text(
-        zh=f"本研究共有{n_tables}张数据表，零售客户{n_cust}户，客户满意度调查有效答卷{n_resp}份。"
-        f"样本构成、各波次应答率、干预措施实施进度和数据筛查记录见下。",
-        en=f"The study has {n_tables} tables, {n_cust} retailers and {n_resp} retailer survey responses. "
-        "Below: the sample profile, response rates by wave, the rollout calendar and the screening ledger.",
+        zh=f"本研究共有{n_tables}张数据表（{names_zh}）"
+        + (f"，零售客户{n_cust}户" if n_cust else "")
+        + (f"，客户满意度调查有效答卷{n_resp}份" if n_resp else "") + "。"
+        + "样本构成、各波次应答率、干预措施实施进度和数据筛查记录见下。",
+        en=f"The study has {n_tables} tables ({names_en})"
+        + (f", {n_cust} retailers" if n_cust else "") + (f", {n_resp} retailer survey responses" if n_resp else "")
+        + ". Below: the sample profile, response rates by wave, the rollout calendar and the screening ledger.",
     )
     screened_out = _screened_out(study, ctx)
     if screened_out:
-        from fusion_study.data.schema import TABLES
-
         yield Text(
             zh="问卷筛查（速答、直线作答、重复提交、超出取值范围等）剔除了"
             + "、".join(f"{TABLES[t].text_zh}答卷{n}份" for t, n in screened_out.items())
