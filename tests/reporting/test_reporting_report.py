@@ -113,7 +113,12 @@ def test_ledger_summary_in_overview(tiny_study, tmp_path):
     ledger = [b for b in blocks if getattr(b, "name", "") == "overview_ledger"]
     assert len(ledger) == 1
     frame = ledger[0].frame
-    assert frame[["table", "rule", "n_rows"]].values.tolist() == [["customer_survey", "screening:straightlining", 2]]
+    from fusion_study.reporting.labels import label
+
+    # tables and actions in words; a rule the catalogue does not know is shown as it is
+    assert frame[["table", "rule", "n_rows"]].values.tolist() == [
+        [label("customer_survey", "en"), "screening:straightlining", 2]]
+    assert label("customer_survey", "en") != "customer_survey"
     assert frame["action"].tolist() == ["excluded"]
     import matplotlib.pyplot as plt
 

@@ -91,6 +91,8 @@ def test_report_cli_exit_status_zero_when_sections_are_only_skipped(tmp_path, la
     out = capsys.readouterr()
     assert "Traceback" not in out.out + out.err
     assert "effects:" in out.out  # listed among the skipped sections
+    assert "report.docx" in out.out  # the Word version's path is printed too
+    assert (tmp_path / "out" / "report.docx").exists()
     assert rc in (0, 1)
     if rc == 1:  # only a genuine failure may set it; then its details are in report.log
         assert (tmp_path / "out" / "report.log").exists()

@@ -12,14 +12,11 @@ from fusion_study.reporting.sections import Figure, Table, Text, register_sectio
 
 
 @register_section("brands", order=61, title_zh="支部品牌特色性", title_en="Branch brand distinctiveness",
-                  needs={"brands": ()}, what_zh="评估支部品牌特色性", what_en="brand distinctiveness was not assessed")
+                  needs={"brands": ("branch_id", "brand_name", "slogan", "launch_period")}, what_zh="评估支部品牌特色性", what_en="brand distinctiveness was not assessed")
 def build(study, ctx):
     from fusion_study.brands.plots import plot_brand_similarity
     from fusion_study.brands.study import study_brand_distinctiveness
 
-    if "brands" not in study or study.brands.empty:
-        yield Text(zh="本研究没有支部品牌数据，略去本节。", en="No branch brands in this study; section skipped.")
-        return
     res = study_brand_distinctiveness(study)
     counts = res["flag"].value_counts()
     yield Text(
@@ -35,9 +32,15 @@ def build(study, ctx):
             "earlier brand = copied."
         ),
     )
+    lang = ctx.lang
+    names = dict(zip(study.units["unit_id"].astype(str), study.units["name"].astype(str))) if "units" in study else {}
+    flags = res[["branch_id", "brand_name", "slogan", "nearest_branch", "max_similarity", "genericness", "flag"]].copy()
+    flags["branch_id"] = [names.get(str(b), str(b)) for b in flags["branch_id"]]
+    flags["nearest_branch"] = [names.get(str(b), str(b)) if isinstance(b, str) else "" for b in flags["nearest_branch"]]
+    flags["flag"] = [label(f"brand_flag_{f}", lang) for f in flags["flag"]]
     yield Table(
         "brands_flags",
-        res[["branch_id", "brand_name", "slogan", "nearest_branch", "max_similarity", "genericness", "flag"]],
+        flags.rename(columns={"branch_id": "branch", "flag": "brand_flag"}),
         caption_zh="支部品牌相似度与判定",
         caption_en="Brand similarity and flags",
         decimals={"max_similarity": 2, "genericness": 2},
@@ -57,15 +60,19 @@ def _moderation(study, flags, ctx):
 
     needed = ("customer_survey", "customers", "units", "interventions")
     if any(t not in study for t in needed):
-        yield Text(zh="缺少调查或干预数据，未估计品牌类型对效果的调节作用。",
-                   en="No survey or intervention data: the brand-type moderation is not estimated.")
+        missing = [t for t in needed if t not in study]
+        yield Text(zh="品牌类型对品牌效应的调节作用需要" + "、".join(label(t, "zh") + "表" for t in missing)
+                   + "，本研究未提供，因此未估计。",
+                   en="The brand-type moderation needs the " + ", ".join(missing)
+                   + " table(s), which this study does not provide, so it was not estimated.")
         return
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tab = study_brand_moderation(study, flags=flags)
     except ValueError as exc:  # includes DiDSpecificationError
-        yield Text(zh=f"品牌类型的调节作用无法估计：{exc}", en=f"The brand-type moderation cannot be estimated: {exc}")
+        yield Text(zh="各品牌类型在调查期内发布品牌的支部太少（或缺少发布前后的调查），品牌类型的调节作用无法估计。",
+                   en=f"The brand-type moderation cannot be estimated: {exc}")
         return
     types = tab[tab["kind"] == "type ATT"]
     weak = bool((types["n_branches"] < MIN_BRANCHES_PER_TYPE).any())
@@ -104,8 +111,8 @@ def _moderation(study, flags, ctx):
         show,
         caption_zh="品牌类型对品牌效应的调节（满意度指数，0–100）",
         caption_en="Brand effect by brand type (satisfaction index, 0–100)",
-        notes_zh="p_adjusted：三个类型之差的 Holm 校正 p 值。",
-        notes_en="p_adjusted: Holm-adjusted p-values over the three contrasts.",
+        notes_zh="校正p值：三个类型之差的 Holm 校正 p 值。",
+        notes_en="Adjusted p: Holm-adjusted p-values over the three contrasts.",
         decimals={"estimate": 2, "se": 2, "ci_lower": 2, "ci_upper": 2},
         p_column="p_adjusted",
     )

@@ -6,11 +6,42 @@ import warnings
 
 import matplotlib.pyplot as plt
 
+import pandas as pd
+
+from fusion_study.reporting.labels import label
 from fusion_study.reporting.sections import Figure, Table, Text, register_section
+
+_DIMENSIONS = ("model_role", "education", "self_improvement", "duty")
+
+
+def _four_strong_frame(fs: pd.DataFrame, study, lang: str) -> pd.DataFrame:
+    """The branch portrait with labelled columns (dimension names from the catalogue) and branch names."""
+    names = dict(zip(study.units["unit_id"].astype(str), study.units["name"].astype(str))) if "units" in study else {}
+    yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+    out = pd.DataFrame({"branch": [names.get(str(b), str(b)) for b in fs["branch_id"]],
+                        "n_members": fs["n_members"].to_numpy()})
+    suffix = "（平均标准分）" if lang == "zh" else " (mean z)"
+    for d in _DIMENSIONS:
+        if f"mean_z_{d}" in fs.columns:
+            out[label(d, lang) + suffix] = fs[f"mean_z_{d}"].to_numpy(float)
+    for c in ("composite_mean", "composite_se", "n_strong_dimensions"):
+        out[c] = fs[c].to_numpy()
+    out["four_strong"] = [yes if bool(v) else no for v in fs["four_strong"]]
+    return out
+
+
+def _term_label(term: str, lang: str) -> str:
+    """``"position: delivery"`` -> ``"岗位：送货"``; other terms through the catalogue."""
+    if ": " in term:
+        var, value = term.split(": ", 1)
+        return f"{label(var, lang)}：{label(value, lang)}" if lang == "zh" else f"{label(var, lang)}: {label(value, lang)}"
+    return label(term, lang)
 
 
 @register_section("members", order=60, title_zh="党员积分画像与三亮三比三评", title_en="Member points and 360 evaluations",
-                  needs={"members": (), "member_points": ()}, what_zh="分析党员积分", what_en="member points were not analysed")
+                  needs={"members": ("member_id", "branch_id"),
+                         "member_points": ("member_id", "period", "dimension", "points")},
+                  what_zh="分析党员积分", what_en="member points were not analysed")
 def build(study, ctx):
     from fusion_study.members.plots import plot_member_radar
     from fusion_study.members.study import (
@@ -21,9 +52,6 @@ def build(study, ctx):
         study_rater_leniency,
     )
 
-    if "member_points" not in study or "members" not in study:
-        yield Text(zh="本研究没有党员积分数据，略去本节。", en="No member points in this study; section skipped.")
-        return
     prof = study_member_profiles(study, n_boot=50 if ctx.quick else 200, seed=ctx.seed)
     last = prof["period"].max()
     fs = study_four_strong(study, profiles=prof)
@@ -42,13 +70,15 @@ def build(study, ctx):
             "'four-strong' branch has a mean z-score above the city member average on all four dimensions."
         ),
     )
+    lang = ctx.lang
+    portrait = _four_strong_frame(fs_last, study, lang)
     yield Table(
         "members_four_strong",
-        fs_last,
+        portrait,
         caption_zh=f"支部积分画像与四强支部（{last}）",
         caption_en=f"Branch points portrait and four-strong branches ({last})",
         n_column="n_members",
-        decimals={c: 2 for c in fs_last.columns if c.startswith("mean_") or c.startswith("composite")},
+        decimals={c: 2 for c in portrait.columns if c not in ("branch", "n_members", "n_strong_dimensions", "four_strong")},
     )
     # a pseudonymised example: the median member of the largest branch
     members = study.members
@@ -64,14 +94,18 @@ def build(study, ctx):
     if "evaluations" in study:
         ra = study_rater_agreement(study)
         ra = ra[ra["type"].isin(["ICC1", "ICC3", "ICC1k", "ICC3k"])]
+        ra = ra[["dimension", "type", "estimate", "ci_lower", "ci_upper", "n_subjects", "rwg_mean"]].rename(
+            columns={"dimension": "evaluation_dimension", "type": "icc_type"})
+        ra["evaluation_dimension"] = [label(v, lang) for v in ra["evaluation_dimension"]]
         yield Table(
             "members_icc",
-            ra[["dimension", "type", "estimate", "ci_lower", "ci_upper", "n_subjects", "rwg_mean"]],
+            ra,
             caption_zh="评价主体间一致性（估计值为 ICC，按 psych::ICC 口径；rwg 以均匀分布为零假设，A=101）",
             caption_en="Agreement between rater types (estimate = ICC as psych::ICC; rwg with a uniform null, A = 101)",
             decimals={"estimate": 3, "ci_lower": 3, "ci_upper": 3, "rwg_mean": 3},
         )
         lz = study_rater_leniency(study).to_frame()
+        lz["rater_type"] = [label(v, lang) for v in lz["rater_type"]]
         yield Table(
             "members_leniency",
             lz,
@@ -85,13 +119,18 @@ def build(study, ctx):
         try:
             fr = study_points_fairness(study, profiles=prof)
         except ValueError as err:  # too few members with complete records
-            yield Text(zh=f"公平性检验未能进行：{err}", en=f"Fairness check not run: {err}")
+            yield Text(zh="具备完整积分、党龄和岗位记录的党员太少，未进行积分公平性检验。",
+                       en=f"Fairness check not run: {err}")
         else:
+            fr = fr.assign(term=[_term_label(t, lang) for t in fr["term"]])
+            with_360 = "evaluations" in study
             yield Table(
                 "members_fairness",
                 fr,
-                caption_zh="控制360评价（已校正宽严度）后，积分是否随党龄、岗位变化（按支部聚类稳健标准误）",
-                caption_en="Do points track tenure or position beyond the leniency-adjusted 360 score? (SEs clustered by branch)",
+                caption_zh=("控制360评价（已校正宽严度）后，" if with_360 else "")
+                + "积分是否随党龄、岗位变化（按支部聚类稳健标准误）",
+                caption_en="Do points track tenure or position"
+                + (" beyond the leniency-adjusted 360 score" if with_360 else "") + "? (SEs clustered by branch)",
                 decimals={"estimate": 3, "se": 3, "ci_lower": 3, "ci_upper": 3, "p_value": 3},
                 p_column="p_value",
             )

@@ -8,15 +8,12 @@ from fusion_study.reporting.sections import Figure, Table, Text, register_sectio
 
 
 @register_section("participation", order=63, title_zh="平台参与度与活跃度", title_en="Platform participation",
-                  needs={"members": (), "activities": ("member_id",)}, what_zh="计算平台参与度",
+                  needs={"members": ("member_id", "branch_id"), "activities": ("member_id", "date")}, what_zh="计算平台参与度",
                   what_en="platform participation was not computed")
 def build(study, ctx):
     from fusion_study.participation.plots import plot_participation_calendar
     from fusion_study.participation.study import study_participation
 
-    if "activities" not in study or "members" not in study or study.activities["member_id"].isna().all():
-        yield Text(zh="本研究没有可归属到党员的活动记录，略去本节。", en="No member-attributed activities; section skipped.")
-        return
     p = study_participation(study)
     tab = (
         p.groupby("branch_id", observed=True)
@@ -27,13 +24,17 @@ def build(study, ctx):
         zh="参与率为每周有活动记录的党员占支部党员的比例；活跃度为每周人均活动次数（以支部党员总数为分母）。",
         en="Participation rate: share of the branch's members with at least one activity in the week; heat: activities per member per week (all members in the denominator).",
     )
+    names = dict(zip(study.units["unit_id"].astype(str), study.units["name"].astype(str))) if "units" in study else {}
+    shown = tab.assign(branch_id=[names.get(str(b), str(b)) for b in tab["branch_id"]],
+                       mean_participation=100.0 * tab["mean_participation"])
+    shown = shown.rename(columns={"branch_id": "branch", "weeks": "n_weeks", "mean_participation": "mean_participation_pct"})
     yield Table(
         "participation_by_branch",
-        tab,
+        shown,
         caption_zh="各支部平均周参与率与活跃度",
         caption_en="Mean weekly participation and heat by branch",
         n_column="n_members",
-        decimals={"mean_participation": 3, "mean_heat": 3},
+        decimals={"mean_participation_pct": 1, "mean_heat": 3},
     )
     fig, ax = plt.subplots(figsize=(10, max(3.0, 0.25 * tab.shape[0] + 1.5)))
     plot_participation_calendar(p, value="heat", lang=ctx.lang, ax=ax)

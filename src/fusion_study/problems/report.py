@@ -9,15 +9,12 @@ from fusion_study.reporting.sections import Figure, Table, Text, register_sectio
 
 
 @register_section("problems", order=62, title_zh="急难愁盼问题解决机制", title_en="The customer-problem mechanism",
-                  needs={"tickets": ()}, what_zh="分析问题解决情况", what_en="problem resolution was not analysed")
+                  needs={"tickets": ("ticket_id", "branch_id", "category", "opened", "closed", "status")}, what_zh="分析问题解决情况", what_en="problem resolution was not analysed")
 def build(study, ctx):
     from fusion_study.problems.plots import plot_resolution_curves
     from fusion_study.problems.study import study_launches, study_ticket_durations
     from fusion_study.problems.tickets import launch_hazard_ratio, ticket_summary
 
-    if "tickets" not in study or study.tickets.empty:
-        yield Text(zh="本研究没有问题清单数据，略去本节。", en="No problem tickets in this study; section skipped.")
-        return
     launches = study_launches(study)
     d = study_ticket_durations(study, launches=launches)
     by = ("category", "after_launch") if launches is not None else ("category",)
@@ -26,13 +23,14 @@ def build(study, ctx):
         zh="解决时间按生存数据处理：未办结问题在数据截止日删失，办结未解决的问题在办结日删失；中位天数为 Kaplan–Meier 估计，95% 区间采用 R survfit 默认的 log 变换。",
         en="Time to resolution is treated as survival data: open tickets are censored at the data cut-off, tickets closed unresolved at their closing date; medians are Kaplan–Meier with 95% CIs on R survfit's default log scale.",
     )
+    lang = ctx.lang
     yield Table(
         "problems_summary",
-        summ,
+        _summary_frame(summ, lang),
         caption_zh="问题数量、解决率与解决天数中位数",
         caption_en="Ticket volume, resolution rate and median days to resolution",
         n_column="n_tickets",
-        decimals={"resolution_rate": 3, "share_open": 3},
+        decimals={"resolution_rate_pct": 1, "share_open_pct": 1},
     )
     fig, ax = plt.subplots(figsize=(6, 4))
     plot_resolution_curves(d, by="category", lang=ctx.lang, ax=ax, max_days=120)
@@ -46,7 +44,7 @@ def build(study, ctx):
         )
         yield Table(
             "problems_cox",
-            hr,
+            hr.assign(term=[_term_label(t, lang) for t in hr["term"]]),
             caption_zh="Cox 回归：机制启动与问题解决速度（估计值为风险比 HR）",
             caption_en="Cox regression: mechanism launch and speed of resolution (estimate = hazard ratio)",
             decimals={c: 3 for c in ("estimate", "ci_lower", "ci_upper", "log_hr", "se", "naive_se", "z", "p_value")},
@@ -56,6 +54,26 @@ def build(study, ctx):
         plot_resolution_curves(d, by="after_launch", lang=ctx.lang, ax=ax, max_days=120)
         yield Figure("problems_km_launch", fig, caption_zh="机制启动前后的未解决比例曲线", caption_en="Share unresolved before and after launch")
     yield from _resolution_blocks(study, ctx)
+
+
+def _summary_frame(summ, lang: str):
+    """Ticket summary with labelled categories, before/after launch in words and rates in percent."""
+    out = summ.copy()
+    out["category"] = [label(c, lang) for c in out["category"]]
+    if "after_launch" in out.columns:
+        out["after_launch"] = [label("after_launch" if v else "before_launch", lang) for v in out["after_launch"]]
+        out = out.rename(columns={"after_launch": "launch_phase"})
+    for c in ("resolution_rate", "share_open"):
+        out[c] = 100.0 * out[c]
+    return out.rename(columns={"resolution_rate": "resolution_rate_pct", "share_open": "share_open_pct"})
+
+
+def _term_label(term: str, lang: str) -> str:
+    """Cox terms: ``after_launch`` and ``category_<value>`` in words."""
+    if term.startswith("category_"):
+        value = label(term[len("category_"):], lang)
+        return f"{label('category', lang)}：{value}" if lang == "zh" else f"{label('category', lang)}: {value}"
+    return label(term, lang)
 
 
 def _resolution_blocks(study, ctx):
@@ -71,7 +89,8 @@ def _resolution_blocks(study, ctx):
             warnings.simplefilter("ignore")  # trimmed propensity scores are reported in n_trimmed
             res = study_resolution_effect(study, seed=ctx.seed)
     except ValueError as err:
-        yield Text(zh=f"无法估计问题及时解决对下一季度满意度的效应：{err}", en=f"The effect of timely resolution could not be estimated: {err}")
+        yield Text(zh="恰有一个问题且前后两个季度均受访的零售户太少，未估计问题及时解决对下一季度满意度的效应。",
+                   en=f"The effect of timely resolution could not be estimated: {err}")
         return
     a = res.iloc[0]
     ex = res.attrs["exclusions"]
@@ -94,7 +113,8 @@ def _resolution_blocks(study, ctx):
     )
     yield Table(
         "problems_resolution_effect",
-        res.drop(columns="note"),
+        res.drop(columns="note").assign(method=[label(f"resolution_{m}", ctx.lang) for m in res["method"]],
+                                        estimand=[label(e, ctx.lang) for e in res["estimand"]]),
         caption_zh="问题及时解决对下一季度满意度的效应（AIPW 与未调整差值）",
         caption_en="Effect of timely resolution on next-quarter satisfaction (AIPW and the unadjusted difference)",
         n_column="n",

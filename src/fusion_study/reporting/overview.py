@@ -176,16 +176,21 @@ def build(study, ctx):
     n_tables = len(study.tables)
     n_resp = len(study.customer_survey) if "customer_survey" in study else 0
     n_cust = len(study.customers) if "customers" in study else 0
+    from fusion_study.data.schema import TABLES
+
+    names_zh = "、".join(TABLES[t].text_zh if t in TABLES else t for t in study.tables)
+    names_en = ", ".join(study.tables)
     yield Text(
-        zh=f"本研究共有{n_tables}张数据表，零售客户{n_cust}户，客户满意度调查有效答卷{n_resp}份。"
-        f"样本构成、各波次应答率、干预措施实施进度和数据筛查记录见下。",
-        en=f"The study has {n_tables} tables, {n_cust} retailers and {n_resp} retailer survey responses. "
-        "Below: the sample profile, response rates by wave, the rollout calendar and the screening ledger.",
+        zh=f"本研究共有{n_tables}张数据表（{names_zh}）"
+        + (f"，零售客户{n_cust}户" if n_cust else "")
+        + (f"，客户满意度调查有效答卷{n_resp}份" if n_resp else "") + "。"
+        + "样本构成、各波次应答率、干预措施实施进度和数据筛查记录见下。",
+        en=f"The study has {n_tables} tables ({names_en})"
+        + (f", {n_cust} retailers" if n_cust else "") + (f", {n_resp} retailer survey responses" if n_resp else "")
+        + ". Below: the sample profile, response rates by wave, the rollout calendar and the screening ledger.",
     )
     screened_out = _screened_out(study, ctx)
     if screened_out:
-        from fusion_study.data.schema import TABLES
-
         yield Text(
             zh="问卷筛查（速答、直线作答、重复提交、超出取值范围等）剔除了"
             + "、".join(f"{TABLES[t].text_zh}答卷{n}份" for t, n in screened_out.items())
@@ -197,16 +202,16 @@ def build(study, ctx):
     if "customer_survey" in study and n_resp:
         yield Table(
             "overview_sample", sample_profile(study, lang=lang),
-            caption_zh="表1 样本构成（零售客户满意度调查）", caption_en="Table 1. Sample profile (retailer survey)",
+            caption_zh="样本构成（零售客户满意度调查）", caption_en="Sample profile (retailer survey)",
             notes_zh="占比为占全部答卷的百分比。", notes_en="Share: percent of all responses.",
             n_column="n", decimals={"share": 1}, group_column="variable",
         )
         ax = plot_responses(study, lang=lang)
         yield Figure("overview_responses", ax.figure,
-                     caption_zh="图1 各波次答卷数（按客户类型）", caption_en="Figure 1. Responses per wave by segment")
+                     caption_zh="各波次答卷数（按客户类型）", caption_en="Responses per wave by segment")
         yield Table(
             "overview_response_rates", response_rates(study),
-            caption_zh="表2 各波次应答率", caption_en="Table 2. Response rate by wave",
+            caption_zh="各波次应答率", caption_en="Response rate by wave",
             notes_zh="应答率 = 有效答卷数 / 在册零售客户数（%）。",
             notes_en="Response rate = responses / retailers on file (%).",
             n_column="responses", decimals={"response_rate": 1},
@@ -217,8 +222,8 @@ def build(study, ctx):
         cal = rollout_calendar(study)
         ax = plot_rollout_calendar(cal, unit_names=_unit_names(study), lang=lang)
         yield Figure("overview_rollout", ax.figure,
-                     caption_zh="图2 干预措施实施日历（单位×波次，颜色表示首次启动季度）",
-                     caption_en="Figure 2. Rollout calendar (units × waves, coloured by first start quarter)")
+                     caption_zh="干预措施实施日历（单位×波次，颜色表示首次启动季度）",
+                     caption_en="Rollout calendar (units × waves, coloured by first start quarter)")
         iv = study.interventions
         counts = (
             iv.assign(intervention=vocabulary_labels(iv["intervention"], "intervention", lang).to_numpy())
@@ -226,17 +231,19 @@ def build(study, ctx):
             .size().rename("n_units").reset_index()
         )
         yield Table("overview_rollout_counts", counts,
-                    caption_zh="表3 各措施按启动季度的实施单位数",
-                    caption_en="Table 3. Units starting each intervention, by quarter",
+                    caption_zh="各措施按启动季度的实施单位数",
+                    caption_en="Units starting each intervention, by quarter",
                     group_column="intervention")
     else:
         yield Text(zh="本研究没有干预措施表。", en="This study has no interventions table.")
     ledger = study.ledger.summary()
     if len(ledger):
-        ledger = ledger.assign(action=[label(a, lang) for a in ledger["action"]])
+        ledger = ledger.assign(table=[label(t, lang) for t in ledger["table"]],
+                               rule=[label(r, lang) for r in ledger["rule"]],
+                               action=[label(a, lang) for a in ledger["action"]])
         yield Table("overview_ledger", ledger,
-                    caption_zh="表4 数据筛查记录（剔除与标记的行数）",
-                    caption_en="Table 4. Screening ledger (rows excluded or flagged)",
+                    caption_zh="数据筛查记录（剔除与标记的行数）",
+                    caption_en="Screening ledger (rows excluded or flagged)",
                     group_column="table")
     else:
         yield Text(zh="筛查记录为空：没有剔除或标记的数据行。", en="The screening ledger is empty: no rows were excluded or flagged.")

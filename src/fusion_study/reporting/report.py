@@ -1,7 +1,11 @@
 """``build_report``: one self-contained HTML report from every registered section.
 
 The report folder holds ``report.html`` (CSS inline, figures embedded as
-base64 PNG, a table of contents), ``figures/*.png`` and ``tables/*.docx|xlsx``.
+base64 PNG, a table of contents), ``report.docx`` (the same sections as one Word
+document: headings, paragraphs, three-line tables and figures in order),
+``figures/*.png`` and ``tables/*.docx|xlsx``. Tables and figures are numbered
+through the whole report (表1…/图1… in Chinese, Table 1…/Figure 1… in English)
+in front of the caption each section gives.
 Sections come from :func:`fusion_study.reporting.sections.discover_sections`,
 in order. The study is screened once, first
 (:func:`fusion_study.ingest.screen_study`): every section receives the screened
@@ -15,8 +19,8 @@ report: it is shown as an error box with a one-line message, listed in
 output folder (never to the console); the command line exits with status 1 in
 that case (the report is still written).
 
-The HTML holds no absolute paths and no clock times, so the same study and
-seed give the same bytes.
+The HTML and the Word document hold no absolute paths and no clock times, so
+the same study and seed give the same bytes.
 """
 
 from __future__ import annotations
@@ -52,9 +56,11 @@ _ABS_PATH = re.compile(r"(?:[A-Za-z]:\\|(?<![\w.])/)(?:[^\s'\"<>:]+[/\\])+([^\s'
 
 @dataclass
 class ReportResult:
-    """Where the report went, which sections failed (``key: message``) and which were skipped (``key: reason``)."""
+    """Where the report went (``path``: report.html, ``docx``: report.docx), which sections failed
+    (``key: message``) and which were skipped (``key: reason``)."""
 
     path: Path
+    docx: Path | None = None
     failed: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     figures: list[str] = field(default_factory=list)
@@ -125,6 +131,82 @@ class _section_log:
         return False
 
 
+_TYPED_NUMBER = re.compile(r"^\s*(?:(?:表|图)\s*\d*\s*[：:.、]?|(?:Table|Figure)\s*\d*\s*[.:]?)\s*")
+
+
+class _Numbering:
+    """Running table and figure numbers of the report: 表1…/图1… (zh), Table 1…/Figure 1… (en)."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.tables = 0
+        self.figures = 0
+
+    def caption(self, kind: str, text: str) -> str:
+        """``text`` (a number typed in by a section is dropped) behind the next number of ``kind``."""
+        if kind == "table":
+            self.tables += 1
+            k, zh, en = self.tables, "表", "Table"
+        else:
+            self.figures += 1
+            k, zh, en = self.figures, "图", "Figure"
+        text = _TYPED_NUMBER.sub("", str(text or ""), count=1)
+        if self.lang == "zh":
+            return f"{zh}{k} {text}".rstrip()
+        return f"{en} {k}. {text}" if text else f"{en} {k}."
+
+
+class _WordReport:
+    """The report as one Word document, built block by block beside the HTML."""
+
+    def __init__(self, title: str):
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+        from fusion_study.reporting.tables import _new_document, _set_run_fonts
+
+        self.doc = _new_document()
+        self.title = title
+        p = self.doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _set_run_fonts(p.add_run(title), size_pt=18, east_asia="黑体")
+        p.runs[0].bold = True
+
+    def heading(self, text: str) -> None:
+        from fusion_study.reporting.tables import _set_run_fonts
+
+        h = self.doc.add_heading(level=1)
+        _set_run_fonts(h.add_run(text), size_pt=15, east_asia="黑体")
+
+    def paragraph(self, text: str, italic: bool = False) -> None:
+        from fusion_study.reporting.tables import _set_run_fonts
+
+        run = self.doc.add_paragraph().add_run(text)
+        run.italic = italic
+        _set_run_fonts(run, size_pt=11)
+
+    def table(self, table, lang: str) -> None:
+        from fusion_study.reporting.tables import _add_table_block
+
+        _add_table_block(self.doc, table, lang)
+
+    def figure(self, png: Path, caption: str) -> None:
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.shared import Cm
+
+        from fusion_study.reporting.tables import _set_run_fonts
+
+        self.doc.add_picture(str(png), width=Cm(15))
+        self.doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p = self.doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _set_run_fonts(p.add_run(caption), size_pt=10.5)
+
+    def save(self, path: Path) -> Path:
+        from fusion_study.reporting.tables import _save_document
+
+        return _save_document(self.doc, path, title=self.title)
+
+
 def _unique(name: str, used: set[str]) -> str:
     base, k = name, 2
     while name in used:
@@ -134,22 +216,36 @@ def _unique(name: str, used: set[str]) -> str:
     return name
 
 
-def _render_section(section: Section, study, ctx: ReportContext, out_dir: Path, used: set[str], result: ReportResult):
-    """HTML of one section's blocks; raises whatever the builder raises (but :class:`SectionSkipped`)."""
+class _Rendered:
+    """One section's output: HTML parts and the Word calls to replay (only once the section has finished)."""
+
+    def __init__(self):
+        self.html: list[str] = []
+        self.word: list[tuple] = []
+
+    def add(self, html_part: str, *word_call) -> None:
+        self.html.append(html_part)
+        if word_call:
+            self.word.append(word_call)
+
+
+def _render_section(section: Section, study, ctx: ReportContext, out_dir: Path, used: set[str],
+                    result: ReportResult, numbers: _Numbering) -> _Rendered:
+    """One section's blocks; raises whatever the builder raises (but :class:`SectionSkipped`)."""
     lang = ctx.lang
-    parts: list[str] = []
+    out = _Rendered()
     reason = section.skip_reason(study)
     try:
         if reason is not None:
             raise reason
-        _render_blocks(section, study, ctx, out_dir, used, result, parts)
+        _render_blocks(section, study, ctx, out_dir, used, result, out, numbers)
     except SectionSkipped as skip:
         result.skipped[section.key] = skip.text(lang)
-        parts.append(f'<p class="skipped">{html.escape(skip.text(lang))}</p>')
-    return "\n".join(parts)
+        out.add(f'<p class="skipped">{html.escape(skip.text(lang))}</p>', "paragraph", skip.text(lang), True)
+    return out
 
 
-def _render_blocks(section, study, ctx, out_dir, used, result, parts) -> None:
+def _render_blocks(section, study, ctx, out_dir, used, result, out: _Rendered, numbers: _Numbering) -> None:
     import matplotlib.pyplot as plt
 
     lang = ctx.lang
@@ -157,18 +253,18 @@ def _render_blocks(section, study, ctx, out_dir, used, result, parts) -> None:
         if isinstance(block, Text):
             for para in block.text(lang).split("\n\n"):
                 if para.strip():
-                    parts.append(f"<p>{html.escape(para.strip())}</p>")
+                    out.add(f"<p>{html.escape(para.strip())}</p>", "paragraph", para.strip(), False)
         elif isinstance(block, Table):
             ft = format_table(
                 block.frame, lang=lang, decimals=block.decimals or None, p_column=block.p_column,
-                n_column=block.n_column, min_cell=ctx.min_cell, caption=block.caption(lang),
+                n_column=block.n_column, min_cell=ctx.min_cell, caption=numbers.caption("table", block.caption(lang)),
                 notes=block.notes(lang), codebook=getattr(study, "codebook", None),
                 group_column=getattr(block, "group_column", None),
             )
             name = _unique(block.name, used)
             write_table(ft, name, out_dir / "tables", formats=("docx", "xlsx"), lang=lang)
             result.tables.append(name)
-            parts.append(to_html(ft, lang=lang))
+            out.add(to_html(ft, lang=lang), "table", ft, lang)
         elif isinstance(block, Figure):
             name = _unique(block.name, used)
             try:
@@ -177,10 +273,12 @@ def _render_blocks(section, study, ctx, out_dir, used, result, parts) -> None:
                 plt.close(block.figure)
             result.figures.append(name)
             data = base64.b64encode(png.read_bytes()).decode("ascii")
-            cap = html.escape(block.caption(lang))
-            parts.append(
+            caption = numbers.caption("figure", block.caption(lang))
+            cap = html.escape(caption)
+            out.add(
                 f'<figure id="fig-{html.escape(name)}"><img alt="{cap}" src="data:image/png;base64,{data}">'
-                f"<figcaption>{cap}</figcaption></figure>"
+                f"<figcaption>{cap}</figcaption></figure>",
+                "figure", png, caption,
             )
         else:
             raise TypeError(
@@ -210,13 +308,14 @@ def build_report(
     min_cell: int = 5,
     sections: list[Section] | None = None,
     progress: bool | None = None,
+    quick: bool = False,
 ) -> Path:
-    """Build the HTML report of ``study`` into ``out_dir``; return the path of ``report.html``.
+    """Build the report of ``study`` into ``out_dir``; return the path of ``report.html``.
 
-    See :func:`render_report` (which also returns the failed sections).
+    See :func:`render_report` (which also returns the failed sections and the Word document).
     """
     return render_report(
-        study, out_dir, lang=lang, seed=seed, min_cell=min_cell, sections=sections, progress=progress
+        study, out_dir, lang=lang, seed=seed, min_cell=min_cell, sections=sections, progress=progress, quick=quick
     ).path
 
 
@@ -229,6 +328,7 @@ def render_report(
     min_cell: int = 5,
     sections: list[Section] | None = None,
     progress: bool | None = None,
+    quick: bool = False,
 ) -> ReportResult:
     """Build the report and return a :class:`ReportResult`.
 
@@ -242,7 +342,7 @@ def render_report(
     ----------
     study : Study
     out_dir : path
-        Receives ``report.html``, ``figures/`` and ``tables/``.
+        Receives ``report.html``, ``report.docx``, ``figures/`` and ``tables/``.
     lang : {"zh", "en"}
     seed : int
         Passed to every section (same seed → same report).
@@ -252,6 +352,14 @@ def render_report(
         Default: every discovered section.
     progress : bool, optional
         Show a progress bar (default: only when stderr is a terminal).
+    quick : bool
+        Fewer bootstrap and simulation draws in the sections that use them (``ctx.quick``):
+        for tests and previews, not for publication.
+
+    Returns
+    -------
+    ReportResult
+        ``path`` (report.html), ``docx`` (report.docx), ``failed``, ``skipped``, ``figures``, ``tables``.
     """
     import matplotlib as mpl
 
@@ -264,36 +372,49 @@ def render_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     if sections is None:
         sections = discover_sections()
-    result = ReportResult(path=out_dir / "report.html")
-    ctx_args = dict(lang=lang, seed=seed, min_cell=int(min_cell))
+    result = ReportResult(path=out_dir / "report.html", docx=out_dir / "report.docx")
+    ctx_args = dict(lang=lang, seed=seed, min_cell=int(min_cell), quick=bool(quick))
     used: set[str] = set()
     bodies = []
+    numbers = _Numbering(lang)
+    title = f"{label('report_title', lang)} — {study.name}"
+    word = _WordReport(title)
     log_path = out_dir / "report.log"
     log_path.unlink(missing_ok=True)
     with mpl.rc_context(), _section_log(log_path):
         study, screening = _screen_once(study, result)
         use_house_style(lang=lang)
         for section in _progress(sections, total=len(sections), desc="report", enabled=progress):
-            title = html.escape(section.title(lang))
+            sec_title = section.title(lang)
+            saved = (numbers.tables, numbers.figures)
             try:
                 ctx = ReportContext(**ctx_args, extra={"screening_ledger": screening})
-                body = _render_section(section, study, ctx, out_dir, used, result)
+                rendered = _render_section(section, study, ctx, out_dir, used, result, numbers)
             except Exception as exc:  # a section's bug must not sink the report
                 import matplotlib.pyplot as plt
 
                 plt.close("all")
+                numbers.tables, numbers.figures = saved  # a failed section's blocks are not shown
                 msg = _scrub(f"{type(exc).__name__}: {exc}")
                 result.failed[section.key] = msg
                 _SECTION_LOG.error("report section %r failed: %s", section.key, msg, exc_info=True)
-                body = (
+                rendered = _Rendered()
+                rendered.add(
                     f'<div class="error"><strong>{html.escape(label("section_failed", lang))}</strong>'
-                    f"<br><code>{html.escape(msg)}</code></div>"
+                    f"<br><code>{html.escape(msg)}</code></div>",
+                    "paragraph", f"{label('section_failed', lang)}: {msg}", False,
                 )
-            bodies.append(f'<section id="sec-{html.escape(section.key)}"><h2>{title}</h2>\n{body}\n</section>')
+            body = "\n".join(rendered.html)
+            bodies.append(
+                f'<section id="sec-{html.escape(section.key)}"><h2>{html.escape(sec_title)}</h2>\n{body}\n</section>'
+            )
+            word.heading(sec_title)
+            for kind, *args in rendered.word:
+                getattr(word, kind)(*args)
     toc = "".join(
         f'<li><a href="#sec-{html.escape(s.key)}">{html.escape(s.title(lang))}</a></li>' for s in sections
     )
-    title = f"{label('report_title', lang)} — {html.escape(str(study.name))}"
+    title = html.escape(title)
     doc = f"""<!DOCTYPE html>
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}">
 <head>
@@ -311,4 +432,5 @@ def render_report(
 </html>
 """
     result.path.write_text(doc, encoding="utf-8")
+    word.save(result.docx)
     return result

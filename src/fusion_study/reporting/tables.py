@@ -354,9 +354,9 @@ def _save_document(doc, path, *, title: str) -> Path:
 
 
 def _fix_zip_times(path: Path) -> None:
-    from fusion_study.data.study import _fix_zip_times as fix
+    from fusion_study.data.xlsxio import fix_zip_times
 
-    fix(path)
+    fix_zip_times(path)
 
 
 # ---------------------------------------------------------------------------

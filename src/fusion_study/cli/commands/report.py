@@ -1,4 +1,4 @@
-"""``fusion-study report STUDY --out DIR``: the HTML report with figures and Word/Excel tables.
+"""``fusion-study report STUDY --out DIR``: the HTML report, the same report as ``report.docx``, figures and Word/Excel tables.
 
 Exit status 0 when every section was built or skipped for lack of data (a
 skipped section says in one sentence what the study lacks), 1 when some section
@@ -34,6 +34,7 @@ def make_report(study_path: Path, out: Path, *, lang: str, seed: int, min_cell: 
     result = render_report(study, out, lang=lang, seed=seed, min_cell=min_cell)
     print(f"Report written: {result.path}  ({len(result.figures)} figures, {len(result.tables)} tables)")
     print(f"Open it in a browser: {result.path.resolve().as_uri()}")
+    print(f"Word version (to paste from): {result.docx}")
     if result.skipped:
         print(f"{len(result.skipped)} section(s) skipped (the study lacks what they need):")
         for key, reason in result.skipped.items():
