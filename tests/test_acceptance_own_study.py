@@ -44,12 +44,6 @@ LANG = {"one_wave": "zh", "multi_wave": "en"}
 ITEMS = [q[3] for q in QUESTIONS]
 
 # Known failures another engineer of wave 2 is fixing (strict=False: they pass once merged).
-XFAIL_SINGLE_ITEM = pytest.mark.xfail(
-    strict=False,
-    reason="measurement/: the validity tables and the report's measurement section fail on the single-item "
-           "scale 'satisfaction' (ModelSyntaxError: factor 'satisfaction' has a single indicator ['sat']); "
-           "being fixed in wave 2 (measurement/, measurement/report.py)",
-)
 XFAIL_NOTEBOOKS = pytest.mark.xfail(
     strict=False,
     reason="notebooks/: 'the notebook has no cell tagged parameters (STUDY, LANG, SEED, OUT)' for every "
@@ -84,10 +78,24 @@ def _written_text(folder: Path) -> dict[str, str]:
     return texts
 
 
+_SESSIONS: dict[str, tuple] = {}
+
+
 @pytest.fixture(scope="module", params=STUDIES)
 def session(request, tmp_path_factory):
     """Run the user's commands on one study once; the tests read the results."""
-    kind = request.param
+    return _session(request.param, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def one_wave(tmp_path_factory):
+    """The one-wave study, imported from the hand-made 问卷星 export (the tests of the import itself)."""
+    return _session("one_wave", tmp_path_factory)
+
+
+def _session(kind, tmp_path_factory):
+    if kind in _SESSIONS:
+        return _SESSIONS[kind]
     root = tmp_path_factory.mktemp(kind)
     out = root / "out"
     steps: dict[str, tuple[int, str, str]] = {}
@@ -109,27 +117,21 @@ def session(request, tmp_path_factory):
     steps["validate"] = _run(["validate", study])
     steps["validity"] = _run(["validity", study, "--out", out / "validity", "--lang", LANG[kind]])
     steps["report"] = _run(["report", study, "--out", out / "report", "--lang", LANG[kind]])
-    return kind, paths, steps
+    _SESSIONS[kind] = (kind, paths, steps)
+    return _SESSIONS[kind]
 
 
 # --- import -------------------------------------------------------------------------------------------
 
-def test_import_without_naming_the_respondent_column(session):
-    kind, paths, steps = session
-    if kind != "one_wave":
-        pytest.skip("the multi-wave study is written directly, not imported")
+def test_import_without_naming_the_respondent_column(one_wave):
+    kind, paths, steps = one_wave
     code, out, err = steps["import_plain"]
     _no_traceback(steps["import_plain"])
-    if code != 0:  # '您的零售客户编码' is not among the words that name the respondent: a message, exit 2
-        assert code == 2
-        assert err.startswith(f"error: {paths['export'].name}: no question name(s) the respondent"), err
-        assert "'1'" in err  # the user is told they may give the question number
+    assert code == 0, err  # '1、您的零售客户编码' names the respondent: no --respondent-column needed
 
 
-def test_import_screens_maps_and_masks(session):
-    kind, paths, steps = session
-    if kind != "one_wave":
-        pytest.skip("the multi-wave study is written directly, not imported")
+def test_import_screens_maps_and_masks(one_wave):
+    kind, paths, steps = one_wave
     code, out, err = steps["import"]
     assert code == 0, err
     _no_traceback(steps["import"])
@@ -179,7 +181,7 @@ def test_validate_passes(session):
     assert re.search(rf"customer_survey\s+零售客户满意度调查\s+{n}\s", out), out
 
 
-@XFAIL_SINGLE_ITEM
+
 def test_validity_tables(session):
     kind, paths, steps = session
     code, out, err = steps["validity"]
@@ -228,7 +230,7 @@ def test_report_skips_what_the_study_lacks_with_one_sentence_each(session):
         assert skipped["effects"].startswith("This section needs the interventions table")
 
 
-@XFAIL_SINGLE_ITEM
+
 def test_report_has_no_error_box_and_exit_status_zero(session):
     kind, paths, steps = session
     code, out, err = steps["report"]
@@ -250,10 +252,8 @@ def test_report_sample_table_counts_the_respondents(session):
         assert counts[wave] == n
 
 
-def test_no_personal_data_in_any_file_written(session):
-    kind, paths, steps = session
-    if kind != "one_wave":
-        pytest.skip("the multi-wave study holds no personal data to leak")
+def test_no_personal_data_in_any_file_written(one_wave):
+    kind, paths, steps = one_wave
     written = {**_written_text(paths["study"]), **_written_text(paths["out"])}
     assert any(name.endswith("report.html") for name in written)
     for name, text in written.items():
