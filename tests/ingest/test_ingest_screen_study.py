@@ -154,3 +154,20 @@ def test_exported_from_the_package(study):
     part = screening_ledger(screened, tables=["staff_survey"])
     assert part.to_frame()["table"].unique().tolist() == ["staff_survey"]
     assert part.rows_read == {"staff_survey": 4}
+
+
+def test_a_text_question_in_the_survey_table_is_not_screened_as_a_number():
+    """A user's own survey table may keep the 意见和建议 answers beside the items: screening leaves them alone."""
+    from conftest import tiny_tables
+
+    from fusion_study import Study
+    from fusion_study.ingest import screen_study
+
+    tables, codebook = tiny_tables()
+    tables["customer_survey"] = tables["customer_survey"].assign(advice=["很好", "配送慢", "无"])
+    text_row = {"item_id": "advice", "instrument": "customer_survey", "scale": None, "text_zh": "意见和建议",
+                "text_en": None, "reverse": None, "min": None, "max": None, "source_column": "3", "options": None}
+    codebook = pd.concat([codebook, pd.DataFrame([text_row])], ignore_index=True)
+    screened, ledger = screen_study(Study(tables, codebook=codebook, name="own"))
+    assert len(screened.customer_survey) == len(tables["customer_survey"])
+    assert screened.customer_survey["advice"].tolist() == ["很好", "配送慢", "无"]

@@ -203,6 +203,10 @@ def screen_study(
     for table in surveys:
         instrument = SURVEY_TABLES[table]
         items = codebook[codebook["instrument"] == instrument]
+        if len(items):  # text and id questions are not scored: they have no range to screen
+            from fusion_study.data.validation import item_types
+
+            items = items[item_types(items).eq("scale").to_numpy()]
         if items.empty:
             logger.info("the codebook has no items of instrument %r: table %s is not screened", instrument, table)
             continue
