@@ -84,7 +84,7 @@ else:
     names = vocabulary_labels(levels.index, "level", LANG)
     sep = "、" if LANG == "zh" else ", "
     print(("组织单位：" if LANG == "zh" else "Units: ")
-          + sep.join(f"{n} 个{name}" if LANG == "zh" else f"{n} {name}(s)" for n, name in zip(levels, names)))
+          + sep.join(f"{n} 个{name}" if LANG == "zh" else f"{name} {n}" for n, name in zip(levels, names)))
     if "branch_kind" in units.columns and units["branch_kind"].notna().any():
         kinds = units.loc[units["level"] == "branch", "branch_kind"].value_counts()
         display(kinds.set_axis(vocabulary_labels(kinds.index, "branch_kind", LANG)).rename("branches").to_frame())
@@ -120,7 +120,8 @@ if surveys:
     if LANG == "zh":
         print(f"共 {len(waves)} 期调查（{waves.index.min()}" + (f" 至 {waves.index.max()}" if len(waves) > 1 else "") + "）。")
     else:
-        print(f"{len(waves)} survey wave(s), {waves.index.min()} to {waves.index.max()}.")
+        print(f"{len(waves)} survey wave(s): {waves.index.min()}" + (f" to {waves.index.max()}" if len(waves) > 1 else "")
+              + ".")
     display(waves)
 else:
     print("本研究没有问卷数据。" if LANG == "zh" else "The study has no survey data.")

@@ -8,6 +8,7 @@ Every step that needs an absent table must print one plain sentence, never a tra
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -83,25 +84,34 @@ def _outputs(path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_notebooks_01_to_04_run_on_a_survey_only_study(tmp_path):
+@pytest.mark.parametrize("lang, exports", [("zh", True), ("en", False)])
+def test_notebooks_01_to_04_run_on_a_survey_only_study(tmp_path, lang, exports):
     from fusion_study.reporting.notebook import run_notebooks
 
     study = write_survey_only_study(tmp_path / "我的研究")
+    if not exports:
+        shutil.rmtree(study / "exports")
     names = ["01", "02", "03", "04"]
-    res = run_notebooks(study, tmp_path / "out", names=names, folder=ROOT / "notebooks")
+    res = run_notebooks(study, tmp_path / "out", lang=lang, names=names, folder=ROOT / "notebooks")
     assert res["notebook"].str[:2].tolist() == names
     assert res["status"].tolist() == ["ok"] * 4, res[["notebook", "error"]].to_string()
     text = {row.notebook: "\n".join(_outputs(row.notebook_path)) for row in res.itertuples()}
     for name, body in text.items():
         assert "Traceback" not in body, name
+    no_truth = "本研究没有 truth.json" if lang == "zh" else "The study has no truth.json"
     for name in ("02-the-example-study", "03-measurement", "04-integration-index"):
-        assert "本研究没有 truth.json" in text[name], name  # the truth cells say one sentence, nothing more
-    # the user's own export was imported, not the example's, and its personal data left out
-    assert "2024Q2零售客户满意度调查_按序号.xlsx" in text["01-importing-survey-data"]
-    assert "13812345678" not in text["01-importing-survey-data"]
-    assert "183.14.3." not in text["01-importing-survey-data"]
-    assert (tmp_path / "out" / "01-importing-survey-data" / "imported_study" / "customer_survey.csv").exists()
+        assert no_truth in text[name], name  # the truth cells say one sentence, nothing more
     # absent tables are named in one plain sentence
-    assert "staff_survey" in text["04-integration-index"]
-    assert "本节需要" in text["04-integration-index"]
-    assert "interventions" in text["02-the-example-study"]
+    needs = "本节需要" if lang == "zh" else "This section needs"
+    assert needs in text["04-integration-index"] and "staff_survey" in text["04-integration-index"]
+    assert needs in text["02-the-example-study"] and "interventions" in text["02-the-example-study"]
+    importing = text["01-importing-survey-data"]
+    if exports:
+        # the user's own export was imported, not the example's, and its personal data left out
+        assert "2024Q2零售客户满意度调查_按序号.xlsx" in importing
+        assert "13812345678" not in importing and "183.14.3." not in importing
+        assert "rows read: 60; kept: 60" in importing
+    else:
+        assert "has no exports/ folder, so the example study's exports are shown" in importing
+        assert "customer_survey_2022Q1" in importing
+    assert (tmp_path / "out" / "01-importing-survey-data" / "imported_study" / "customer_survey.csv").exists()
