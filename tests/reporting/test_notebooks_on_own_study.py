@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OPTIONS = "1=非常不满意;2=不满意;3=一般;4=满意;5=非常满意"
 MATRIX = ["客户经理态度", "配送及时"]
 
