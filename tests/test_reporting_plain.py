@@ -22,6 +22,7 @@ from fusion_study.reporting import plain
         ((-8.0, -11.0, -5.0), "strong"),
         ((2.0, -1.0, 5.0), "unclear"),
         ((0.0, 0.0, 1.0), "unclear"),  # a bound at zero does not exclude it
+        ((5.0, 5.0, 5.0), "degenerate"),  # SE 0: no uncertainty measured, no conclusion
         ((np.nan, 0.0, 1.0), "none"),
     ],
 )
@@ -39,6 +40,9 @@ def test_describe_effect_fills_in_the_numbers_and_the_direction():
     assert "strong evidence of a decrease" in down
     nothing = plain.describe_effect({"estimate": 1.0, "ci_lower": -2.0, "ci_upper": 4.0}, "en", what="X")
     assert "cannot tell the direction" in nothing and "rose" in nothing
+    zero_se = plain.describe_effect({"estimate": 5.0, "ci_lower": 5.0, "ci_upper": 5.0, "p_adjusted": 0.0}, "en",
+                                    what="urban")
+    assert "cannot support a conclusion" in zero_se and "evidence" not in zero_se
 
 
 def test_describe_effect_states_the_level_and_a_lost_significance_after_adjustment():
@@ -184,7 +188,8 @@ def test_describe_bacon_honest_hazard_and_brand_moderation():
     h = pd.DataFrame({"M": [1.0, 0.0, 0.5], "ci_lower": [-1.0, 2.0, 0.1], "ci_upper": [9.0, 8.0, 8.5]})
     assert "up to M = 0.5" in plain.describe_honest(h, "en")
     assert "every M tried" in plain.describe_honest(h.assign(ci_lower=1.0), "en")
-    assert "smallest M" in plain.describe_honest(h.assign(ci_lower=-1.0), "en")
+    assert "no clear effect" in plain.describe_honest(h.assign(ci_lower=-1.0), "en")
+    assert "smallest M" in plain.describe_honest(h[h["M"] > 0].assign(ci_lower=-1.0), "en")
     assert "includes 1" in plain.describe_hazard_ratio({"estimate": 1.1, "ci_lower": 0.9, "ci_upper": 1.3}, "en")
     assert "更慢" in plain.describe_hazard_ratio({"estimate": 0.7, "ci_lower": 0.6, "ci_upper": 0.8}, "zh")
     mod = pd.DataFrame({

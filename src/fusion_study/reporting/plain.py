@@ -85,19 +85,23 @@ def _p(p: float) -> str:
 
 
 def evidence(estimate, ci_lower, ci_upper) -> str:
-    """Strength of evidence read from an interval: ``"strong"``, ``"clear"``, ``"unclear"`` or ``"none"``.
+    """Strength of evidence read from an interval: ``"strong"``, ``"clear"``, ``"unclear"``, ``"degenerate"`` or ``"none"``.
 
-    ``"none"``: no estimate; ``"unclear"``: the interval includes zero;
+    ``"none"``: no estimate; ``"degenerate"``: an interval of width zero (the
+    standard error is 0, e.g. one branch on each side: the uncertainty cannot
+    be measured); ``"unclear"``: the interval includes zero;
     ``"clear"``: it excludes zero; ``"strong"``: it excludes zero and its end
     nearest to zero is at least half the estimate away from zero (the
     estimate is about four standard errors or more from zero).
 
-    >>> evidence(8, 5, 11), evidence(8, 1, 15), evidence(2, -1, 5), evidence(float("nan"), 0, 1)
-    ('strong', 'clear', 'unclear', 'none')
+    >>> evidence(8, 5, 11), evidence(8, 1, 15), evidence(2, -1, 5), evidence(5, 5, 5), evidence(float("nan"), 0, 1)
+    ('strong', 'clear', 'unclear', 'degenerate', 'none')
     """
     est, lo, hi = _num(estimate), _num(ci_lower), _num(ci_upper)
     if not (math.isfinite(est) and math.isfinite(lo) and math.isfinite(hi)):
         return "none"
+    if hi - lo <= 1e-12 * max(1.0, abs(est)):
+        return "degenerate"
     if lo <= 0 <= hi:
         return "unclear"
     near = lo if est > 0 else hi
@@ -155,6 +159,7 @@ def describe_effect(row, lang: str = "zh", *, what: str | None = None, outcome: 
             "strong": f"区间完全在 0 {'以上' if up else '以下'}且离 0 较远：{'提高' if up else '降低'}的证据很强。",
             "clear": f"区间完全在 0 {'以上' if up else '以下'}：有明确证据表明{out_label}{'提高' if up else '降低'}了。",
             "unclear": "区间包含 0：数据不足以判断效应的方向。",
+            "degenerate": "标准误为 0（比较的支部太少，无法衡量不确定性）：这个数字不能作为结论。",
         }[strength]
     else:
         head = (f"{what}: {out_label} {'rose' if up else 'fell'} by {size} {unit} on average "
@@ -165,9 +170,11 @@ def describe_effect(row, lang: str = "zh", *, what: str | None = None, outcome: 
             "clear": f"The interval lies entirely {'above' if up else 'below'} zero: clear evidence of "
                      f"{'an increase' if up else 'a decrease'}.",
             "unclear": "The interval includes zero: the data cannot tell the direction of the effect.",
+            "degenerate": "Its standard error is 0 (too few branches compared to measure the uncertainty): the "
+                          "number cannot support a conclusion.",
         }[strength]
     p_adj = _num(_get(row, "p_adjusted"))
-    if math.isfinite(p_adj):
+    if math.isfinite(p_adj) and strength != "degenerate":
         if strength != "unclear" and p_adj >= alpha:
             tail += (f"但多重比较校正后（{_p(p_adj)}）不再显著。" if lang == "zh"
                      else f" After adjusting for multiple comparisons ({_p(p_adj)}) it is no longer significant.")
@@ -581,6 +588,10 @@ def describe_honest(honest: pd.DataFrame, lang: str = "zh") -> str:
     check_lang(lang)
     h = honest.sort_values("M")
     excludes = ((h["ci_lower"] > 0) | (h["ci_upper"] < 0)).to_numpy()
+    if not excludes[0] and float(h["M"].iloc[0]) == 0.0:
+        return ("即使平行趋势严格成立（M = 0），稳健区间也包含 0：本来就没有明确的效应可供检验稳健性。" if lang == "zh"
+                else "Even with parallel trends holding exactly (M = 0) the robust interval includes zero: there is "
+                     "no clear effect whose robustness could be checked.")
     if not excludes[0]:
         return ("即使取所试最小的 M，稳健区间也包含 0：结论依赖平行趋势严格成立。" if lang == "zh"
                 else "Even at the smallest M tried the robust interval includes zero: the conclusion rests on "
