@@ -16,86 +16,174 @@
 #
 # **研究问题**：品牌、三支团队、赛马积分平台和急难愁盼机制，是否提高了零售户的满意度和依存度？提高了多少？
 #
-# The question the toolkit exists for. We use the bundled example study (simulated "P city" data,
-# so the true effects are known and we can check the answer). The recommended analysis is
-# **staggered difference-in-differences** (交错双重差分, Callaway–Sant'Anna): each group of branches
-# that adopted in the same quarter is compared with branches that had not adopted yet, which removes
-# both the common trend and the fact that stronger branches adopted first.
+# The question the toolkit exists for. The recommended analysis is **staggered
+# difference-in-differences** (交错双重差分, Callaway–Sant'Anna): each group of branches that adopted in
+# the same quarter is compared with branches that had not adopted yet, which removes both the common
+# trend and the fact that stronger branches adopted first.
+#
+# By default the notebook runs on the bundled example study (simulated "P city" data, so the true
+# effects are known and we can check the answer). To run it on your own study, set `STUDY` below to
+# your study folder, or run `fusion-study notebooks STUDY --out DIR --only 05`. Every sentence of
+# conclusions is computed from the results; steps your study cannot support say why and are skipped.
+
+# %% tags=["parameters"]
+STUDY = None  # a study folder; None = the bundled example study
+LANG = "zh"  # language of the sentences and figures: "zh" or "en"
+SEED = 20240101
+OUT = "out"  # where the result tables are written
 
 # %%
-from fusion_study.reporting.notebook import notebook_setup
+from pathlib import Path
 
-rng = notebook_setup(seed=20240101)
+import pandas as pd
+from IPython.display import display
 
-# %%
-import warnings
-
-from fusion_study import load_study
-from fusion_study.effects import adjust_pvalues, staggered_did
-from fusion_study.effects import evaluate_interventions, exposures, plot_intervention_effects
+from fusion_study import load_study, screen_study
 from fusion_study.data.paths import example_study_path
-from fusion_study.simulate import Truth
+from fusion_study.effects import (
+    DiDSpecificationError,
+    adjust_pvalues,
+    adoption_cohorts,
+    evaluate_interventions,
+    exposures,
+    plot_intervention_effects,
+    staggered_did,
+)
+from fusion_study.reporting.labels import label
+from fusion_study.reporting.notebook import notebook_setup
+from fusion_study.reporting.plain import (
+    describe_cotiming,
+    describe_effect,
+    describe_frame,
+    describe_truth,
+    effects_skip_sentence,
+    explain_warnings,
+    skip_sentence,
+    summarise_effects,
+)
 
-warnings.simplefilter("ignore")
-study = load_study(example_study_path())
-frame = exposures(study)
-print(f"{len(frame)} survey responses, {frame['wave'].nunique()} waves, {frame['branch_id'].nunique()} branches")
-frame[["satisfaction", "dependency", "contacts_vanguard_team", "tickets_opened"]].describe().round(2)
+rng = notebook_setup(seed=SEED, lang=LANG)
+folder = Path(STUDY) if STUDY else example_study_path()
+out = Path(OUT)
+study, screening = screen_study(load_study(folder))
+has_truth = (folder / "truth.json").exists()  # only simulated studies know their true effects
+no_frame = skip_sentence(study, {"customer_survey": (), "customers": (), "units": ()},
+                         what_zh="整理分析数据", what_en="no analysis frame was built", lang=LANG)
+frame = None
+if no_frame:
+    print(no_frame)
+else:
+    with explain_warnings(LANG):
+        frame = exposures(study)
+    print(describe_frame(frame, LANG))
+    shown = [c for c in ("satisfaction", "dependency") if c in frame]
+    shown += ["contacts_vanguard_team"] * ("activities" in study) + ["tickets_opened"] * ("tickets" in study)
+    display(frame[shown].describe().round(2))
+skip = effects_skip_sentence(study, frame, lang=LANG) if frame is not None else no_frame
 
 # %% [markdown]
 # ## 1. 效应总表（The effect table）
-# 满意度指数 0–100 分。每项干预一行"ATT (simple)"（推行后的平均效应）；最后几行是朴素估计，供对照。
+# 满意度指数 0–100 分。每项干预一行"ATT (simple)"（推行后的平均效应）和一行推行前检验（pre-trend test）；
+# 最后几行是朴素估计，供对照。
 
 # %%
-table = evaluate_interventions(study)
-table[["label_zh", "estimand", "estimator", "estimate", "se", "ci_lower", "ci_upper"]].round(2)
+table = models = None
+if skip:
+    print(skip)
+else:
+    with explain_warnings(LANG):
+        table, models = evaluate_interventions(study, return_models=True)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "effects_satisfaction.csv", index=False, encoding="utf-8-sig")
+    display(table[[f"label_{LANG}", "estimand", "estimator", "estimate", "se", "ci_lower", "ci_upper",
+                   "p_value"]].round(2))
 
 # %%
-ax = plot_intervention_effects(table, lang="zh")
-_ = ax.set_title("各项干预对满意度的平均效应（95% 置信区间）")
+if table is not None:
+    ax = plot_intervention_effects(table, lang=LANG)
+    _ = ax.set_title({"zh": "各项干预对满意度的平均效应（95% 置信区间）",
+                      "en": "Average effect of each intervention on satisfaction (95% CI)"}[LANG])
 
 # %% [markdown]
-# **怎么读**：红点是交错双重差分估计，灰点是朴素估计。"前后对比"和"干预/未干预对比"把满意度的共同上升趋势
-# 和先行支部本来较高的满意度都算成了干预效果，因此明显偏高；双向固定效应（TWFE）则偏低。
+# **怎么读**：红点是交错双重差分估计，灰点是朴素估计。"前后对比"把满意度的共同上升趋势算成干预效果，
+# "干预/未干预对比"把先行支部本来较高的满意度算成干预效果；双向固定效应（TWFE）在效应逐季增强时把已推行支部
+# 当作对照，可能偏低。
 #
-# 各项干预几乎同时推行（通常在首次推行后 0–3 个季度内），所以单项干预的估计包含了同期其他干预的影响；
-# 单项干预的"推行前"时期往往已是其他干预的"推行后"时期，因此其推行前检验（pre-trend test）常被拒绝。
-# **"整体项目"一行最可靠**。与模拟数据的真值对照：
+# 各项干预若在同一支部内几乎同时推行，单项干预的估计就包含了同期其他干预的影响，其"推行前"时期往往已是
+# 其他干预的"推行后"时期，推行前检验因此常被拒绝——这时**"整体项目"一行最可靠**。下面的句子由本研究的
+# 结果生成：效应的方向与证据强弱按置信区间判断，推行前检验、聚类数和同期推行情况紧随其后。
 
 # %%
-truth = Truth.load(example_study_path() / "truth.json").overall_att()
-est = table[table["estimand"] == "ATT (simple)"].set_index("intervention")[["estimate", "ci_lower", "ci_upper"]]
-est.join(truth.set_index("intervention")["att_index"].rename("truth")).round(2)
+if table is not None:
+    for sentence in summarise_effects(table, models, LANG, n_clusters=frame["branch_id"].nunique()):
+        print("•", sentence)
+    print("•", describe_cotiming(adoption_cohorts(study), LANG))
+
+# %% [markdown]
+# 与模拟数据的真值对照（只有模拟研究的文件夹里有 `truth.json`；你自己的研究没有真值，这一步会跳过）：
+
+# %%
+if table is not None and has_truth:
+    from fusion_study.simulate import Truth
+
+    truth = Truth.load(folder / "truth.json").overall_att()
+    est = table[table["estimand"] == "ATT (simple)"].set_index("intervention")[["estimate", "ci_lower", "ci_upper"]]
+    display(est.join(truth.set_index("intervention")["att_index"].rename("truth")).round(2))
+    print(describe_truth(est.loc["programme"], truth.set_index("intervention").loc["programme", "att_index"], LANG))
+elif table is not None:
+    print({"zh": "本研究文件夹中没有 truth.json（真实研究没有已知真值），跳过与真值的对照。",
+           "en": "The study folder has no truth.json (a real study has no known truth); no comparison with it."}[LANG])
 
 # %% [markdown]
 # ## 2. 依存度（Dependency / loyalty）
 
 # %%
-dep = evaluate_interventions(study, outcome="dependency", naive=False)
-dep[dep["estimand"] == "ATT (simple)"][["label_zh", "estimate", "se", "ci_lower", "ci_upper"]].round(2)
+skip_dep = skip or effects_skip_sentence(study, frame, outcome="dependency", lang=LANG)
+if skip_dep:
+    print(skip_dep)
+else:
+    with explain_warnings(LANG):
+        dep = evaluate_interventions(study, outcome="dependency", naive=False)
+    display(dep[dep["estimand"] == "ATT (simple)"][[f"label_{LANG}", "estimate", "se", "ci_lower", "ci_upper"]].round(2))
+    prog = dep[(dep["intervention"] == "programme") & (dep["estimand"] == "ATT (simple)")].iloc[0]
+    print(describe_effect(prog, LANG, outcome="dependency"))
 
 # %% [markdown]
 # ## 3. 对哪些零售户效果更大？（Heterogeneity by segment, Holm-adjusted）
-# 按城镇、农村、现代终端分别估计整体项目的效应；多重比较用 Holm 方法校正 p 值。
+# 按城镇、农村、现代终端分别估计整体项目的效应；多重比较用 Holm 方法校正 p 值（`p_adjusted`）。
+# 分组样本较小，区间较宽；一个分组的推行批次或对照太少时，该组不估计并说明原因。
 
 # %%
-rows = []
-for segment, part in frame.dropna(subset=["satisfaction"]).groupby("segment"):
-    res = staggered_did(part, outcome="satisfaction", unit="response_id", time="period",
-                        cohort="cohort_programme", panel=False, cluster="branch_id")
-    rows.append(res.aggregate("simple").iloc[0].rename(segment))
-import pandas as pd  # noqa: E402
-
-by_segment = pd.DataFrame(rows)[["estimate", "se", "ci_lower", "ci_upper", "p_value"]]
-by_segment = adjust_pvalues(by_segment, method="holm")  # adds p_adjusted (Holm)
-by_segment.round(3)
+if skip:
+    print(skip)
+elif frame["segment"].nunique() < 2:
+    print({"zh": "客户表没有区分两类及以上的零售户类型（segment），不做分组比较。",
+           "en": "The customers table does not distinguish two or more segments; no comparison by segment."}[LANG])
+else:
+    rows, labels = [], []
+    with explain_warnings(LANG):
+        for segment, part in frame.dropna(subset=["satisfaction", "branch_id"]).groupby("segment"):
+            try:
+                res = staggered_did(part, outcome="satisfaction", unit="response_id", time="period",
+                                    cohort="cohort_programme", panel=False, cluster="branch_id")
+            except DiDSpecificationError as exc:
+                print({"zh": f"{label(f'segment.{segment}', LANG)}：无法估计（{exc}）。",
+                       "en": f"{label(f'segment.{segment}', LANG)}: not estimable ({exc})."}[LANG])
+                continue
+            rows.append(res.aggregate("simple").iloc[0][["estimate", "se", "ci_lower", "ci_upper", "p_value"]])
+            labels.append(segment)
+    if rows:
+        by_segment = adjust_pvalues(pd.DataFrame(rows, index=labels), method="holm")  # adds p_adjusted (Holm)
+        display(by_segment.round(3))
+        for segment, row in by_segment.iterrows():
+            print("•", describe_effect(row, LANG, what=label(f"segment.{segment}", LANG)))
 
 # %% [markdown]
 # ## 给政策部门的简要结论（Plain-language summary）
-# * 整体而言，推行星火品牌服务模式后，零售户满意度指数平均提高约 8 分（0–100 分制，95% 置信区间约 5–11 分）；
-#   模拟数据的真值（约 6 分）在区间之内。分析前已按问卷筛查规则剔除了答题过快、连续同一答案等无效问卷（记录在台账中）。
-# * 如果只做"推行前后对比"或"干预/未干预对比"，会得出 13–17 分的结论——把共同趋势和"强支部先推行"
-#   都算成了效果，高估一倍以上。
-# * 农村和现代终端零售户的效应看起来大于城镇零售户（Holm 校正后仍显著），但分组样本较小，区间较宽。
-# * 各项干预同时推行，单独归因于某一项措施需要更细的设计（例如错开推行时间或随机试点）。
-# * 样本中部分推行批次只有一个支部，相关标准误可能偏小；表格"note"列已标出。
+#
+# 上面第 1 节的句子就是结论：整体项目的效应有多大、证据有多强，推行前检验是否支持平行趋势，
+# 支部数是否足以让置信区间可信。读的时候记住三点：
+#
+# * 分析前已按问卷筛查规则剔除了答题过快、连续同一答案等无效问卷（记录在台账中）；
+# * 朴素估计（前后对比、干预/未干预对比）把共同趋势和"强支部先推行"都算成了效果，不能用来评价干预；
+# * 各项干预同时推行时，单独归因于某一项措施需要更细的设计（例如错开推行时间或随机试点）。
