@@ -43,12 +43,6 @@ STUDIES = ("one_wave", "multi_wave")
 LANG = {"one_wave": "zh", "multi_wave": "en"}
 ITEMS = [q[3] for q in QUESTIONS]
 
-# Known failures another engineer of wave 2 is fixing (strict=False: they pass once merged).
-XFAIL_NOTEBOOKS = pytest.mark.xfail(
-    strict=False,
-    reason="notebooks/: 'the notebook has no cell tagged parameters (STUDY, LANG, SEED, OUT)' for every "
-           "notebook; making them run on any study is being done in wave 2 (notebooks/)",
-)
 
 
 def _run(args) -> tuple[int, str, str]:
@@ -318,7 +312,6 @@ def test_validate_refuses_a_problems_file_that_is_not_csv(tmp_path):
 # --- notebooks ----------------------------------------------------------------------------------------
 
 @pytest.mark.slow
-@XFAIL_NOTEBOOKS
 def test_notebooks_run_on_the_study(session):
     kind, paths, steps = session
     out_dir = paths["out"] / "notebooks"
