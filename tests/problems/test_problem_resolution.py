@@ -179,7 +179,14 @@ def test_report_section_shows_the_estimate_or_says_why_not():
     table = next(b for b in blocks if isinstance(b, Table))
     assert table.name == "problems_resolution_effect"
     expected = _fit_seed(study, ctx.seed)
-    pd.testing.assert_frame_equal(table.frame, expected.drop(columns="note"))
+    from fusion_study.reporting.labels import label
+
+    # the numbers are the estimator's; method and estimand are shown in words
+    shown = expected.drop(columns="note").assign(
+        method=[label(f"resolution_{m}", "en") for m in expected["method"]],
+        estimand=[label(e, "en") for e in expected["estimand"]])
+    pd.testing.assert_frame_equal(table.frame, shown)
+    assert table.frame["method"].tolist() == ["doubly robust (AIPW)", "unadjusted difference"]
     text = next(b for b in blocks if isinstance(b, Text))
     assert "excluded: no_next_wave_in_study" in text.en and "排除" in text.zh
     study.tables["customer_survey"] = study.customer_survey.iloc[:50]

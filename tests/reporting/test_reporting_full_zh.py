@@ -75,8 +75,12 @@ def test_full_zh_report_builds(zh_report):
     assert len(_tables(zh_report)) >= 20
 
 
+#: statistical symbols that Chinese journals print as they are (degrees of freedom of χ² tables)
+_SYMBOLS = {"df"}
+
+
 def test_no_header_is_a_snake_case_identifier(zh_report):
-    bad = [(t["section"], h) for t in _tables(zh_report) for h in t["head"] if _SNAKE.match(h)]
+    bad = [(t["section"], h) for t in _tables(zh_report) for h in t["head"] if _SNAKE.match(h) and h not in _SYMBOLS]
     assert bad == []
 
 
