@@ -36,6 +36,8 @@ into one study therefore collides and is refused.
 
 from __future__ import annotations
 
+from fusion_study.data.checks import check_choice
+
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,11 +228,6 @@ def _quarters(times: pd.Series) -> pd.Series:
     return pd.Series(labels[codes], index=times.index, dtype="string")
 
 
-def _check_option(name, value, allowed):
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
-
-
 def import_survey(
     path: str | Path,
     codebook: pd.DataFrame,
@@ -278,9 +275,9 @@ def import_survey(
 
     Validated against: hand-built exports in ``tests/test_ingest_*.py`` (exact counts).
     """
-    _check_option("instrument", instrument, tuple(INSTRUMENT_TABLES))
-    _check_option("flavour", flavour, FLAVOURS)
-    _check_option("policy", policy, POLICIES)
+    check_choice("instrument", instrument, tuple(INSTRUMENT_TABLES))
+    check_choice("flavour", flavour, FLAVOURS)
+    check_choice("policy", policy, POLICIES)
     missing = [c for c in ("item_id", "instrument", "min", "max", "source_column") if c not in codebook.columns]
     if missing:
         raise ValueError(

@@ -39,6 +39,8 @@ be placed in time, cannot be used.
 
 from __future__ import annotations
 
+from fusion_study.data.checks import check_choice
+
 import numpy as np
 import pandas as pd
 
@@ -267,8 +269,7 @@ def apply_screening(
 
     Returns ``(kept, ledger)``.
     """
-    if policy not in POLICIES:
-        raise ValueError(f"policy must be one of {POLICIES}, got {policy!r}")
+    check_choice("policy", policy, POLICIES)
     ledger = ledger if ledger is not None else Ledger()
     drop = np.zeros(len(data), bool)
     for rule in RULES:

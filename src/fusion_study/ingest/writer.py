@@ -8,6 +8,8 @@ responses give the same bytes (XLSX timestamps are fixed, see
 
 from __future__ import annotations
 
+from fusion_study.data.checks import check_choice
+
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +25,6 @@ _FLAVOURS = ("code", "text")
 _HEADER_STYLES = ("modern", "legacy")
 _MULTI = ("split", "joined")
 _RESPONDENT_HEADER = {"customer_survey": "客户编号", "staff_survey": "员工编号（化名）"}
-
-
-def _check(name, value, allowed):
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
 
 
 def _header(q: int, text: str, style: str, sub: bool) -> str:
@@ -73,10 +70,10 @@ def wenjuanxing_frame(
 
     Missing answers are written as ``-3`` (按序号) or ``(跳过)`` (按文本), as 问卷星 does.
     """
-    _check("flavour", flavour, _FLAVOURS)
-    _check("header_style", header_style, _HEADER_STYLES)
-    _check("multi_select", multi_select, _MULTI)
-    _check("instrument", instrument, tuple(_RESPONDENT_HEADER))
+    check_choice("flavour", flavour, _FLAVOURS)
+    check_choice("header_style", header_style, _HEADER_STYLES)
+    check_choice("multi_select", multi_select, _MULTI)
+    check_choice("instrument", instrument, tuple(_RESPONDENT_HEADER))
     respondent = "customer_id" if instrument == "customer_survey" else "staff_id"
     needed = [respondent] + (["unit_id"] if instrument == "staff_survey" else [])
     missing = [c for c in needed if c not in responses.columns]
@@ -174,7 +171,7 @@ def write_wenjuanxing_export(
 
     Returns the path written. Same inputs → same bytes.
     """
-    _check("encoding", encoding, ("utf-8-sig", "utf-8", "gb18030"))
+    check_choice("encoding", encoding, ("utf-8-sig", "utf-8", "gb18030"))
     path = Path(path)
     frame = wenjuanxing_frame(
         responses, codebook, instrument=instrument, flavour=flavour, header_style=header_style,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fusion_study.data.checks import check_lang
+
 import numpy as np
 import pandas as pd
 
@@ -52,9 +54,7 @@ def _use_cjk(fig) -> None:
 
 
 def _check_lang(lang: str) -> dict:
-    if lang not in _LABELS:
-        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
-    return _LABELS[lang]
+    return _LABELS[check_lang(lang)]
 
 
 def rollout_matrix(interventions: pd.DataFrame, periods: list[str], units: list[str] | None = None) -> pd.DataFrame:
