@@ -74,7 +74,8 @@ def plot_rank_intervals(ranks: pd.DataFrame, *, period=None, lang: str = "zh", a
     ttl = "排名的不确定性" if lang == "zh" else "Rank uncertainty"
     ax.set_title(f"{ttl}（{period}）" if lang == "zh" and period else f"{ttl} ({period})" if period else ttl)
     ax.set_xlim(0.5, max(float(df["ci_upper"].max()), float(df["rank"].max())) + 0.5)
-    ax.legend(loc="lower right", fontsize=8)
+    # below the axes: the best units sit top left and the worst bottom right, so inside it would cover them
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=8, frameon=False)
     return ax
 
 

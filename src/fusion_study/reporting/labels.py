@@ -265,6 +265,7 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "n_excluded": ("排除数", "excluded"),
     "pearson": ("Pearson 相关", "Pearson"),
     "spearman": ("Spearman 相关", "Spearman"),
+    "kendall": ("Kendall τ 相关", "Kendall's τ"),
     # screening and validation rules of the ledger (ingest.screening.RULES, data.validation)
     "screening:missing_respondent": ("筛查：缺少受访者编号", "screening: respondent id missing"),
     "screening:invalid_date": ("筛查：日期无效", "screening: invalid date"),
