@@ -1,0 +1,1 @@
+"""Survey inference: estimates for small areas (branches) and other design-based summaries."""
