@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import norm
+from scipy.stats import norm, rankdata
 from vocabulary import assert_standard_columns
 
 from fusion_study.data.checks import MissingColumnsError
@@ -99,7 +99,10 @@ def _simulate(seed, k=30, tau=4.0, sigma=12.0):
 
 
 def test_simulated_truth_coverage_and_mse():
+    # 100 seeds x 30 branches of 10-40 answers (tau = 4, sigma = 12 on a 0-100 score); measured when written:
+    # coverage 0.943, MSE 4.56 (shrunken) vs 6.53 (raw); true rank inside the rank interval 0.98 (first 30 seeds)
     covered, se_blup, se_raw, n_cells = 0, 0.0, 0.0, 0
+    rank_covered, rank_cells = 0, 0
     for seed in range(100):
         data, theta = _simulate(seed)
         with warnings.catch_warnings():
@@ -111,8 +114,14 @@ def test_simulated_truth_coverage_and_mse():
         se_blup += float(((est.estimate - truth) ** 2).sum())
         se_raw += float(((raw.estimate - truth) ** 2).sum())
         n_cells += len(est)
+        if seed < 30:
+            ranks = rank_intervals(est, n_draws=1000, seed=seed)
+            true_rank = rankdata(-theta.loc[ranks.branch_id].to_numpy(), method="min")
+            rank_covered += int(((ranks.ci_lower <= true_rank) & (true_rank <= ranks.ci_upper)).sum())
+            rank_cells += len(ranks)
     assert covered / n_cells >= 0.9
     assert se_blup < se_raw
+    assert rank_covered / rank_cells >= 0.9
 
 
 def test_simulated_covariate_improves_on_raw():
@@ -188,6 +197,8 @@ def test_bad_input(ref_data):
         branch_means(ref_data.assign(branch_id="B01"), "satisfaction")
     with pytest.raises(ValueError, match="only to method='blup'"):
         branch_means(ref_data, "satisfaction", method="raw", covariates=["tenure"])
+    with pytest.raises(ValueError, match="must be different columns"):
+        branch_means(ref_data, "satisfaction", covariates=["satisfaction"])
     with pytest.raises(ValueError, match="constant or collinear"):
         branch_means(ref_data.assign(c=1.0), "satisfaction", covariates=["c"])
 
