@@ -51,6 +51,10 @@ def test_weights_as_series_equal_column_and_n_eff():
     a = survey_mean(TINY, "y", weights="w", by="g")
     b = survey_mean(TINY, "y", weights=TINY["w"], by="g")
     pd.testing.assert_frame_equal(a, b)
+    shuffled = TINY["w"].iloc[::-1]  # a Series is aligned on the index, not taken in order
+    pd.testing.assert_frame_equal(a, survey_mean(TINY, "y", weights=shuffled, by="g"))
+    with pytest.raises(ValueError, match=r"no weight for 1 row\(s\) of the data \(index \[5\]\)"):
+        survey_mean(TINY, "y", weights=TINY["w"].iloc[:5])
     x = TINY[TINY["g"] == "x"]
     assert a.loc[a["g"] == "x", "n"].item() == 3
     assert a.loc[a["g"] == "x", "n_eff"].item() == pytest.approx(weight_diagnostics(x["w"])["n_eff"].item())

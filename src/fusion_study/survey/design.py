@@ -62,6 +62,12 @@ def _design(data: pd.DataFrame, weights, cluster, strata, fpc, *, what: str):
     else:
         if weights is None:
             raise ValueError(f"{what}: weights= is required (a column name or one weight per row)")
+        if isinstance(weights, pd.Series):  # aligned on the index, as the Series from rake()
+            absent = ~data.index.isin(weights.index)
+            if absent.any():
+                raise ValueError(f"{what}: the weights Series has no weight for {int(absent.sum())} row(s) of the "
+                                 f"data (index {_shown(data.index[absent])})")
+            weights = weights.reindex(data.index)
         w = pd.to_numeric(pd.Series(np.asarray(weights)), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         if w.shape != (n,):
             raise ValueError(f"{what}: weights has {w.size} value(s) for {n} row(s) of data")
@@ -139,8 +145,9 @@ def survey_mean(
         categories, booleans) give the weighted proportion of every level (all
         categories of a categorical, sorted observed values otherwise).
     weights : str or array-like
-        Column name of the sampling weights, or one positive weight per row (e.g. the
-        Series from :func:`~fusion_study.survey.weights.rake`).
+        Column name of the sampling weights, or one positive weight per row: a Series
+        (e.g. from :func:`~fusion_study.survey.weights.rake`) is aligned on the index of
+        ``data``, an array taken in row order.
     cluster : str, optional
         Column identifying the primary sampling units (within strata); each row is its
         own PSU when omitted.
