@@ -1,1 +1,23 @@
-"""Survey inference: estimates for small areas (branches) and other design-based summaries."""
+"""Survey inference: weights from the known population, design-based estimates, branch-level estimates.
+
+:mod:`.weights` rakes or post-stratifies the responses to the population (the
+``customers`` table) and summarises the weights; :mod:`.design` estimates weighted
+means and proportions with Taylor-linearised, design-based standard errors (strata,
+clusters, finite population correction), checked against R ``survey``;
+:mod:`.small_area` gives shrunken branch means (random-intercept BLUPs, checked
+against R ``lme4``) and rank intervals that do not over-rank noise.
+"""
+
+from fusion_study.survey.design import survey_mean
+from fusion_study.survey.small_area import branch_means, rank_intervals
+from fusion_study.survey.weights import RakingConvergenceWarning, poststratify, rake, weight_diagnostics
+
+__all__ = [
+    "rake",
+    "poststratify",
+    "weight_diagnostics",
+    "RakingConvergenceWarning",
+    "survey_mean",
+    "branch_means",
+    "rank_intervals",
+]
