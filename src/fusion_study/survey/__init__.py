@@ -9,7 +9,7 @@ against R ``lme4``) and rank intervals that do not over-rank noise.
 """
 
 from fusion_study.survey.design import survey_mean
-from fusion_study.survey.small_area import branch_means, rank_intervals
+from fusion_study.survey.small_area import DroppedRowsWarning, NoBranchVarianceWarning, branch_means, rank_intervals
 from fusion_study.survey.weights import RakingConvergenceWarning, poststratify, rake, weight_diagnostics
 
 __all__ = [
@@ -20,4 +20,6 @@ __all__ = [
     "survey_mean",
     "branch_means",
     "rank_intervals",
+    "NoBranchVarianceWarning",
+    "DroppedRowsWarning",
 ]
