@@ -205,7 +205,9 @@ def _exposures(plan: pd.DataFrame, waves: int | None) -> tuple[list, list, np.nd
     bad = plan["start_wave"].notna() & (sw.isna() | (sw % 1 != 0) | (sw < 0))
     if bad.any():
         row = plan.index[bad][0]
-        raise ValueError(f"separability: plan row {row}, column 'start_wave' = {plan.loc[row, 'start_wave']!r} "
+        value = plan.loc[row, "start_wave"]
+        value = value.item() if isinstance(value, np.generic) else value
+        raise ValueError(f"separability: plan row {row}, column 'start_wave' = {value!r} "
                          f"is not a wave number (a whole number >= 0, or missing for never)")
     if waves is None:
         waves = plan.attrs.get("waves")
