@@ -274,6 +274,23 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "screening:speeder": ("筛查：答题过快", "screening: speeder"),
     "screening:straight_liner": ("筛查：直线作答", "screening: straight-liner"),
     "screening:duplicate": ("筛查：重复提交", "screening: duplicate submission"),
+    # --- survey inference (survey/) ---
+    "branch_name": ("党支部", "branch"),
+    "raw_mean": ("原始均值", "raw mean"),
+    "raw_interval": ("原始均值及95%区间", "raw mean and 95% interval"),
+    "shrunken_estimate": ("收缩估计", "shrunken estimate"),
+    "shrunken_interval": ("收缩估计及95%区间", "shrunken estimate and 95% interval"),
+    "shrunken_ci": ("收缩估计95%区间", "95% interval of the shrunken estimate"),
+    "overall_mean": ("总体均值", "overall mean"),
+    "satisfaction_score_100": ("满意度得分（0–100）", "satisfaction score (0–100)"),
+    "prob_top": ("位列前3的概率", "P(top 3)"),
+    "prob_bottom": ("位列后3的概率", "P(bottom 3)"),
+    "median_rank": ("名次中位数", "median rank"),
+    "rank_interval": ("名次95%区间", "95% rank interval"),
+    "shrinkage": ("收缩系数", "shrinkage"),
+    "weighting": ("加权", "weighting"),
+    "deff": ("设计效应", "design effect"),
+    "n_eff": ("有效样本量", "effective sample size"),
 }
 
 # the one language check, re-exported here where the labels are

@@ -6,10 +6,14 @@ means and proportions with Taylor-linearised, design-based standard errors (stra
 clusters, finite population correction), checked against R ``survey``;
 :mod:`.small_area` gives shrunken branch means (random-intercept BLUPs, checked
 against R ``lme4``) and rank intervals that do not over-rank noise.
+:mod:`.study` applies them to a study's screened customer survey, :mod:`.plots`
+draws the branch caterpillar and :mod:`.report` adds the report section.
 """
 
 from fusion_study.survey.design import survey_mean
+from fusion_study.survey.plots import plot_branch_caterpillar
 from fusion_study.survey.small_area import DroppedRowsWarning, NoBranchVarianceWarning, branch_means, rank_intervals
+from fusion_study.survey.study import study_satisfaction_by_branch, study_weighted_means, study_weights
 from fusion_study.survey.weights import RakingConvergenceWarning, poststratify, rake, weight_diagnostics
 
 __all__ = [
@@ -22,4 +26,8 @@ __all__ = [
     "rank_intervals",
     "NoBranchVarianceWarning",
     "DroppedRowsWarning",
+    "study_weights",
+    "study_weighted_means",
+    "study_satisfaction_by_branch",
+    "plot_branch_caterpillar",
 ]

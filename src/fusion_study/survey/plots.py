@@ -1,0 +1,82 @@
+"""Figures for :mod:`fusion_study.survey`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from fusion_study.data.checks import check_lang, require_columns
+from fusion_study.reporting.labels import label
+
+__all__ = ["plot_branch_caterpillar", "caterpillar_height"]
+
+#: vertical offset of the raw and shrunken rows of one branch (in branch rows)
+_OFFSET = 0.17
+
+
+def caterpillar_height(n_branches: int) -> float:
+    """Figure height (inches) that keeps ``n_branches`` tick labels apart (about 0.24 in per branch)."""
+    return float(max(3.5, 1.4 + 0.24 * n_branches))
+
+
+def plot_branch_caterpillar(table: pd.DataFrame, *, lang: str = "zh", ax=None):
+    """Raw and shrunken branch means with their intervals, branches sorted by the shrunken estimate.
+
+    One row per branch (highest shrunken estimate at the top): the shrunken
+    estimate with its interval (filled dot, dark line) and, just above it, the raw
+    mean with its interval (open circle, light line; no line for a branch with a
+    single response). A dashed vertical line marks the overall mean
+    (``table.attrs["overall_mean"]``; the mean of the raw means when absent).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`~fusion_study.survey.study.study_satisfaction_by_branch`:
+        ``branch_id``, ``raw_mean``, ``estimate``, ``ci_lower``, ``ci_upper`` and
+        optionally ``branch_name`` (tick labels), ``raw_ci_lower``, ``raw_ci_upper``.
+    lang : {"zh", "en"}
+    ax : matplotlib Axes, optional
+        Drawn on a new figure sized by :func:`caterpillar_height` when omitted.
+
+    Returns
+    -------
+    Axes
+        Its lines: the shrunken markers (one per branch), the raw markers (one per
+        branch) and the overall-mean line, in that order (``ax.lines``).
+    """
+    import matplotlib.pyplot as plt
+
+    check_lang(lang)
+    require_columns(table, ["branch_id", "raw_mean", "estimate", "ci_lower", "ci_upper"], what="plot_branch_caterpillar",
+                    table="branch estimates")
+    if len(table) == 0:
+        raise ValueError("plot_branch_caterpillar: the table has no branches")
+    d = table.sort_values(["estimate", "branch_id"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    k = len(d)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, caterpillar_height(k)))
+    y = np.arange(k, dtype=float)
+    names = d["branch_name"] if "branch_name" in d.columns else d["branch_id"]
+    est = d["estimate"].to_numpy(dtype=float)
+    ax.hlines(y - _OFFSET, d["ci_lower"], d["ci_upper"], color="#1f4e79", linewidth=1.6, zorder=2)
+    ax.plot(est, y - _OFFSET, "o", color="#1f4e79", markersize=4.5, zorder=3,
+            label=label("shrunken_interval", lang))
+    raw = d["raw_mean"].to_numpy(dtype=float)
+    if {"raw_ci_lower", "raw_ci_upper"} <= set(d.columns):
+        ok = d["raw_ci_lower"].notna() & d["raw_ci_upper"].notna()
+        ax.hlines(y[ok] + _OFFSET, d.loc[ok, "raw_ci_lower"], d.loc[ok, "raw_ci_upper"], color="#9aa5b1",
+                  linewidth=1.0, zorder=1)
+    ax.plot(raw, y + _OFFSET, "o", markerfacecolor="white", markeredgecolor="#6b7785", markersize=4.0, zorder=3,
+            label=label("raw_interval", lang))
+    overall = table.attrs.get("overall_mean", float(np.nanmean(raw)))
+    ax.axvline(overall, color="#b03a2e", linestyle="--", linewidth=1.0, zorder=0,
+               label=f"{label('overall_mean', lang)} {overall:.1f}")
+    ax.set_yticks(y)
+    ax.set_yticklabels([str(n) for n in names], fontsize=8 if k > 30 else 9)
+    ax.set_ylim(-0.7, k - 0.3)
+    ax.set_xlabel(label("satisfaction_score_100", lang))
+    ax.set_ylabel("")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.7 / caterpillar_height(k)), ncol=3, frameon=False,
+              fontsize=8)
+    return ax
