@@ -274,6 +274,10 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "screening:speeder": ("筛查：答题过快", "screening: speeder"),
     "screening:straight_liner": ("筛查：直线作答", "screening: straight-liner"),
     "screening:duplicate": ("筛查：重复提交", "screening: duplicate submission"),
+    # --- review fixes ---
+    "response_rate_pct": ("应答率（%）", "response rate (%)"),
+    "tickets_without_opened_date": ("无登记日期的问题", "tickets without an opened date"),
+    "none_excluded": ("无", "none"),
 }
 
 # the one language check, re-exported here where the labels are
