@@ -159,3 +159,24 @@ def test_csv_with_bilingual_headers_keeps_leading_zeros(tmp_path):
 )
 def test_canonical_header(header, table, expected):
     assert canonical_header(header, TABLES[table]) == expected
+
+
+def test_validate_out_neutralises_formulas_in_the_problems_csv(tmp_path, capsys):
+    import shutil
+    from pathlib import Path
+
+    folder = tmp_path / "study"
+    small = ("units", "codebook")
+    folder.mkdir()
+    src = Path(__file__).parents[2] / "data" / "example"
+    for name in small:
+        shutil.copy(src / f"{name}.csv", folder / f"{name}.csv")
+    units = pd.read_csv(folder / "units.csv", dtype=str, encoding="utf-8-sig")
+    units.loc[1, "level"] = "=2+2"  # a user's value that a spreadsheet would run as a formula
+    units.to_csv(folder / "units.csv", index=False, encoding="utf-8-sig")
+    out = tmp_path / "problems.csv"
+    assert main(["validate", str(folder), "--out", str(out)]) == 1
+    capsys.readouterr()
+    text = out.read_text(encoding="utf-8-sig")
+    assert "'=2+2" in text  # neutralised: the cell is shown as text, not evaluated
+    assert not any(cell.startswith("=") for line in text.splitlines() for cell in line.split(","))

@@ -164,3 +164,24 @@ def test_duplicates_across_imports_are_caught_when_adding(tmp_path):
     assert dup["source_row"].tolist() == [2, 3] and (dup["source_file"] == "b.xlsx").all()
     assert dup["detail"].iloc[0] == "same customer_id and wave as response CS2024Q1-000002 already in the study"
     assert load_study(tmp_path / "study").ledger.balance(study.tables)["balanced"].all()
+
+
+def test_appending_to_a_screened_study_drops_the_screened_mark(tmp_path):
+    from fusion_study.ingest import is_screened, screen_study
+
+    path, _, n = injected(tmp_path)
+    add_to_study(import_survey(path, CB), tmp_path / "study", CB)
+    screened, _ = screen_study(load_study(tmp_path / "study"))
+    screened.save(tmp_path / "study")
+    assert is_screened(load_study(tmp_path / "study"))
+    r2 = clean_responses(10, seed=3)
+    r2["customer_id"] = [f"X{i}" for i in range(10)]
+    res2 = import_survey(write_wenjuanxing_export(r2, CB, tmp_path / "second.csv"), CB, wave="2024Q2")
+    merged = add_to_study(res2, tmp_path / "study", CB)
+    again = load_study(tmp_path / "study")
+    assert not is_screened(merged) and not is_screened(again)
+    assert "screening" not in again.meta
+    # screen_study runs again over all rows (not a no-op returning the same study)
+    rescreened, _ = screen_study(again)
+    assert rescreened is not again and is_screened(rescreened)
+    assert rescreened.meta["screening"]["tables"]["customer_survey"]["rows_in"] == len(again.customer_survey)

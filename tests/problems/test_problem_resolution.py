@@ -188,7 +188,8 @@ def test_report_section_shows_the_estimate_or_says_why_not():
     pd.testing.assert_frame_equal(table.frame, shown)
     assert table.frame["method"].tolist() == ["doubly robust (AIPW)", "unadjusted difference"]
     text = next(b for b in blocks if isinstance(b, Text))
-    assert "excluded: no_next_wave_in_study" in text.en and "排除" in text.zh
+    assert "excluded: no next survey wave in the study" in text.en and "排除：无下一季度调查" in text.zh
+    assert "no_next_wave_in_study" not in text.en
     study.tables["customer_survey"] = study.customer_survey.iloc[:50]
     blocks = list(_resolution_blocks(study, ctx))
     assert len(blocks) == 1 and "could not be estimated" in blocks[0].en

@@ -162,3 +162,43 @@ def test_english_docx_numbers_tables_and_figures(example, tmp_path):
     texts = [p.text for p in Document(str(res.docx)).paragraphs]
     assert "Table 1. Sample profile (retailer survey)" in texts
     assert "Figure 2. Rollout calendar (units × waves, coloured by first start quarter)" in texts
+
+
+#: lower-case English words the zh tables may print: the within-group agreement symbol
+_ZH_ALLOWED_WORDS = {"rwg"}
+
+
+def test_no_zh_table_cell_holds_an_english_word(zh_report):
+    """Values without a label (``岗位：office``) or with a wrong one leak English into the zh tables.
+
+    Item codes (qual1) and statistical symbols (ICC1k, Pearson) are not lower-case whole words.
+    """
+    words = re.compile(r"(?<![A-Za-z0-9_])[a-z]{3,}(?![A-Za-z0-9_])")
+    bad = [(t["section"], cell) for t in _tables(zh_report) for row in t["rows"] for cell in row
+           if set(words.findall(cell)) - _ZH_ALLOWED_WORDS]
+    assert bad == []
+
+
+def test_zh_labels_of_values_shared_by_two_vocabularies(zh_report):
+    """``office`` is a position and a branch kind; ``expectation`` a ticket category (盼) and a scale (客户期望)."""
+    cells = {s: [c for t in _tables(zh_report) if t["section"] == s for row in t["rows"] for c in row]
+             for s in ("members", "problems")}
+    assert "岗位：机关人员" in cells["members"]
+    categories = [c for c in cells["problems"] if c in ("急", "难", "愁", "盼")]
+    assert categories[:8] == ["急", "急", "难", "难", "愁", "愁", "盼", "盼"]  # 急难愁盼 order, before/after launch
+    assert "类别：盼" in cells["problems"] and not any("客户期望" in c for c in cells["problems"])
+
+
+def test_resolution_note_names_exclusions_in_words(example, tmp_path):
+    from fusion_study.problems.resolution import EXCLUSION_REASONS
+    from fusion_study.reporting.labels import label
+    from fusion_study.reporting.sections import discover_sections
+
+    secs = [s for s in discover_sections() if s.key in ("overview", "problems")]
+    res = render_report(example, tmp_path, lang="en", sections=secs, progress=False, quick=True)
+    html = res.path.read_text(encoding="utf-8")
+    for reason in EXCLUSION_REASONS:
+        assert reason not in html
+    assert f"{label('two_or_more_tickets', 'en')} " in html
+    # the overview names the tables in words, not by their file names
+    assert "(units, customers," not in html and "staff_survey," not in html

@@ -64,7 +64,9 @@ def add_to_study(result: ImportResult, study: str | Path, codebook: pd.DataFrame
     gains the import's entries and rows read, and the codebook gains the
     instrument's scale items it lacks (text and id questions are not study
     columns; their answers stay in ``result.free_text``). ``format`` defaults to the format of the
-    study's existing survey table, else CSV.
+    study's existing survey table, else CSV. A study marked as screened
+    (:func:`~fusion_study.ingest.screen_study`) loses the mark, since the new
+    rows have not been screened with the study's other responses.
 
     Returns the saved :class:`~fusion_study.data.study.Study`.
     """
@@ -109,7 +111,8 @@ def add_to_study(result: ImportResult, study: str | Path, codebook: pd.DataFrame
         name=current.name,
         files=current.files,
         ledger=ledger,
-        meta=current.meta,
+        # the new rows have not been through screen_study: drop its mark so that it runs again
+        meta={k: v for k, v in current.meta.items() if k != "screening"},
     )
     merged.save(folder, format=format)
     return merged

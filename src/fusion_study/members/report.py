@@ -31,10 +31,19 @@ def _four_strong_frame(fs: pd.DataFrame, study, lang: str) -> pd.DataFrame:
 
 
 def _term_label(term: str, lang: str) -> str:
-    """``"position: delivery"`` -> ``"岗位：送货"``; other terms through the catalogue."""
+    """``"position: delivery"`` -> ``"岗位：送货员"``; other terms through the catalogue.
+
+    The value is looked up in its own vocabulary first (``office`` is a position
+    and a branch kind, so the bare value has no label).
+
+    >>> _term_label("position: office", "zh"), _term_label("role: secretary", "en")
+    ('岗位：机关人员', 'party role: branch secretary')
+    """
     if ": " in term:
         var, value = term.split(": ", 1)
-        return f"{label(var, lang)}：{label(value, lang)}" if lang == "zh" else f"{label(var, lang)}: {label(value, lang)}"
+        vocabulary = {"role": "member_role"}.get(var, var)
+        text = label(f"{vocabulary}.{value}", lang, default=label(value, lang))
+        return f"{label(var, lang)}：{text}" if lang == "zh" else f"{label(var, lang)}: {text}"
     return label(term, lang)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
+from fusion_study.data.schema import VOCABULARIES
 from fusion_study.reporting.labels import label
 from fusion_study.reporting.sections import Figure, Table, Text, register_section
 
@@ -58,8 +59,9 @@ def build(study, ctx):
 
 def _summary_frame(summ, lang: str):
     """Ticket summary with labelled categories, before/after launch in words and rates in percent."""
-    out = summ.copy()
-    out["category"] = [label(c, lang) for c in out["category"]]
+    order = {c: i for i, c in enumerate(VOCABULARIES["ticket_category"])}  # 急、难、愁、盼, not alphabetical
+    out = summ.sort_values("category", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    out["category"] = [label(f"ticket_category.{c}", lang, default=label(c, lang)) for c in out["category"]]
     if "after_launch" in out.columns:
         out["after_launch"] = [label("after_launch" if v else "before_launch", lang) for v in out["after_launch"]]
         out = out.rename(columns={"after_launch": "launch_phase"})
@@ -71,7 +73,8 @@ def _summary_frame(summ, lang: str):
 def _term_label(term: str, lang: str) -> str:
     """Cox terms: ``after_launch`` and ``category_<value>`` in words."""
     if term.startswith("category_"):
-        value = label(term[len("category_"):], lang)
+        raw = term[len("category_"):]
+        value = label(f"ticket_category.{raw}", lang, default=label(raw, lang))
         return f"{label('category', lang)}：{value}" if lang == "zh" else f"{label('category', lang)}: {value}"
     return label(term, lang)
 
@@ -94,21 +97,27 @@ def _resolution_blocks(study, ctx):
         return
     a = res.iloc[0]
     ex = res.attrs["exclusions"]
+    excluded = {lg: ("，" if lg == "zh" else ", ").join(
+        f"{label(k, lg)} {v}" for k, v in ex.items() if k != "candidates" and v) or label("none_excluded", lg)
+        for lg in ("zh", "en")}
+    # resolution_effect says in its note when no mechanism launches were given (the path is then confounded)
+    unadjusted = "no mechanism launches given" in str(a["note"])
     yield Text(
         zh=(
             f"问题及时解决（下一季度开始前办结解决）对下一季度满意度的效应估计为 {a['estimate']:.1f} 分"
             f"（0–100 分，95% CI {a['ci_lower']:.1f} 至 {a['ci_upper']:.1f}；双重稳健 AIPW，"
             "比较本季度恰有一个问题且两季度均受访的零售户，控制本季度满意度、问题类别、登记时点、机制是否启动、客户类型、规模与季度）。"
-            f"有问题的零售户季度共 {ex['candidates']} 个，排除："
-            + "，".join(f"{label(k, 'zh')} {v}" for k, v in ex.items() if k != "candidates" and v)
-            + "。"
+            f"有问题的零售户季度共 {ex['candidates']} 个，排除：{excluded['zh']}。"
+            + ("未提供机制启动时间，机制启动的影响未加控制（估计可能有混杂）。" if unadjusted else "")
         ),
         en=(
             f"Estimated effect of a problem resolved in time (before the next quarter began) on next-quarter "
             f"satisfaction: {a['estimate']:.1f} points (0–100; 95% CI {a['ci_lower']:.1f} to {a['ci_upper']:.1f}; doubly robust AIPW "
             "among retailers with exactly one problem in the quarter surveyed in both quarters, adjusting for this "
             "quarter's satisfaction, category, when in the quarter it was raised, mechanism status, segment, size "
-            f"and wave). {a['note']}"
+            f"and wave). {ex['candidates']} retailer-quarters with a ticket; excluded: {excluded['en']}."
+            + (" No mechanism launches were given: the mechanism path is not adjusted for (confounded)."
+               if unadjusted else "")
         ),
     )
     yield Table(

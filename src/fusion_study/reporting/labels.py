@@ -291,6 +291,10 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "weighting": ("加权", "weighting"),
     "deff": ("设计效应", "design effect"),
     "n_eff": ("有效样本量", "effective sample size"),
+    # --- review fixes ---
+    "response_rate_pct": ("应答率（%）", "response rate (%)"),
+    "tickets_without_opened_date": ("无登记日期的问题", "tickets without an opened date"),
+    "none_excluded": ("无", "none"),
 }
 
 # the one language check, re-exported here where the labels are

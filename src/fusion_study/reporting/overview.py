@@ -179,7 +179,7 @@ def build(study, ctx):
     from fusion_study.data.schema import TABLES
 
     names_zh = "、".join(TABLES[t].text_zh if t in TABLES else t for t in study.tables)
-    names_en = ", ".join(study.tables)
+    names_en = ", ".join(TABLES[t].text_en if t in TABLES else t for t in study.tables)
     yield Text(
         zh=f"本研究共有{n_tables}张数据表（{names_zh}）"
         + (f"，零售客户{n_cust}户" if n_cust else "")
@@ -210,11 +210,11 @@ def build(study, ctx):
         yield Figure("overview_responses", ax.figure,
                      caption_zh="各波次答卷数（按客户类型）", caption_en="Responses per wave by segment")
         yield Table(
-            "overview_response_rates", response_rates(study),
+            "overview_response_rates", response_rates(study).rename(columns={"response_rate": "response_rate_pct"}),
             caption_zh="各波次应答率", caption_en="Response rate by wave",
             notes_zh="应答率 = 有效答卷数 / 在册零售客户数（%）。",
             notes_en="Response rate = responses / retailers on file (%).",
-            n_column="responses", decimals={"response_rate": 1},
+            n_column="responses", decimals={"response_rate_pct": 1},
         )
     else:
         yield Text(zh="本研究没有零售客户满意度调查数据。", en="This study has no retailer survey.")

@@ -18,7 +18,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fusion_study.data.study import load_study
+    from fusion_study.data.study import load_study, write_frame
     from fusion_study.data.template import with_template_checks
 
     if args.out is not None and args.out.suffix.lower() != ".csv":
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     print(report)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        report.to_frame().to_csv(args.out, index=False, encoding="utf-8-sig")
+        write_frame(report.to_frame(), args.out)  # the user's values, with formula-looking text neutralised
         print(f"\nProblems written to {args.out}")
     n_errors, n_warnings = len(report.errors), len(report.warnings)
     if n_errors:
