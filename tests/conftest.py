@@ -92,3 +92,19 @@ def tiny_study(tiny_study_dir) -> Study:
     from fusion_study import load_study
 
     return load_study(tiny_study_dir)
+
+
+@pytest.fixture(autouse=True)
+def _restore_display_options():
+    """Tests that call ``notebook_setup`` change pandas/numpy display options: give them back afterwards,
+    so that later tests and the doctests print as on a fresh interpreter."""
+    import numpy as np
+
+    keys = ["display.width", "display.max_columns", "display.max_rows", "display.precision",
+            "display.unicode.east_asian_width"]
+    saved = {k: pd.get_option(k) for k in keys}
+    printoptions = np.get_printoptions()
+    yield
+    for k, v in saved.items():
+        pd.set_option(k, v)
+    np.set_printoptions(**printoptions)
