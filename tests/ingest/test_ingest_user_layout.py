@@ -44,3 +44,21 @@ def test_free_text_into_a_new_folder_is_written_before_the_study_changes(tmp_pat
                            "--study", tmp_path / "s", "--free-text", out_file], capsys)
     assert code == 0, err
     assert out_file.exists() and "Traceback" not in err
+
+
+def test_straight_liners_are_caught_when_the_codebook_gives_matrix_rows_a_bare_question_number(tmp_path):
+    """Rows matched by their label (source_column '2' for every row) still form one matrix question."""
+    from fusion_study.ingest import import_survey
+
+    frame = _answers()
+    rows = [c for c in frame.columns if c.startswith("2、(服务质量)—")]
+    frame.loc[3, rows] = 4  # respondent 4 gives the same answer to every row of the matrix
+    export = _write_xlsx(frame, tmp_path / "2024Q1.xlsx")
+    codebook = pd.read_csv(_codebook(tmp_path / "cb.csv"))
+    assert set(codebook.loc[codebook["item_id"].isin(["q1", "q2", "q3"]), "source_column"].astype(str)) == {"2"}
+    res = import_survey(export, codebook, straightline_min_items=3)
+    flagged = res.ledger.to_frame()
+    flagged = flagged[flagged["rule"] == "screening:straight_liner"]
+    assert len(flagged) >= 1
+    kept = set(res.responses["customer_id"].astype(str))
+    assert str(frame.loc[3, "1、零售户编号"]) not in kept

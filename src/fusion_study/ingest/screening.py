@@ -56,20 +56,33 @@ POLICIES = ("exclude", "flag")
 
 
 def matrix_questions(codebook_items: pd.DataFrame) -> dict[str, list[str]]:
-    """Item ids grouped by matrix question (items whose source column is ``N(子项)``).
+    """Item ids grouped by matrix question.
+
+    A matrix question's rows are the items whose source column is ``N(子项)``, or
+    the items that share one bare question number ``N`` (rows a codebook leaves to
+    be matched by their label, as ``5、(服务质量)—客户经理态度`` is).
 
     >>> from fusion_study.data.instruments import standard_codebook
     >>> cb = standard_codebook()
     >>> matrix_questions(cb[cb.instrument == "customer_survey"])["3"]
     ['qual1', 'qual2', 'qual3', 'qual4']
+    >>> bare = pd.DataFrame({"item_id": ["a", "b", "c", "d"], "source_column": ["5", "5", "5", "6"]})
+    >>> matrix_questions(bare)
+    {'5': ['a', 'b', 'c']}
     """
     from fusion_study.ingest.headers import normalise_source_column
 
     out: dict[str, list[str]] = {}
+    bare: dict[str, list[str]] = {}
     for item_id, source in zip(codebook_items["item_id"], codebook_items["source_column"]):
         key = normalise_source_column(source)
         if key and "(" in key:
             out.setdefault(key.split("(")[0], []).append(str(item_id))
+        elif key:
+            bare.setdefault(key, []).append(str(item_id))
+    for key, items in bare.items():
+        if len(items) >= 2:
+            out.setdefault(key, []).extend(items)
     return out
 
 
