@@ -98,7 +98,7 @@ def _weighting_text(study, wave: str) -> Text:
                   "the two differ by less than one standard error, so weighting does not change the picture")
     return Text(
         zh=(f"按客户总体的县区和客户类型分布对 {wave} 的 {int(diag['n'])} 份答卷加权（raking）后，平均满意度为 "
-            f"{wtd['estimate']:.1f} 分（95% CI {wtd['ci_lower']:.1f}–{wtd['ci_upper']:.1f}，按支部聚类），未加权为 "
+            f"{wtd['estimate']:.1f} 分（95%置信区间 {wtd['ci_lower']:.1f}–{wtd['ci_upper']:.1f}，按支部聚类），未加权为 "
             f"{unw['estimate']:.1f} 分；加权的设计效应为 {diag['deff']:.2f}，有效样本量约 {diag['n_eff']:.0f}；"
             f"{verdict_zh}。"),
         en=(f"Weighted (raked) to the customers' county and segment distribution, the {int(diag['n'])} responses of "
