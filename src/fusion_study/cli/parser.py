@@ -24,6 +24,7 @@ COMMANDS = [
     "demo",
     "index",
     "validate-estimators",
+    "plan",
     "validity",
     "notebooks",
 ]

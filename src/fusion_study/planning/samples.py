@@ -31,7 +31,8 @@ from scipy import optimize, stats
 
 from fusion_study.data.checks import check_alpha, check_choice, critical_value
 
-__all__ = ["design_effect", "responses_per_branch", "power_two_means", "mde_cluster", "POWER_METHODS"]
+__all__ = ["design_effect", "responses_per_branch", "power_two_means", "mde_cluster", "survey_precision",
+           "branch_icc", "POWER_METHODS"]
 
 #: Methods of :func:`power_two_means`.
 POWER_METHODS = ("t", "normal")
@@ -360,3 +361,158 @@ def mde_cluster(n_clusters: int, m: float, *, icc: float, sd: float, alpha: floa
          "treated_share": [p], "design_effect": [1.0 + (m - 1.0) * rho], "multiplier": [multiplier],
          "se": [se], "mde": [mde], "mde_sd": [mde / sigma]}
     )
+
+
+def survey_precision(n_branches: int, *, icc: float, responses_per_branch: int, sd: float = 1.0,
+                     half_widths=(0.1, 0.2, 0.3), alpha: float = 0.05) -> pd.DataFrame:
+    """Survey precision of one wave: the half-widths ``m`` responses per branch give, and the ``m`` targets need.
+
+    Two targets per wave:
+
+    * ``branch_mean`` — one branch's mean (the within-branch variance ``(1-ρ)σ²`` only; see
+      :func:`responses_per_branch` with ``n_branches=None``): half-width
+      ``z σ sqrt((1-ρ)/m)``;
+    * ``city_mean`` — the mean over **all** ``n_branches`` branches of the city, each surveyed with
+      ``m`` responses and weighted equally. The branches are the whole population, not a sample, so
+      the between-branch variance is no sampling error: half-width ``z σ sqrt((1-ρ)/(k m))``, and
+      ``m = (1-ρ) z²σ²/(k h²)``, i.e. :func:`responses_per_branch` at half-width ``h·sqrt(k)``.
+      (For branches *sampled* from more, use ``responses_per_branch(..., n_branches=k)``.)
+
+    The design effect ``1 + (m-1)ρ`` is reported for comparison with a simple random sample of
+    ``k·m`` retailers from a population whose branches are sampled.
+
+    Parameters
+    ----------
+    n_branches : int
+        Branches surveyed each wave ``k`` (``>= 1``).
+    icc : float
+        Intraclass correlation ρ in [0, 1).
+    responses_per_branch : int
+        The planned responses per branch and wave ``m`` (``>= 1``).
+    sd : float, default 1
+        Total standard deviation σ of one response (1: half-widths in standard deviations).
+    half_widths : sequence of float
+        Target half-widths (units of ``sd``) to size the survey for.
+    alpha : float, default 0.05
+        For ``1 - alpha`` intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per target (``"branch_mean"``, ``"city_mean"``) and half-width: ``target``,
+        ``n_branches``, ``icc``, ``responses_per_branch`` (the plan's ``m``), ``design_effect``,
+        ``planned_half_width`` (what ``m`` gives), ``half_width`` (the target) and
+        ``responses_needed`` (per branch and wave, rounded up).
+
+    Validated against: :func:`responses_per_branch` and the formulas above (tolerance 1e-12).
+
+    Examples
+    --------
+    >>> t = survey_precision(24, icc=0.2, responses_per_branch=12, half_widths=[0.1])
+    >>> t[["target", "planned_half_width", "responses_needed"]].round(3)
+            target  planned_half_width  responses_needed
+    0  branch_mean               0.506               308
+    1    city_mean               0.103                13
+    """
+    if isinstance(n_branches, bool) or not float(n_branches).is_integer() or n_branches < 1:
+        raise ValueError(f"n_branches must be a positive whole number of branches, got {n_branches!r}")
+    k = int(n_branches)
+    rho = _number("icc", icc, low=0.0, high=1.0, high_open=True)
+    m = _number("responses_per_branch", responses_per_branch, low=1.0)
+    sigma = _number("sd", sd, low=0.0, low_open=True)
+    z = critical_value(check_alpha(alpha))
+    targets = [_number("half_widths", h, low=0.0, low_open=True) for h in np.atleast_1d(half_widths)]
+    deff = design_effect(rho, m)
+    rows = []
+    for target, k_eff in (("branch_mean", 1), ("city_mean", k)):
+        planned = z * sigma * math.sqrt((1.0 - rho) / (k_eff * m))
+        for h in targets:
+            rows.append({"target": target, "n_branches": k, "icc": rho, "responses_per_branch": m,
+                         "design_effect": deff, "planned_half_width": planned, "half_width": h,
+                         "responses_needed": _RESPONSES(h * math.sqrt(k_eff), sd=sigma, icc=rho, alpha=alpha)})
+    return pd.DataFrame(rows)
+
+
+def branch_icc(data: pd.DataFrame, *, outcome: str, cluster: str = "branch_id", alpha: float = 0.05) -> pd.DataFrame:
+    """The intraclass correlation of responses within branches (one-way random-effects ANOVA).
+
+    ``ρ̂ = (MSB - MSW) / (MSB + (n₀ - 1) MSW)``, with ``MSB`` and ``MSW`` the between- and
+    within-branch mean squares and ``n₀ = (N - Σ n_j² / N) / (k - 1)`` the mean branch size adjusted
+    for unequal sizes (Searle 1971); the between-branch variance ``(MSB - MSW) / n₀`` is truncated at
+    0. The interval is the F-based one of Shrout & Fleiss's ICC(1) (exact for equal sizes):
+    ``(F/F_hi - 1) / (F/F_hi + n₀ - 1)`` to ``(F/F_lo - 1) / (F/F_lo + n₀ - 1)``, ``F = MSB/MSW``,
+    ``F_lo, F_hi`` the ``alpha/2`` and ``1 - alpha/2`` quantiles of ``F(k-1, N-k)``.
+
+    Use responses from one wave, or outcomes already centred on their wave means (else wave-to-wave
+    change counts as within-branch variance), from before any intervention.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response.
+    outcome : str
+        The response column (numeric; rows where it is missing are left out and counted in
+        ``n_missing``).
+    cluster : str, default "branch_id"
+        The branch column.
+    alpha : float, default 0.05
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``estimate`` (ρ̂, truncated at 0), ``ci_lower``, ``ci_upper`` (clipped to [0, 1]),
+        ``between_var``, ``within_var``, ``sd`` (total, ``sqrt(between + within)``),
+        ``n_clusters``, ``n_obs``, ``n0``, ``n_missing``.
+
+    Validated against: R ``psych::ICC`` (ICC1 and its bounds, equal sizes) and the mean squares of
+    R ``aov`` (unequal sizes), tolerance 1e-8 (``tests/reference/planning/icc_reference.R``).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"branch_id": list("aaabbbccc"), "y": [1, 2, 3, 4, 5, 6, 2, 2, 3]})
+    >>> round(float(branch_icc(d, outcome="y").loc[0, "estimate"]), 4)
+    0.7586
+    """
+    from fusion_study.data.checks import require_columns
+
+    require_columns(data, [outcome, cluster], what="branch_icc")
+    alpha = check_alpha(alpha)
+    y = pd.to_numeric(data[outcome], errors="coerce")
+    bad = data[outcome].notna() & y.isna()
+    if bad.any():
+        row = data.index[bad][0]
+        raise ValueError(f"branch_icc: row {row}, column {outcome!r} = {data.loc[row, outcome]!r} is not a number")
+    if data[cluster].isna().any():
+        row = data.index[data[cluster].isna()][0]
+        raise ValueError(f"branch_icc: row {row}, column {cluster!r} is missing (every response needs its branch)")
+    keep = y.notna()
+    d = pd.DataFrame({"g": data.loc[keep, cluster].to_numpy(), "y": y[keep].to_numpy(dtype=float)})
+    grp = d.groupby("g", sort=False)["y"]
+    n = grp.size().to_numpy(dtype=float)
+    k, big_n = len(n), float(n.sum())
+    if k < 2 or big_n - k < 1:
+        raise ValueError(f"branch_icc: needs at least 2 branches and more responses than branches; "
+                         f"got {k} branch(es) and {int(big_n)} response(s) with {outcome!r}")
+    means = grp.mean().to_numpy()
+    grand = d["y"].mean()
+    msb = float((n * (means - grand) ** 2).sum()) / (k - 1)
+    msw = float(((d["y"] - grp.transform("mean")) ** 2).sum()) / (big_n - k)
+    n0 = (big_n - float((n * n).sum()) / big_n) / (k - 1)
+    between = max((msb - msw) / n0, 0.0)
+    icc = between / (between + msw) if between + msw > 0 else math.nan
+    if msw > 0:
+        f = msb / msw
+        f_hi = float(stats.f.ppf(1 - alpha / 2, k - 1, big_n - k))
+        f_lo = float(stats.f.ppf(alpha / 2, k - 1, big_n - k))
+        lo = (f / f_hi - 1) / (f / f_hi + n0 - 1)
+        hi = (f / f_lo - 1) / (f / f_lo + n0 - 1)
+    else:
+        lo = hi = math.nan
+    return pd.DataFrame({
+        "estimate": [icc], "ci_lower": [min(max(lo, 0.0), 1.0)], "ci_upper": [min(max(hi, 0.0), 1.0)],
+        "between_var": [between], "within_var": [msw], "sd": [math.sqrt(between + msw)], "n_clusters": [k],
+        "n_obs": [int(big_n)], "n0": [n0], "n_missing": [int((~keep).sum())],
+    })
+
+
+_RESPONSES = responses_per_branch  # survey_precision's parameter of that name shadows the function
