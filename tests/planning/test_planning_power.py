@@ -97,14 +97,12 @@ def test_simulator_survey_icc_is_consistent_with_the_planning_default():
     """The simulator's p_city survey (pre-programme, wave-centred) has an ICC whose interval holds 0.15."""
     from fusion_study import simulate_study
     from fusion_study.cli.commands.plan import DEFAULT_ICC
-    from fusion_study.effects.study import exposures
+    from fusion_study.planning.study import study_icc
 
     study, _truth = simulate_study(preset="p_city", seed=3)
-    ex = exposures(study)
-    pre = ex[ex["period"] < ex["cohort_programme"].where(ex["cohort_programme"] > 0, np.inf)]
-    pre = pre.assign(centred=pre["satisfaction"] - pre.groupby("period")["satisfaction"].transform("mean"))
-    res = branch_icc(pre, outcome="centred").iloc[0]
+    res = study_icc(study).iloc[0]
     assert res["ci_lower"] <= DEFAULT_ICC <= res["ci_upper"]
+    assert res["n_waves"] >= 2 and 10 < res["sd"] < 40  # points on the 0-100 scale
 
 
 def test_estimator_sees_the_same_in_responses_and_in_branch_wave_means():

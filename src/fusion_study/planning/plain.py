@@ -14,6 +14,9 @@ __all__ = ["describe_plan"]
 #: The power a plan is usually asked to reach.
 TARGET_POWER = 0.8
 
+#: Below this share of usable exposed branch-waves the summary explains why and what to change.
+SHARE_USED_NOTE = 0.9
+
 
 def _names(names, lang: str) -> str:
     return ("、" if lang == "zh" else ", ").join(label(k, lang) for k in names)
@@ -48,8 +51,22 @@ def _separability_sentence(sep: pd.DataFrame, lang: str) -> str:
             f"cannot tell their effects apart; change the plan.")
 
 
+def _undercovers(row, alpha: float) -> bool:
+    """Coverage below ``1 - alpha`` by more than 3 Monte Carlo SEs (+0.02): the intervals are too narrow."""
+    n, level = row["n_estimated"], 1 - alpha
+    return bool(n >= 2 and row["coverage"] < level - 3 * math.sqrt(level * alpha / n) - 0.02)
+
+
 def _power_sentence(row, alpha: float, lang: str) -> str:
     name = label(row["intervention"], lang)
+    if row["n_estimated"] and _undercovers(row, alpha):
+        note_zh = (f"注意：置信区间只覆盖了{100 * row['coverage']:.0f}%的真实效应（应为{100 * (1 - alpha):.0f}%），"
+                   "支部或可用的对照太少，这样的区间和效能都不可信。")
+        note_en = (f" Caution: the CIs cover the truth only {100 * row['coverage']:.0f}% of the time (should be "
+                   f"{100 * (1 - alpha):.0f}%): too few branches or comparisons, so these intervals and this power "
+                   "cannot be trusted.")
+    else:
+        note_zh = note_en = ""
     pct, mc = 100 * row["power"], 200 * row["mcse_power"]
     level = 100 * (1 - alpha)
     if lang == "zh":
@@ -58,18 +75,25 @@ def _power_sentence(row, alpha: float, lang: str) -> str:
              f"{row['mean_ci_width']:.2f}个标准差、覆盖率{100 * row['coverage']:.0f}%。")
         if row["power"] < TARGET_POWER:
             s += "低于常用的80%标准：可增加每支部应答数、支部数或波次，或只关注更大的效应。"
+        if row["share_exposed_used"] < SHARE_USED_NOTE:
+            s += (f"已上线的支部-波次中只有{100 * row['share_exposed_used']:.0f}%可用于估计：后几个波次所有支部都已有措施"
+                  "上线，没有可比的对照；让部分支部较晚启动（或暂不启动）可提高效能。")
         if row["n_refused"] + row["n_failed"] > 0:
             s += f"其中{int(row['n_refused'] + row['n_failed'])}次未能估计。"
-        return s
+        return s + note_zh
     s = (f"{name}: with a true effect of {row['effect_size']:.2f} SD, {pct:.0f}% (±{mc:.0f}%) of "
          f"{int(row['reps'])} simulated studies give a {level:.0f}% CI that excludes 0 (the power); the mean CI "
          f"width is {row['mean_ci_width']:.2f} SD and {100 * row['coverage']:.0f}% of the CIs cover the truth.")
     if row["power"] < TARGET_POWER:
         s += (" Below the usual 80%: add responses per branch, branches or waves, or aim at larger effects "
               "only.")
+    if row["share_exposed_used"] < SHARE_USED_NOTE:
+        s += (f" Only {100 * row['share_exposed_used']:.0f}% of the exposed branch-waves can be used: in the last "
+              "waves every branch already runs something, so there is no comparison; letting some branches start "
+              "later (or not yet) raises the power.")
     if row["n_refused"] + row["n_failed"] > 0:
         s += f" {int(row['n_refused'] + row['n_failed'])} replication(s) could not be estimated."
-    return s
+    return s + note_en
 
 
 def _survey_sentence(survey: pd.DataFrame, alpha: float, lang: str) -> str:

@@ -419,6 +419,7 @@ def survey_precision(n_branches: int, *, icc: float, responses_per_branch: int, 
     k = int(n_branches)
     rho = _number("icc", icc, low=0.0, high=1.0, high_open=True)
     m = _number("responses_per_branch", responses_per_branch, low=1.0)
+    m = int(m) if m.is_integer() else m
     sigma = _number("sd", sd, low=0.0, low_open=True)
     z = critical_value(check_alpha(alpha))
     targets = [_number("half_widths", h, low=0.0, low_open=True) for h in np.atleast_1d(half_widths)]

@@ -30,8 +30,9 @@ def register(sub) -> None:
     p.add_argument("--effect-sizes", default="0.2",
                    help="effect(s) to detect in SD of one response: one number for all, one per intervention "
                         "(comma-separated, in --interventions order) or name=value pairs (default 0.2)")
-    p.add_argument("--icc", type=float, default=DEFAULT_ICC,
-                   help="intraclass correlation of responses within a branch (default 0.15, as the example study)")
+    p.add_argument("--icc", type=float, default=None,
+                   help="intraclass correlation of responses within a branch (default: estimated from the study's "
+                        f"pre-programme satisfaction when a study is given, else {DEFAULT_ICC})")
     p.add_argument("--responses-per-branch", type=int, default=12,
                    help="survey responses per branch and wave (default 12)")
     p.add_argument("--half-widths", default="0.1,0.2,0.3",
@@ -81,18 +82,23 @@ def parse_effect_sizes(text: str, names: list[str]):
     return dict(zip(names, values))
 
 
+#: Columns whose header label differs from the catalogue's general one (key -> catalogue key).
+HEADER_KEYS = {"start_wave": "plan_start_wave"}
+
+
 def bilingual(df, lang: str = "zh"):
     """The table with headers ``name（中文）`` (``name (English)`` for ``lang="en"``) from the label catalogue."""
     from fusion_study.reporting.labels import label
 
     def head(c):
-        text = label(c, lang, default="")
+        text = label(HEADER_KEYS.get(c, c), lang, default="")
         return f"{c}（{text}）" if lang == "zh" and text else (f"{c} ({text})" if text and text != c else c)
 
     return df.rename(columns={c: head(c) for c in df.columns})
 
 
 def _units(args):
+    """The branches to plan for, and the study they come from (``None`` with ``--branches``)."""
     if args.study is not None and args.branches is not None:
         raise ValueError("give a study folder or --branches, not both")
     if args.study is not None:
@@ -102,13 +108,33 @@ def _units(args):
         if "units" not in study:
             raise ValueError(f"{args.study}: the study has no 'units' table to take the branches from; "
                              "add one or use --branches N")
-        return study.units
+        return study.units, study
     if args.branches is None:
         raise ValueError("give a study folder (its units table lists the branches) or --branches N")
     if args.branches < 2:
         raise ValueError(f"--branches must be at least 2 (a staggered rollout compares branches), got {args.branches}")
     width = len(str(args.branches))
-    return [f"B{i:0{width}d}" for i in range(1, args.branches + 1)]
+    return [f"B{i:0{width}d}" for i in range(1, args.branches + 1)], None
+
+
+def _icc(args, study) -> tuple[float, str]:
+    """The ICC to plan with and a sentence saying where it comes from."""
+    zh = args.lang == "zh"
+    if args.icc is not None:
+        return args.icc, (f"组内相关系数：{args.icc:g}（--icc 指定）。" if zh else f"ICC: {args.icc:g} (given by --icc).")
+    if study is not None and all(t in study for t in ("customer_survey", "customers")):
+        from fusion_study.planning.study import study_icc
+
+        r = study_icc(study).iloc[0]
+        if zh:
+            return float(r["estimate"]), (
+                f"组内相关系数：{r['estimate']:.3f}（95%区间{r['ci_lower']:.3f}–{r['ci_upper']:.3f}），由本研究推广前"
+                f"{int(r['n_obs'])}份满意度应答估计；1个标准差约为{r['sd']:.1f}分（0–100分制）。")
+        return float(r["estimate"]), (
+            f"ICC: {r['estimate']:.3f} (95% CI {r['ci_lower']:.3f}–{r['ci_upper']:.3f}), estimated from the study's "
+            f"{int(r['n_obs'])} pre-programme satisfaction responses; 1 SD is about {r['sd']:.1f} points (0–100).")
+    return DEFAULT_ICC, (f"组内相关系数：{DEFAULT_ICC:g}（默认值，与示例研究相近）。" if zh
+                         else f"ICC: {DEFAULT_ICC:g} (the default, close to the example study's).")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -129,16 +155,18 @@ def run(args: argparse.Namespace) -> int:
     half_widths = [_float(h, "--half-widths") for h in _list(args.half_widths, "--half-widths")]
     if args.reps < 0:
         raise ValueError(f"--reps must be 0 (skip the power) or at least 2, got {args.reps}")
-    units = _units(args)
+    units, study = _units(args)
+    icc, icc_note = _icc(args, study)
     plan = plan_rollout(units, interventions=names, waves=waves, max_new_per_wave=args.max_new_per_wave,
                         seed=args.seed)
     sep = separability(plan)
-    survey = survey_precision(plan["unit_id"].nunique(), icc=args.icc, responses_per_branch=args.responses_per_branch,
+    survey = survey_precision(plan["unit_id"].nunique(), icc=icc, responses_per_branch=args.responses_per_branch,
                               half_widths=half_widths)
     power = None
     if args.reps:
-        power = rollout_power(plan, effect_sizes=effects, icc=args.icc, responses_per_branch=args.responses_per_branch,
+        power = rollout_power(plan, effect_sizes=effects, icc=icc, responses_per_branch=args.responses_per_branch,
                               reps=args.reps, seed=args.seed, n_jobs=args.jobs, dask=args.dask, ramp=args.ramp)
+    print(icc_note)
     for line in describe_plan(plan, sep, power, survey, max_new_per_wave=args.max_new_per_wave, lang=args.lang):
         print(line)
     if args.out:
