@@ -177,6 +177,9 @@ def test_share_used_counts_exposed_waves_without_a_comparison():
         got = res.set_index("intervention").loc[k, "share_exposed_used"]
         assert got == pytest.approx(want, abs=1e-12)
         assert got < 1
+    held = plan_rollout([f"B{i:02d}" for i in range(12)], interventions=["a", "b"], waves=7, hold_out=3, seed=3)
+    res = rollout_power(held, effect_sizes=0.2, icc=0.1, responses_per_branch=4, reps=2, seed=1)
+    assert (res["share_exposed_used"] == 1.0).all()  # a wait-list group keeps a comparison in every wave
 
 
 @pytest.mark.slow  # starting two worker processes takes seconds on a busy machine
@@ -186,7 +189,10 @@ def test_same_seed_same_result_for_any_n_jobs():
     one = rollout_power(plan, n_jobs=1, **kw)
     two = rollout_power(plan, n_jobs=2, **kw)
     pd.testing.assert_frame_equal(one, two)
-    pd.testing.assert_frame_equal(one.attrs["replications"], two.attrs["replications"])
+    reps_one = rollout_power(plan, n_jobs=1, replications=True, **kw)
+    pd.testing.assert_frame_equal(reps_one, rollout_power(plan, n_jobs=2, replications=True, **kw))
+    assert len(reps_one) == 4 * 2 and (reps_one["error"] == "").all()
+    assert reps_one["estimate"].mean() == pytest.approx(one["mean_estimate"].mean(), abs=1e-12)
     other = rollout_power(plan, n_jobs=1, **{**kw, "seed": 13})
     assert not np.allclose(one["mean_estimate"], other["mean_estimate"])
 

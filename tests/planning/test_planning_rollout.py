@@ -219,3 +219,25 @@ def test_separability_bad_plans(plan, match):
 def test_separability_missing_columns():
     with pytest.raises(MissingColumnsError, match=r"table 'plan' lacks column\(s\) \['start_wave'\]"):
         separability(pd.DataFrame({"unit_id": ["B1"], "intervention": ["a"]}))
+
+
+def test_hold_out_branches_start_nothing_and_the_rest_is_a_full_schedule():
+    plan = plan_rollout(BRANCHES, interventions=INTERVENTIONS, waves=6, hold_out=3, seed=4)
+    assert plan["unit_id"].drop_duplicates().tolist() == BRANCHES  # every branch, in the order given
+    wide = _wide(plan)
+    held = wide.index[wide.isna().all(axis=1)]
+    assert len(held) == 3
+    started = wide.drop(index=held)
+    assert started.notna().all().all() and started.apply(lambda r: r.nunique() == len(INTERVENTIONS), axis=1).all()
+    assert separability(plan)["separable"].all()
+    again = plan_rollout(BRANCHES, interventions=INTERVENTIONS, waves=6, hold_out=3, seed=4)
+    pd.testing.assert_frame_equal(plan, again)
+    assert plan_rollout(BRANCHES, interventions=INTERVENTIONS, waves=6, hold_out=0, seed=4).equals(
+        plan_rollout(BRANCHES, interventions=INTERVENTIONS, waves=6, seed=4))
+
+
+def test_hold_out_must_leave_two_branches():
+    with pytest.raises(ValueError, match="hold out at most 10"):
+        plan_rollout(BRANCHES, interventions=["a"], waves=4, hold_out=11, seed=1)
+    with pytest.raises(ValueError, match="hold_out must be >= 0"):
+        plan_rollout(BRANCHES, interventions=["a"], waves=4, hold_out=-1, seed=1)

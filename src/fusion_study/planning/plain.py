@@ -24,16 +24,20 @@ def _names(names, lang: str) -> str:
 
 def _design_sentence(plan: pd.DataFrame, waves: int, max_new_per_wave, lang: str) -> str:
     n_b = plan["unit_id"].nunique()
+    starts = plan.groupby("unit_id", sort=False)["start_wave"].apply(lambda s: s.notna().any())
+    n_hold = int((~starts).sum())
     names = list(pd.unique(plan["intervention"]))
     per_wave = plan.groupby("start_wave").size()
     busiest = int(per_wave.max()) if len(per_wave) else 0
     if lang == "zh":
         cap = f"每波次最多新上线{max_new_per_wave}项" if max_new_per_wave else "每波次新上线数不设上限"
+        hold = f"另有{n_hold}个支部在计划期内暂不启动，作为对照；" if n_hold else ""
         return (f"推广计划：{n_b}个支部、{len(names)}项措施（{_names(names, lang)}），共{waves}个波次"
-                f"（波次0为基线，所有措施尚未上线）；{cap}，最忙的一个波次上线{busiest}项。")
+                f"（波次0为基线，所有措施尚未上线）；{hold}{cap}，最忙的一个波次上线{busiest}项。")
     cap = f"at most {max_new_per_wave} new starts per wave" if max_new_per_wave else "no limit on new starts per wave"
+    hold = f"{n_hold} of the branches start nothing during the plan (a wait-list comparison group); " if n_hold else ""
     return (f"Rollout plan: {n_b} branches, {len(names)} intervention(s) ({_names(names, lang)}), {waves} waves "
-            f"(wave 0 is the baseline, before anything starts); {cap}, the busiest wave has {busiest} starts.")
+            f"(wave 0 is the baseline, before anything starts); {hold}{cap}, the busiest wave has {busiest} starts.")
 
 
 def _separability_sentence(sep: pd.DataFrame, lang: str) -> str:
@@ -77,7 +81,7 @@ def _power_sentence(row, alpha: float, lang: str) -> str:
             s += "低于常用的80%标准：可增加每支部应答数、支部数或波次，或只关注更大的效应。"
         if row["share_exposed_used"] < SHARE_USED_NOTE:
             s += (f"已上线的支部-波次中只有{100 * row['share_exposed_used']:.0f}%可用于估计：后几个波次所有支部都已有措施"
-                  "上线，没有可比的对照；让部分支部较晚启动（或暂不启动）可提高效能。")
+                  "上线，没有可比的对照；留出几个支部暂不启动（--hold-out）可提高效能。")
         if row["n_refused"] + row["n_failed"] > 0:
             s += f"其中{int(row['n_refused'] + row['n_failed'])}次未能估计。"
         return s + note_zh
@@ -89,8 +93,8 @@ def _power_sentence(row, alpha: float, lang: str) -> str:
               "only.")
     if row["share_exposed_used"] < SHARE_USED_NOTE:
         s += (f" Only {100 * row['share_exposed_used']:.0f}% of the exposed branch-waves can be used: in the last "
-              "waves every branch already runs something, so there is no comparison; letting some branches start "
-              "later (or not yet) raises the power.")
+              "waves every branch already runs something, so there is no comparison; holding a few branches back "
+              "until after the plan (--hold-out) raises the power.")
     if row["n_refused"] + row["n_failed"] > 0:
         s += f" {int(row['n_refused'] + row['n_failed'])} replication(s) could not be estimated."
     return s + note_en

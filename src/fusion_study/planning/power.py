@@ -242,7 +242,8 @@ def _run_parallel(tasks: list, n_jobs: int, dask: str | None) -> list:
 
 def rollout_power(plan: pd.DataFrame, *, effect_sizes, icc: float, responses_per_branch: int, reps: int = 200,
                   seed: int | np.random.Generator | None = None, n_jobs: int = 1, dask: str | None = None,
-                  alpha: float = 0.05, ramp: float = 0.0, waves: int | None = None) -> pd.DataFrame:
+                  alpha: float = 0.05, ramp: float = 0.0, waves: int | None = None,
+                  replications: bool = False) -> pd.DataFrame:
     """Power, bias, coverage and interval width per intervention of a rollout plan, by simulation.
 
     Each of ``reps`` replications simulates a lean study of the plan
@@ -278,6 +279,8 @@ def rollout_power(plan: pd.DataFrame, *, effect_sizes, icc: float, responses_per
         Ramp-up time constant in waves (see :func:`simulate_rollout_data`).
     waves : int, optional
         Number of waves; default ``plan.attrs["waves"]``.
+    replications : bool, default False
+        Return the per-replication rows instead of the summary (see below).
 
     Returns
     -------
@@ -295,9 +298,10 @@ def rollout_power(plan: pd.DataFrame, *, effect_sizes, icc: float, responses_per
         replication detects nothing), ``mcse_power``; over the estimated replications:
         ``mean_estimate``, ``bias`` (mean of estimate − truth), ``mean_se``, ``sd_estimate``,
         ``coverage`` (share of intervals containing the truth), ``mean_ci_width`` (expected
-        interval width). ``attrs["replications"]`` holds the per-replication rows
-        (``replication``, ``intervention``, ``truth``, ``estimate``, ``se``, ``ci_lower``,
-        ``ci_upper``, ``identified``, ``n_used`` (exposed branch-waves used), ``error``).
+        interval width). With ``replications=True``: one row per replication and intervention,
+        ``replication``, ``intervention``, ``truth``, ``estimate``, ``se``, ``ci_lower``,
+        ``ci_upper``, ``identified``, ``n_used`` (exposed branch-waves used), ``error`` (empty
+        when the estimator ran).
 
     Notes
     -----
@@ -346,12 +350,11 @@ def rollout_power(plan: pd.DataFrame, *, effect_sizes, icc: float, responses_per
     parts = _run_parallel(tasks, jobs, dask)
     rows = pd.DataFrame([row for part in parts for row in part])
     rows = rows.sort_values(["replication"], kind="stable").reset_index(drop=True)
+    if replications:
+        return rows
     with np.errstate(invalid="ignore"):
         n_exposed = (np.arange(w)[None, :, None] >= start[:, None, :]).sum(axis=(0, 1))
-    out = _summarise(rows, names, eff, m, rho, n_reps, dict(zip(names, n_exposed.tolist())))
-    out.attrs["replications"] = rows
-    out.attrs["alpha"] = alpha
-    return out
+    return _summarise(rows, names, eff, m, rho, n_reps, dict(zip(names, n_exposed.tolist())))
 
 
 def _summarise(rows: pd.DataFrame, names: list, eff: dict, m: int, rho: float, n_reps: int,

@@ -65,7 +65,7 @@ def _positive_int(name: str, value, *, minimum: int = 1) -> int:
 
 
 def plan_rollout(units, *, interventions: Iterable[str], waves: int, max_new_per_wave: int | None = None,
-                 seed: int | np.random.Generator | None = None) -> pd.DataFrame:
+                 hold_out: int = 0, seed: int | np.random.Generator | None = None) -> pd.DataFrame:
     """A randomised staggered schedule: the wave at which each branch starts each intervention.
 
     Parameters
@@ -81,6 +81,14 @@ def plan_rollout(units, *, interventions: Iterable[str], waves: int, max_new_per
     max_new_per_wave : int, optional
         The most (branch, intervention) starts in any one wave — e.g. how many branches the
         rollout team can train per wave. ``None``: no limit.
+    hold_out : int, default 0
+        Branches, drawn at random, that start nothing during the ``W`` waves (a wait-list
+        comparison group that starts after the last wave). The several-interventions (imputation)
+        estimator compares exposed branch-waves only with branch-waves exposed to nothing: once
+        every branch runs some intervention, the remaining waves have no comparison and cannot be
+        used. Held-out branches keep a comparison in every wave
+        (:func:`~fusion_study.planning.power.rollout_power` reports the share of exposed
+        branch-waves the estimator can use).
     seed : int, numpy Generator or None
         Randomness (one ``np.random.default_rng(seed)``); the same seed gives the same schedule.
 
@@ -88,7 +96,8 @@ def plan_rollout(units, *, interventions: Iterable[str], waves: int, max_new_per
     -------
     pandas.DataFrame
         One row per branch and intervention (branches in the order given, interventions in the
-        order given): ``unit_id``, ``intervention``, ``start_wave`` (an integer in ``1 … W-1``).
+        order given): ``unit_id``, ``intervention``, ``start_wave`` (an integer in ``1 … W-1``;
+        with ``hold_out``, a nullable integer, missing for the held-out branches).
         ``attrs["waves"]`` holds ``W``.
 
     Raises
@@ -138,12 +147,23 @@ def plan_rollout(units, *, interventions: Iterable[str], waves: int, max_new_per
     if n_b < 2:
         raise ValueError(f"plan_rollout: a staggered rollout needs at least 2 branches (timing must differ "
                          f"between branches); got {n_b}")
+    n_hold = _positive_int("hold_out", hold_out, minimum=0)
+    if n_b - n_hold < 2:
+        raise ValueError(f"plan_rollout: hold_out={n_hold} leaves {n_b - n_hold} of {n_b} branches to roll out to; "
+                         f"at least 2 must start (hold out at most {n_b - 2})")
+    all_ids = ids
     w = _positive_int("waves", waves, minimum=1)
     if w < n_k + 2:
         raise ValueError(
             f"plan_rollout: {n_k} intervention(s) need at least {n_k + 2} waves (a baseline wave, one start wave "
             f"per intervention so each switches on alone, and one more so that branches differ in how many "
             f"interventions are on); got waves={w}. Add waves or roll out fewer interventions.")
+    rng = np.random.default_rng(seed)
+    held: set = set()
+    if n_hold:
+        held = {all_ids[i] for i in rng.choice(n_b, size=n_hold, replace=False)}
+        ids = [u for u in all_ids if u not in held]
+        n_b = len(ids)
     t = w - 1
     n_starts = n_b * n_k
     per_wave = -(-n_starts // t)
@@ -156,9 +176,10 @@ def plan_rollout(units, *, interventions: Iterable[str], waves: int, max_new_per
                 f"{t} start waves with max_new_per_wave={cap}; allow at least {per_wave} starts per wave, "
                 f"or plan at least {max(need_w, n_k + 2)} waves.")
 
-    rng = np.random.default_rng(seed)
     for _ in range(MAX_DRAWS):
         plan = _draw(ids, names, t, rng)
+        if held:
+            plan = _with_held_out(plan, all_ids, names, held)
         plan.attrs["waves"] = w
         if separability(plan, waves=w)["separable"].all():
             return plan
@@ -166,6 +187,16 @@ def plan_rollout(units, *, interventions: Iterable[str], waves: int, max_new_per
         f"plan_rollout: no separable schedule of {n_k} intervention(s) over {n_b} branches and {w} waves in "
         f"{MAX_DRAWS} random draws (with few branches an intervention tends to start in the same wave "
         f"everywhere); add waves or branches.")
+
+
+def _with_held_out(plan: pd.DataFrame, all_ids: list, names: list, held: set) -> pd.DataFrame:
+    """The plan with rows (start wave missing) for the held-out branches, all branches in the order given."""
+    rows = pd.DataFrame({"unit_id": np.repeat(np.array([u for u in all_ids if u in held], dtype=object), len(names)),
+                         "intervention": np.tile(np.array(names, dtype=object), len(held)), "start_wave": pd.NA})
+    out = pd.concat([plan.astype({"start_wave": "Int64"}), rows.astype({"start_wave": "Int64"})], ignore_index=True)
+    order = {u: i for i, u in enumerate(all_ids)}
+    out = out.assign(_o=out["unit_id"].map(order)).sort_values("_o", kind="stable").drop(columns="_o")
+    return out.reset_index(drop=True)
 
 
 def _draw(ids: list, names: list, t: int, rng: np.random.Generator) -> pd.DataFrame:

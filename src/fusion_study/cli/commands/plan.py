@@ -27,6 +27,8 @@ def register(sub) -> None:
                    help="survey waves including the baseline wave 0 (default: interventions + 2)")
     p.add_argument("--max-new-per-wave", type=int, default=None,
                    help="most (branch, intervention) starts in one wave (default: no limit)")
+    p.add_argument("--hold-out", type=int, default=0,
+                   help="branches that start nothing during the plan (a wait-list comparison group; default 0)")
     p.add_argument("--effect-sizes", default="0.2",
                    help="effect(s) to detect in SD of one response: one number for all, one per intervention "
                         "(comma-separated, in --interventions order) or name=value pairs (default 0.2)")
@@ -158,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     units, study = _units(args)
     icc, icc_note = _icc(args, study)
     plan = plan_rollout(units, interventions=names, waves=waves, max_new_per_wave=args.max_new_per_wave,
-                        seed=args.seed)
+                        hold_out=args.hold_out, seed=args.seed)
     sep = separability(plan)
     survey = survey_precision(plan["unit_id"].nunique(), icc=icc, responses_per_branch=args.responses_per_branch,
                               half_widths=half_widths)
