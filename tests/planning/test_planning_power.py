@@ -235,3 +235,21 @@ def test_survey_precision_formulas():
     assert t["design_effect"].iloc[0] == pytest.approx(1 + 11 * 0.2, abs=1e-12)
     with pytest.raises(ValueError, match="n_branches"):
         survey_precision(0, icc=0.2, responses_per_branch=12)
+
+
+def test_dask_backend_matches_local_run():
+    """On a local Dask cluster the result is the same as with joblib's local backend.
+
+    `make test` installs the [dask] extra; under CI a missing extra is a failure, not a skip.
+    """
+    import os
+
+    if os.environ.get("CI", "").lower() == "true":
+        import distributed
+    else:
+        distributed = pytest.importorskip("distributed", reason="optional [dask] extra not installed")
+    plan = plan_rollout([f"B{i:02d}" for i in range(8)], interventions=["a"], waves=4, seed=1)
+    kw = dict(effect_sizes=0.3, icc=0.1, responses_per_branch=5, reps=3, seed=2, replications=True)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
+        on_dask = rollout_power(plan, dask=cluster.scheduler_address, **kw)
+    pd.testing.assert_frame_equal(on_dask, rollout_power(plan, **kw))
