@@ -188,16 +188,16 @@ class SeveralInterventions:
         self.excluded_ = d.excluded
         names = d.names
         # ---- step 1: unit + period (+ covariate) model of Y(0) on the untreated observations
-        w_u, w_t, keep_t, why_t = d.designs()
+        fe, keep_t, why_t = d.step1()
         y_u, y_t = d.y[d.untreated], d.y[d.exposed][keep_t]
-        w_t = w_t[keep_t]
-        w_pinv = np.linalg.pinv(w_u, rcond=RANK_TOL)
-        theta = w_pinv @ y_u
+        rows_u = (d.ui[d.untreated], d.ti[d.untreated], d.x[d.untreated])
+        rows_t = (d.ui[d.exposed][keep_t], d.ti[d.exposed][keep_t], d.x[d.exposed][keep_t])
+        theta = fe.solve(*fe.rhs(*rows_u, y_u[:, None]))
         for reason, n in why_t:
             d.exclude(reason, n)
         self.excluded_ = d.excluded
-        tau = y_t - w_t @ theta
-        eps_u = y_u - w_u @ theta
+        tau = y_t - fe.predict(*theta, *rows_t)[:, 0]
+        eps_u = y_u - fe.predict(*theta, *rows_u)[:, 0]
         # ---- step 3: additive event-time design over the imputed exposed observations
         on = d.on[d.exposed][keep_t]                # exposed x K
         ev = d.event[d.exposed][keep_t]
@@ -217,7 +217,8 @@ class SeveralInterventions:
         eps_t = tau - z @ beta
         # ---- the linear map beta = A y and the cluster-robust covariance
         a_t = z_pinv
-        a_u = -(z_pinv @ w_t) @ w_pinv
+        # weights of the untreated rows: minus the step-1 projection of the exposed rows' weights
+        a_u = -fe.predict(*fe.solve(*fe.rhs(*rows_t, z_pinv.T)), *rows_u).T
         cl_u, cl_t = d.cluster_codes[d.untreated], d.cluster_codes[d.exposed][keep_t]
         used = np.unique(np.concatenate([cl_u, cl_t]))
         g = len(used)
@@ -364,7 +365,8 @@ class SeveralInterventions:
                     fmt="o", color="#C44E52", capsize=3)
         refused = "无法与其他措施分开" if lang == "zh" else "not separable from the others"
         for yi in y[~ok]:
-            ax.text(0, yi, refused, ha="center", va="center", color="0.35", fontsize=9)
+            ax.text(0, yi, refused, ha="center", va="center", color="0.35", fontsize=9,
+                    bbox={"facecolor": "white", "edgecolor": "0.8", "boxstyle": "round,pad=0.2"})
         ax.axvline(0, color="0.4", lw=0.8)
         ax.set_yticks(y)
         ax.set_yticklabels([label(n, lang) for n in agg["intervention"]])
@@ -429,6 +431,8 @@ class _Prepared:
         max_event = None if est.max_event is None else _whole_number("max_event", est.max_event, 0)
         need = [est.outcome, est.unit, est.time, est.cluster, *self.cmap.values(), *covs]
         require_columns(data, list(dict.fromkeys(need)), what=_WHAT)
+        data = data[list(dict.fromkeys(need))]
+        data.attrs = {}  # (a study frame's ledger would be deep-copied by every pandas step below)
         self._excluded: list[tuple[str, int]] = []
         for col, role in [(est.unit, "unit"), (est.time, "time"), (est.cluster, "cluster"),
                           *[(c, "cohort") for c in self.cmap.values()]]:
@@ -492,52 +496,88 @@ class _Prepared:
     def excluded(self) -> pd.DataFrame:
         return pd.DataFrame(self._excluded, columns=["reason", "n_rows"])
 
-    def designs(self):
-        """Step-1 designs (untreated rows; exposed rows) and which exposed rows can be imputed, with why not."""
-        u_un = pd.unique(self.units[self.untreated])
-        t_un = np.unique(self.t[self.untreated])
-        u_code = pd.Index(u_un)
-        t_code = pd.Index(t_un)
+    def step1(self) -> tuple["_TwoWayFE", np.ndarray, list]:
+        """The step-1 model on the untreated rows, which exposed rows it can impute, and why not the others."""
+        est = self.est
+        u_code = pd.Index(pd.unique(self.units[self.untreated]))
+        t_code = pd.Index(np.unique(self.t[self.untreated]))
         ui = u_code.get_indexer(self.units)
         ti = t_code.get_indexer(self.t)
-        n_p = 1 + (len(u_un) - 1) + (len(t_un) - 1) + self.x.shape[1]
-
-        def build(mask):
-            m = np.zeros((int(mask.sum()), n_p))
-            m[:, 0] = 1.0
-            uu, tt = ui[mask], ti[mask]
-            r = np.arange(len(m))
-            sel = uu > 0
-            m[r[sel], uu[sel]] = 1.0
-            sel = tt > 0
-            m[r[sel], len(u_un) - 1 + tt[sel]] = 1.0
-            if self.x.shape[1]:
-                m[:, n_p - self.x.shape[1]:] = self.x[mask]
-            return m
-
+        self.ui, self.ti = ui, ti
+        fe = _TwoWayFE(ui[self.untreated], ti[self.untreated], self.x[self.untreated], len(u_code), len(t_code))
         ex = self.exposed
         no_unit = ui[ex] < 0
         no_time = (ti[ex] < 0) & ~no_unit
         ok = ~no_unit & ~no_time
-        w_u = build(self.untreated)
-        ex_ok = ex.copy()
-        ex_ok[ex] = ok
-        w_t = np.zeros((int(ex.sum()), n_p))
-        w_t[ok] = build(ex_ok)
-        # rows whose fixed effects are not pinned down by the untreated rows (disconnected designs)
-        if ok.any():
-            proj = w_t[ok] - (w_t[ok] @ np.linalg.pinv(w_u, rcond=RANK_TOL)) @ w_u
-            unconnected = np.sqrt((proj ** 2).sum(axis=1)) > 1e-8 * (1 + np.sqrt((w_t[ok] ** 2).sum(axis=1)))
-            ok_idx = np.flatnonzero(ok)
-            ok[ok_idx[unconnected]] = False
-            n_unc = int(unconnected.sum())
-        else:
-            n_unc = 0
-        est = self.est
+        unconnected = np.zeros_like(ok)
+        unconnected[ok] = ~fe.imputable(ui[ex][ok], ti[ex][ok], self.x[ex][ok])
+        ok &= ~unconnected
         why = [(f"exposed, in a {est.unit!r} with no unexposed row (its Y(0) cannot be imputed)", int(no_unit.sum())),
                (f"exposed, in a {est.time!r} with no unexposed row (its Y(0) cannot be imputed)", int(no_time.sum())),
-               ("exposed, fixed effects not connected to the unexposed rows (Y(0) cannot be imputed)", n_unc)]
-        return w_u, w_t, ok, why
+               ("exposed, fixed effects not connected to the unexposed rows (Y(0) cannot be imputed)",
+                int(unconnected.sum()))]
+        return fe, ok, why
+
+
+class _TwoWayFE:
+    """OLS of ``y`` on unit and period fixed effects (+ covariates) by block elimination of the unit effects.
+
+    Parameters: ``(α_u, γ_t for t >= 1, δ)``; the normal equations ``[[D, B], [B', C]]`` with ``D`` the
+    diagonal of unit counts are solved through the Schur complement ``S = C - B'D⁻¹B`` (period and
+    covariate block; a pseudo-inverse when singular, which gives the unique fit of every estimable row).
+    """
+
+    def __init__(self, ui, ti, x, n_units: int, n_periods: int) -> None:
+        self.ui, self.ti, self.x = ui, ti, x
+        self.nu, self.nt, self.p = n_units, n_periods, x.shape[1]
+        self.n_c = (n_periods - 1) + self.p
+        self.d = np.bincount(ui, minlength=n_units).astype(float)
+        cu = self._c_rows(ti, x)                                  # n x n_c
+        self.b = np.zeros((n_units, self.n_c))
+        np.add.at(self.b, ui, cu)
+        c = cu.T @ cu
+        s = c - self.b.T @ (self.b / self.d[:, None])
+        s = (s + s.T) / 2
+        if self.n_c:
+            vals, vecs = np.linalg.eigh(s)
+            keep = vals > RANK_TOL * max(vals.max(), 1.0)
+            self.s_inv = (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
+            self.null_c = vecs[:, ~keep]
+        else:
+            self.s_inv = np.zeros((0, 0))
+            self.null_c = np.zeros((0, 0))
+
+    def _c_rows(self, ti, x) -> np.ndarray:
+        m = np.zeros((len(ti), self.n_c))
+        sel = ti > 0
+        m[np.flatnonzero(sel), ti[sel] - 1] = 1.0
+        if self.p:
+            m[:, self.nt - 1:] = x
+        return m
+
+    def solve(self, b_u: np.ndarray, b_c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(α, c)`` solving the normal equations for right-hand sides ``(b_u, b_c)`` (columns: several)."""
+        c = self.s_inv @ (b_c - self.b.T @ (b_u / self.d[:, None]))
+        a = (b_u - self.b @ c) / self.d[:, None]
+        return a, c
+
+    def rhs(self, ui, ti, x, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``W'v`` for rows ``(ui, ti, x)`` and weights ``v`` (n x m)."""
+        b_u = np.zeros((self.nu, v.shape[1]))
+        np.add.at(b_u, ui, v)
+        return b_u, self._c_rows(ti, x).T @ v
+
+    def predict(self, a, c, ui, ti, x) -> np.ndarray:
+        """Fitted values (n x m) of rows ``(ui, ti, x)`` for parameter columns ``(a, c)``."""
+        return a[ui] + self._c_rows(ti, x) @ c
+
+    def imputable(self, ui, ti, x) -> np.ndarray:
+        """Rows whose fit is the same under every solution (orthogonal to the design's null space)."""
+        if not self.null_c.size:
+            return np.ones(len(ui), dtype=bool)
+        a0 = -(self.b @ self.null_c) / self.d[:, None]
+        off = np.abs(self.predict(a0, self.null_c, ui, ti, x)).max(axis=1)
+        return off <= 1e-8 * (1 + np.abs(x).sum(axis=1) if self.p else 1.0)
 
 
 def _check_period_numbers(data: pd.DataFrame, col: str, role: str) -> None:
