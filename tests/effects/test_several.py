@@ -259,6 +259,22 @@ def test_plot_marks_refused_interventions(hand):
     plt.close("all")
 
 
+def test_vocabulary_and_alpha(hand):
+    from scipy import stats
+
+    from vocabulary import assert_standard_columns
+
+    res = _fit_hand(hand, alpha=0.10)
+    crit = stats.t.ppf(0.95, res.n_clusters_ - 1)
+    for name, frame in (("effects_", res.effects_), ("simple", res.aggregate()), ("dynamic", res.aggregate("dynamic")),
+                        ("summary", res.summary())):
+        assert_standard_columns(frame, f"SeveralInterventions.{name}")
+        if "ci_lower" in frame:
+            np.testing.assert_allclose((frame["ci_upper"] - frame["estimate"]) / frame["se"], crit, rtol=1e-10)
+            np.testing.assert_allclose((frame["estimate"] - frame["ci_lower"]) / frame["se"], crit, rtol=1e-10)
+    assert "90% intervals" in str(res)
+
+
 # ---------------------------------------------------------------- bad input
 def test_missing_columns_name_them(hand):
     with pytest.raises(MissingColumnsError, match=r"lacks column\(s\) \['cohort_z'\]"):

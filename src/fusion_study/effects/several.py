@@ -31,6 +31,7 @@ from scipy import stats
 
 from fusion_study.data.checks import check_alpha, check_choice, check_lang, require_columns
 from fusion_study.effects.identification import RANK_TOL, alone_switch_ons, collinearity
+from fusion_study.effects.twoway import TwoWayFE
 
 __all__ = ["several_interventions", "SeveralInterventions", "MAX_VIF"]
 
@@ -157,7 +158,10 @@ class SeveralInterventions:
     -----------------
     diff-diff 3.13 ``ImputationDiD`` (one intervention, mpdta panel): event-time and overall
     estimates to 1e-6; SEs to 1e-6 relative against its Theorem-3 variance with
-    ``aux_partition="horizon"`` times ``sqrt(G/(G-1))`` (diff-diff applies no small-cluster factor).
+    ``aux_partition="horizon"`` times ``sqrt(G/(G-1))`` (diff-diff applies no small-cluster factor;
+    its default ``"cohort_horizon"`` residualises ``τ̂`` on cohort x event-time means instead of
+    event-time means, 0.4 % smaller SEs on mpdta; with ``anticipation`` its overall ATT also averages
+    the anticipation periods, ours only ``e >= 0``).
     R 4 ``lm`` + ``sandwich::vcovCL`` (two interventions, a hand data set, stacked estimating
     equations of steps 1 and 3, ``type="HC0"``, ``cadjust=TRUE``): estimates and SEs to 1e-8.
     """
@@ -261,6 +265,8 @@ class SeveralInterventions:
                 est_ok = ok[k] and self._estimable[j]
                 note = note_k if not ok[k] else (common if est_ok else "not separable at this event time "
                                                  "(its timing coincides with another intervention's)")
+                if est_ok and len(np.unique(clusters_t[mask])) == 1:
+                    note = "; ".join(x for x in ("rests on a single cluster: its SE is not reliable", note) if x)
                 if est_ok and self.max_event is not None and b == self.max_event:
                     note = "; ".join(x for x in (f"event times >= {b} pooled", note) if x)
                 rows.append(self._row(name, b, np.eye(q)[j] if est_ok else None, int(n_col[j]),
@@ -496,7 +502,7 @@ class _Prepared:
     def excluded(self) -> pd.DataFrame:
         return pd.DataFrame(self._excluded, columns=["reason", "n_rows"])
 
-    def step1(self) -> tuple["_TwoWayFE", np.ndarray, list]:
+    def step1(self) -> tuple[TwoWayFE, np.ndarray, list]:
         """The step-1 model on the untreated rows, which exposed rows it can impute, and why not the others."""
         est = self.est
         u_code = pd.Index(pd.unique(self.units[self.untreated]))
@@ -504,7 +510,7 @@ class _Prepared:
         ui = u_code.get_indexer(self.units)
         ti = t_code.get_indexer(self.t)
         self.ui, self.ti = ui, ti
-        fe = _TwoWayFE(ui[self.untreated], ti[self.untreated], self.x[self.untreated], len(u_code), len(t_code))
+        fe = TwoWayFE(ui[self.untreated], ti[self.untreated], self.x[self.untreated], len(u_code), len(t_code))
         ex = self.exposed
         no_unit = ui[ex] < 0
         no_time = (ti[ex] < 0) & ~no_unit
@@ -517,67 +523,6 @@ class _Prepared:
                ("exposed, fixed effects not connected to the unexposed rows (Y(0) cannot be imputed)",
                 int(unconnected.sum()))]
         return fe, ok, why
-
-
-class _TwoWayFE:
-    """OLS of ``y`` on unit and period fixed effects (+ covariates) by block elimination of the unit effects.
-
-    Parameters: ``(α_u, γ_t for t >= 1, δ)``; the normal equations ``[[D, B], [B', C]]`` with ``D`` the
-    diagonal of unit counts are solved through the Schur complement ``S = C - B'D⁻¹B`` (period and
-    covariate block; a pseudo-inverse when singular, which gives the unique fit of every estimable row).
-    """
-
-    def __init__(self, ui, ti, x, n_units: int, n_periods: int) -> None:
-        self.ui, self.ti, self.x = ui, ti, x
-        self.nu, self.nt, self.p = n_units, n_periods, x.shape[1]
-        self.n_c = (n_periods - 1) + self.p
-        self.d = np.bincount(ui, minlength=n_units).astype(float)
-        cu = self._c_rows(ti, x)                                  # n x n_c
-        self.b = np.zeros((n_units, self.n_c))
-        np.add.at(self.b, ui, cu)
-        c = cu.T @ cu
-        s = c - self.b.T @ (self.b / self.d[:, None])
-        s = (s + s.T) / 2
-        if self.n_c:
-            vals, vecs = np.linalg.eigh(s)
-            keep = vals > RANK_TOL * max(vals.max(), 1.0)
-            self.s_inv = (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
-            self.null_c = vecs[:, ~keep]
-        else:
-            self.s_inv = np.zeros((0, 0))
-            self.null_c = np.zeros((0, 0))
-
-    def _c_rows(self, ti, x) -> np.ndarray:
-        m = np.zeros((len(ti), self.n_c))
-        sel = ti > 0
-        m[np.flatnonzero(sel), ti[sel] - 1] = 1.0
-        if self.p:
-            m[:, self.nt - 1:] = x
-        return m
-
-    def solve(self, b_u: np.ndarray, b_c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(α, c)`` solving the normal equations for right-hand sides ``(b_u, b_c)`` (columns: several)."""
-        c = self.s_inv @ (b_c - self.b.T @ (b_u / self.d[:, None]))
-        a = (b_u - self.b @ c) / self.d[:, None]
-        return a, c
-
-    def rhs(self, ui, ti, x, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``W'v`` for rows ``(ui, ti, x)`` and weights ``v`` (n x m)."""
-        b_u = np.zeros((self.nu, v.shape[1]))
-        np.add.at(b_u, ui, v)
-        return b_u, self._c_rows(ti, x).T @ v
-
-    def predict(self, a, c, ui, ti, x) -> np.ndarray:
-        """Fitted values (n x m) of rows ``(ui, ti, x)`` for parameter columns ``(a, c)``."""
-        return a[ui] + self._c_rows(ti, x) @ c
-
-    def imputable(self, ui, ti, x) -> np.ndarray:
-        """Rows whose fit is the same under every solution (orthogonal to the design's null space)."""
-        if not self.null_c.size:
-            return np.ones(len(ui), dtype=bool)
-        a0 = -(self.b @ self.null_c) / self.d[:, None]
-        off = np.abs(self.predict(a0, self.null_c, ui, ti, x)).max(axis=1)
-        return off <= 1e-8 * (1 + np.abs(x).sum(axis=1) if self.p else 1.0)
 
 
 def _check_period_numbers(data: pd.DataFrame, col: str, role: str) -> None:
