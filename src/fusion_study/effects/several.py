@@ -245,7 +245,7 @@ class SeveralInterventions:
         _, vif_overall = collinearity(z, overall) if q else (math.inf, np.full(len(names), math.inf))
         vif_overall = np.where(n_overall > 0, vif_overall, math.inf)
         self._names, self._cols, self._beta, self._vcov = names, cols, beta, vcov
-        self._n_col, self._dof = n_col, g - 1
+        self._dof = g - 1
         self._estimable = np.isfinite(vif_cols)
         self._t = stats.t.ppf(1 - alpha / 2, g - 1)
         # ---- identification table
@@ -281,8 +281,6 @@ class SeveralInterventions:
         self.vcov_ = pd.DataFrame(vcov, index=idx, columns=idx)
         self.tau_ = pd.DataFrame({"row": d.index[d.exposed][keep_t], "unit": d.units[d.exposed][keep_t],
                                   "time": d.t[d.exposed][keep_t], "tau": tau})
-        self._overall = overall
-        self._z_clusters = (z, clusters_t)
         self.n_obs_ = int(len(y_u) + len(tau))
         self.n_clusters_ = int(g)
         return self
