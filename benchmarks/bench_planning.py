@@ -48,6 +48,14 @@ def main() -> None:
                    "mean_ci_width", "share_exposed_used", "n_estimated"]].round(3).to_string(index=False))
     print(f"seconds: {secs:.1f} for {args.reps} simulated studies ({1000 * secs / args.reps:.0f} ms each; "
           f"target <= {TARGET_S:.0f} s for 200) {'PASS' if secs * 200 / args.reps <= TARGET_S else 'FAIL'}")
+    # The machine may be shared: CPU time per study (one process) says what an idle machine would take.
+    n_cpu = 20
+    c0 = time.process_time()
+    rollout_power(plan, effect_sizes=0.2, icc=0.15, responses_per_branch=m, reps=n_cpu, seed=args.seed, n_jobs=1)
+    cpu = (time.process_time() - c0) / n_cpu
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"CPU seconds per simulated study (n_jobs=1, {n_cpu} studies): {cpu:.3f}; 200 studies on "
+          f"{args.jobs} idle cores would take about {200 * cpu / args.jobs:.0f} s (load average now {load:.1f})")
 
 
 if __name__ == "__main__":
