@@ -92,6 +92,20 @@ def test_two_interventions_match_r_lm_and_sandwich(hand, case, covariates):
     assert et.loc[("a", 1), "note"].startswith("event times >= 1 pooled")
 
 
+def test_overall_effect_is_the_imputed_effect_net_of_the_others_fitted_effects(hand):
+    # the estimand the truth uses: the mean over the rows where k is on (e >= 0) of k's own effect;
+    # the estimate is the mean of tau-hat there minus the other intervention's fitted event-time effects
+    res = _fit_hand(hand)
+    d = hand.loc[res.tau_["row"]].reset_index(drop=True)
+    tau = res.tau_["tau"].to_numpy()
+    on_a = (d["cohort_a"] > 0) & (d["period"] >= d["cohort_a"])
+    on_b = (d["cohort_b"] > 0) & (d["period"] >= d["cohort_b"])
+    e_b = np.minimum(d["period"] - d["cohort_b"], 1)
+    fitted_b = np.where(on_b, res.coef_.loc["b"].reindex(e_b).to_numpy(), 0.0)
+    net = (tau - fitted_b)[on_a.to_numpy()].mean()
+    assert res.aggregate().set_index("intervention").loc["a", "estimate"] == pytest.approx(net, abs=1e-10)
+
+
 def test_dynamic_aggregation_is_the_plain_average_of_event_times(hand):
     res = _fit_hand(hand)
     dyn = res.aggregate("dynamic").set_index("intervention")

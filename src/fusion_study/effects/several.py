@@ -138,7 +138,13 @@ class SeveralInterventions:
     the interventions on, each depending only on its own event time — no interaction between
     interventions. (3) No spill-over between interventions or between units (a unit's outcome
     depends only on its own exposures). (4) No anticipation beyond ``anticipation`` periods.
-    (5) Absorbing interventions (once on, stays on).
+    (5) Absorbing interventions (once on, stays on). (6) Effects of the *other* interventions that
+    do not vary with the overlap: the overall effect of ``k`` equals the mean, over the rows where
+    ``k`` is on (``e >= 0``), of ``τ̂`` minus the others' fitted ``τ̂_j(e_j)`` (OLS residuals sum to
+    zero on each of ``k``'s bins); it is unbiased for the truth's average of ``k``'s own effects when
+    each other intervention's effect at an event time is, on average, the same in the rows where
+    ``k`` is on as in all its rows. Heterogeneous effects correlated with the rollout order (e.g. a
+    brand effect only in strong, early branches) break this and bias the others slightly.
 
     *Inference.* The estimator is linear in ``Y``: ``β̂ = A Y``. Standard errors are
     cluster-robust, ``V = G/(G-1) Σ_g (Σ_{i∈g} a_i ε̂_i)(Σ_{i∈g} a_i ε̂_i)'`` with ``ε̂`` the
