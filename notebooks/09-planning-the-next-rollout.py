@@ -188,7 +188,9 @@ power = by_effect[by_effect["effect_size"] == 0.2].reset_index(drop=True)
 for line in describe_plan(plan, sep, power, survey, max_new_per_wave=max_new, lang=LANG):
     print(line)
 out.mkdir(parents=True, exist_ok=True)
+written = []
 for name, table in {"plan": plan, "separability": sep, "power": pd.concat([by_effect, by_size]),
                     "survey": survey}.items():
     write_frame(table, out / f"{name}.csv")
-print(sorted(p.name for p in out.glob("*.csv")))
+    written.append(f"{name}.csv")
+print(written)  # the folder may also hold other notebooks' tables
