@@ -20,7 +20,7 @@ Usage (about 10 s per replication on a quiet 2-core machine)::
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/validate_several.py \
         --reps 30 --jobs 1 --out benchmarks/results/validate_several_30
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/validate_several.py \
-        --preset p_city --vcov both --reps 200 --jobs 1 --out benchmarks/results/validate_several_pcity_both_200
+        --preset p_city --vcov both --reps 200 --jobs 1 --out /tmp/pcity   # see results/validate_several_pcity_both_200
 """
 
 from __future__ import annotations
