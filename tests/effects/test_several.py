@@ -43,7 +43,7 @@ def test_single_intervention_matches_diffdiff_imputation(mpdta, case):
     opts = ref["options"]
     res = several_interventions(mpdta, outcome="lemp", cohorts={"t": "first.treat"}, unit="countyreal",
                                 time="year", cluster=opts.get("cluster", "countyreal"),
-                                anticipation=opts.get("anticipation", 0))
+                                anticipation=opts.get("anticipation", 0), vcov="cr1")
     g = res.n_clusters_
     # anticipation=1: the 20 counties first treated in 2004 are exposed from 2003 on, nothing to impute from
     assert g == ref["n_clusters"] - (20 if case == "anticipation1" else 0)
@@ -75,7 +75,7 @@ def test_single_intervention_matches_diffdiff_imputation(mpdta, case):
 @pytest.mark.parametrize("case,covariates", [("no_covariates", None), ("covariate_x", ["x"])])
 def test_two_interventions_match_r_lm_and_sandwich(hand, case, covariates):
     ref = json.loads((REF / "several_lm_sandwich.json").read_text())["cases"][case]
-    res = _fit_hand(hand, covariates=covariates)
+    res = _fit_hand(hand, covariates=covariates, vcov="cr1")
     assert res.n_clusters_ == ref["n_clusters"]
     keys = [("a", 0), ("a", 1), ("b", 0), ("b", 1)]
     np.testing.assert_allclose(res.coef_.loc[keys].to_numpy(), [ref["coef"][f"{k}_{e}"] for k, e in keys],
@@ -106,13 +106,16 @@ def test_overall_effect_is_the_imputed_effect_net_of_the_others_fitted_effects(h
     assert res.aggregate().set_index("intervention").loc["a", "estimate"] == pytest.approx(net, abs=1e-10)
 
 
-def test_dynamic_aggregation_is_the_plain_average_of_event_times(hand):
-    res = _fit_hand(hand)
+@pytest.mark.parametrize("vcov", ["cr1", "jackknife"])
+def test_dynamic_aggregation_is_the_plain_average_of_event_times(hand, vcov):
+    # (the hand data's jackknife cannot estimate every event time without B8: a larger panel for it)
+    res = _fit_hand(_small_panel() if vcov == "jackknife" else hand, vcov=vcov, max_event=None)
     dyn = res.aggregate("dynamic").set_index("intervention")
     c = res.coef_
-    assert dyn.loc["a", "estimate"] == pytest.approx((c[("a", 0)] + c[("a", 1)]) / 2, abs=1e-12)
-    v = res.vcov_.loc[[("a", 0), ("a", 1)], [("a", 0), ("a", 1)]].to_numpy()
-    assert dyn.loc["a", "se"] == pytest.approx(math.sqrt(v.sum()) / 2, abs=1e-12)
+    post = [k for k in c.index if k[0] == "a" and k[1] >= 0]
+    assert dyn.loc["a", "estimate"] == pytest.approx(c[post].mean(), abs=1e-12)
+    v = res.vcov_.loc[post, post].to_numpy()
+    assert dyn.loc["a", "se"] == pytest.approx(math.sqrt(v.sum()) / len(post), abs=1e-12)
     with pytest.raises(ValueError, match="type='calendar' is not supported"):
         res.aggregate("calendar")
 
@@ -273,12 +276,13 @@ def test_plot_marks_refused_interventions(hand):
     plt.close("all")
 
 
-def test_vocabulary_and_alpha(hand):
+@pytest.mark.parametrize("vcov", ["cr1", "jackknife"])
+def test_vocabulary_and_alpha(hand, vcov):
     from scipy import stats
 
     from vocabulary import assert_standard_columns
 
-    res = _fit_hand(hand, alpha=0.10)
+    res = _fit_hand(_small_panel() if vcov == "jackknife" else hand, alpha=0.10, vcov=vcov)
     crit = stats.t.ppf(0.95, res.n_clusters_ - 1)
     for name, frame in (("effects_", res.effects_), ("simple", res.aggregate()), ("dynamic", res.aggregate("dynamic")),
                         ("summary", res.summary())):
@@ -326,3 +330,83 @@ def test_no_untreated_rows_is_an_error(hand):
 def test_bad_options(hand, kw, match):
     with pytest.raises((ValueError, TypeError), match=match):
         _fit_hand(hand, **kw)
+
+
+# ---------------------------------------------------------------- jackknife standard errors
+def _small_panel(seed: int = 7) -> pd.DataFrame:
+    """12 branches x 6 periods x 3 responses; two staggered interventions, three never-adopting branches."""
+    rng = np.random.default_rng(seed)
+    coh = {"a": [2, 3, 3, 4, 5, 2, 4, 0, 0, 0, 5, 3], "b": [4, 2, 5, 3, 3, 5, 2, 4, 0, 0, 0, 6]}
+    rows = []
+    for i in range(12):
+        alpha = rng.normal()
+        for t in range(1, 7):
+            for _ in range(3):
+                on_a, on_b = 0 < coh["a"][i] <= t, 0 < coh["b"][i] <= t
+                rows.append({"branch": f"B{i:02d}", "county": f"C{i // 3}", "period": t,
+                             "cohort_a": coh["a"][i], "cohort_b": coh["b"][i], "x": rng.normal(),
+                             "y": alpha + 0.3 * t + 1.0 * on_a + 0.5 * on_b + rng.normal()})
+    df = pd.DataFrame(rows)
+    df["crossed"] = np.random.default_rng(seed + 1).integers(0, 5, len(df))   # clusters that cut across branches
+    return df
+
+
+def _brute_jackknife(data, cluster, **kw):
+    """Jackknife SEs by refitting without each cluster: event-time bins and count-weighted overall effects."""
+    reps = []
+    for c in sorted(data[cluster].unique()):
+        r = several_interventions(data[data[cluster] != c], outcome="y", cohorts=["cohort_a", "cohort_b"],
+                                  unit="branch", cluster=cluster, vcov="cr1", **kw)
+        et = r.effects_.dropna(subset=["event_time"]).set_index(["intervention", "event_time"])
+        vals = dict(r.coef_.items())
+        for k in ("a", "b"):
+            post = [key for key in r.coef_.index if key[0] == k and key[1] >= 0]
+            w = et.loc[post, "n_obs"].to_numpy(float)
+            vals[(k, None)] = float(r.coef_[post].to_numpy() @ w / w.sum())
+        reps.append(vals)
+    reps = pd.DataFrame(reps)
+    g = len(reps)
+    return np.sqrt((g - 1) / g * ((reps - reps.mean()) ** 2).sum(skipna=False))
+
+
+@pytest.mark.parametrize("cluster,covariates,max_event", [("branch", None, None), ("branch", ["x"], 2),
+                                                          ("county", None, 1), ("crossed", ["x"], 1)])
+def test_fast_jackknife_equals_refits_without_each_cluster(cluster, covariates, max_event):
+    data = _small_panel()
+    res = several_interventions(data, outcome="y", cohorts=["cohort_a", "cohort_b"], unit="branch",
+                                cluster=cluster, covariates=covariates, max_event=max_event)
+    brute = _brute_jackknife(data, cluster, covariates=covariates, max_event=max_event)
+    eff = res.effects_
+    assert eff["identified"].all()
+    compared = 0
+    for _, r in eff.iterrows():
+        key = (r["intervention"], None if pd.isna(r["event_time"]) else int(r["event_time"]))
+        if np.isnan(brute[key]):   # a refit without some cluster cannot estimate it: no SE, and a note says so
+            assert np.isnan(r["se"]) and "makes it unidentified" in r["note"]
+            continue
+        assert r["se"] == pytest.approx(brute[key], rel=1e-10, abs=1e-12), key
+        compared += 1
+    assert compared >= 4
+    # the covariance of the bins is the jackknife's too
+    bins = [k for k in res.coef_.index if np.isfinite(brute[k])]
+    np.testing.assert_allclose(np.sqrt(np.diag(res.vcov_.loc[bins, bins])), brute[bins].to_numpy(), rtol=1e-10)
+    # and it is larger than the CR1 sandwich here (the residuals are shrunk by the fit)
+    cr1 = several_interventions(data, outcome="y", cohorts=["cohort_a", "cohort_b"], unit="branch",
+                                cluster=cluster, covariates=covariates, max_event=max_event, vcov="cr1")
+    over = eff["event_time"].isna().to_numpy()
+    assert (eff["se"].to_numpy()[over] > cr1.effects_["se"].to_numpy()[over]).all()
+    np.testing.assert_allclose(eff["estimate"], cr1.effects_["estimate"], rtol=0, atol=0)
+
+
+def test_jackknife_names_the_cluster_whose_removal_leaves_an_estimate_unidentified(hand):
+    res = _fit_hand(hand)                      # B8 is the only never-adopting branch
+    et = res.effects_.set_index(["intervention", "event_time"])
+    row = et.loc[("a", 1)]
+    assert np.isnan(row["se"]) and np.isnan(row["ci_lower"]) and np.isfinite(row["estimate"])
+    assert "leaving out cluster B8 makes it unidentified" in row["note"]
+    assert np.isfinite(et.loc[("a", 0), "se"])
+
+
+def test_vcov_choice_is_checked(hand):
+    with pytest.raises(ValueError, match="vcov='cr3' is not supported"):
+        _fit_hand(hand, vcov="cr3")

@@ -41,9 +41,13 @@ class TwoWayFE:
         cu = self._c_rows(ti, x)                                  # n x n_c
         self.b = np.zeros((n_units, self.n_c))
         np.add.at(self.b, ui, cu)
-        c = cu.T @ cu
-        s = c - self.b.T @ (self.b / self.d[:, None])
+        self._factor(cu.T @ cu - self.b.T @ (self.b / self.d[:, None]))
+
+    def _factor(self, s: np.ndarray) -> None:
+        """Pseudo-inverse and null space of the Schur complement ``s``; ``1/d`` (0 for units with no row)."""
+        self.d_inv = np.divide(1.0, self.d, out=np.zeros_like(self.d), where=self.d > 0)
         s = (s + s.T) / 2
+        self.s = s
         if self.n_c:
             vals, vecs = np.linalg.eigh(s)
             keep = vals > RANK_TOL * max(vals.max(), 1.0)
@@ -52,6 +56,33 @@ class TwoWayFE:
         else:
             self.s_inv = np.zeros((0, 0))
             self.null_c = np.zeros((0, 0))
+
+    def without(self, drop: np.ndarray) -> "TwoWayFE":
+        """The same model fitted without the rows ``drop`` (boolean over the fitted rows).
+
+        Exact and cheap: the rows' sums are subtracted from the normal equations (the Schur
+        complement changes only through the units they touch); a unit left with no row gets no
+        effect, and rows of it are not :meth:`imputable`.
+        """
+        new = object.__new__(TwoWayFE)
+        new.ui, new.ti, new.x = self.ui[~drop], self.ti[~drop], self.x[~drop]
+        new.nu, new.nt, new.p, new.n_c = self.nu, self.nt, self.p, self.n_c
+        ui = self.ui[drop]
+        cu = self._c_rows(self.ti[drop], self.x[drop])
+        new.d = self.d - np.bincount(ui, minlength=self.nu)
+        b_drop = np.zeros_like(self.b)
+        np.add.at(b_drop, ui, cu)
+        new.b = self.b - b_drop
+        touched = np.unique(ui)
+        gone = new.d[touched] <= 0
+        new.d[touched[gone]] = 0.0
+        new.b[touched[gone]] = 0.0
+        b_old, b_new = self.b[touched], new.b[touched]
+        inv_new = np.divide(1.0, new.d[touched], out=np.zeros(len(touched)), where=new.d[touched] > 0)
+        s = (self.s - cu.T @ cu + b_old.T @ (b_old / self.d[touched, None])
+             - b_new.T @ (b_new * inv_new[:, None]))
+        new._factor(s)
+        return new
 
     def _c_rows(self, ti, x) -> np.ndarray:
         m = np.zeros((len(ti), self.n_c))
@@ -63,8 +94,8 @@ class TwoWayFE:
 
     def solve(self, b_u: np.ndarray, b_c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(α, c)`` solving the normal equations for right-hand sides ``(b_u, b_c)`` (columns: several)."""
-        c = self.s_inv @ (b_c - self.b.T @ (b_u / self.d[:, None]))
-        a = (b_u - self.b @ c) / self.d[:, None]
+        c = self.s_inv @ (b_c - self.b.T @ (b_u * self.d_inv[:, None]))
+        a = (b_u - self.b @ c) * self.d_inv[:, None]
         return a, c
 
     def rhs(self, ui, ti, x, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -78,9 +109,11 @@ class TwoWayFE:
         return a[ui] + self._c_rows(ti, x) @ c
 
     def imputable(self, ui, ti, x) -> np.ndarray:
-        """Rows whose fit is the same under every solution (orthogonal to the design's null space)."""
+        """Rows whose fit is the same under every solution (their unit has a row, and they are orthogonal
+        to the design's null space)."""
+        has_unit = self.d[ui] > 0
         if not self.null_c.size:
-            return np.ones(len(ui), dtype=bool)
-        a0 = -(self.b @ self.null_c) / self.d[:, None]
+            return has_unit
+        a0 = -(self.b @ self.null_c) * self.d_inv[:, None]
         off = np.abs(self.predict(a0, self.null_c, ui, ti, x)).max(axis=1)
-        return off <= 1e-8 * (1 + np.abs(x).sum(axis=1) if self.p else 1.0)
+        return has_unit & (off <= 1e-8 * (1 + np.abs(x).sum(axis=1) if self.p else 1.0))
