@@ -1,4 +1,4 @@
-"""Intervention effects on satisfaction: staggered DiD, naive estimators, AIPW, mediation.
+"""Intervention effects on satisfaction: staggered DiD, several interventions, naive estimators, AIPW, mediation.
 
 Generic estimators take plain DataFrames and column names; :mod:`.domain`
 turns a :class:`~fusion_study.Study` into those frames.
@@ -10,6 +10,7 @@ from fusion_study.effects.mediation import mediation
 from fusion_study.effects.multilevel import Multilevel, cluster_ols, multilevel
 from fusion_study.effects.naive import bacon_decomposition, naive_before_after, naive_treated_vs_untreated, twfe_event_study
 from fusion_study.effects.plots import plot_event_study, plot_intervention_effects, plot_love
+from fusion_study.effects.several import SeveralInterventions, several_interventions
 from fusion_study.effects.sensitivity import adjust_pvalues, e_value, honest_did, subgroup_effects
 from fusion_study.effects.study import adoption_cohorts, evaluate_interventions, exposures
 from fusion_study.effects.staggered import DiDSpecificationError, FewClustersWarning, StaggeredDiD, UnbalancedPanelWarning, staggered_did
@@ -19,6 +20,8 @@ __all__ = [
     "exposures",
     "adoption_cohorts",
     "plot_intervention_effects",
+    "several_interventions",
+    "SeveralInterventions",
     "staggered_did",
     "StaggeredDiD",
     "DiDSpecificationError",

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from fusion_study.data.checks import require_columns
+from fusion_study.effects.identification import alone_switch_ons, collinearity
 
 __all__ = ["plan_rollout", "separability"]
 
@@ -33,10 +34,6 @@ PLAN_COLUMNS = ("unit_id", "intervention", "start_wave")
 
 #: Random draws :func:`plan_rollout` makes before it gives up on finding a separable schedule.
 MAX_DRAWS = 200
-
-# singular values below this share of the largest count as zero (rank deficiency)
-_RANK_TOL = 1e-10
-
 
 def _branch_ids(units) -> list:
     """The branch ids of a units table (``level == "branch"``) or of a plain list of ids."""
@@ -259,7 +256,10 @@ def separability(plan: pd.DataFrame, *, waves: int | None = None) -> pd.DataFram
         switches on); ``n_separable`` (those where it switches on alone); ``condition_number`` (of the
         scaled, fixed-effects-adjusted exposure matrix, the same for every row; ``inf`` when
         singular); ``vif`` (variance inflation of ``β_k`` by the other interventions, 1 when
-        uncorrelated; ``inf`` when not identified); ``separable`` (``n_separable > 0`` and a finite
+        uncorrelated; ``inf`` when ``β_k`` is not identified); both from
+        :func:`fusion_study.effects.identification.collinearity`, the alone-switch-ons from
+        :func:`~fusion_study.effects.identification.alone_switch_ons` (the core shared with
+        :func:`fusion_study.effects.several_interventions`); ``separable`` (``n_separable > 0`` and a finite
         condition number).
 
     Examples
@@ -278,26 +278,10 @@ def separability(plan: pd.DataFrame, *, waves: int | None = None) -> pd.DataFram
         expo = (wave[None, :, None] >= start[:, None, :]).astype(float)   # branch x wave x intervention
     resid = expo - expo.mean(axis=1, keepdims=True) - expo.mean(axis=0, keepdims=True) + expo.mean(axis=(0, 1), keepdims=True)
     x = resid.reshape(n_b * w, n_k)
-    norms = np.sqrt((x * x).sum(axis=0))
-    if np.any(norms <= _RANK_TOL):
-        cond = math.inf
-        vif = np.full(n_k, math.inf)
-    else:
-        xs = x / norms
-        sv = np.linalg.svd(xs, compute_uv=False)
-        if sv[-1] <= _RANK_TOL * sv[0]:
-            cond = math.inf
-            vif = np.full(n_k, math.inf)
-        else:
-            cond = float(sv[0] / sv[-1])
-            vif = np.diag(np.linalg.inv(xs.T @ xs))       # unit-length columns: diag of the inverse = VIF
+    cond, vif = collinearity(x)
+    alone = alone_switch_ons(start, first=0, last=w - 1)
     on = (start >= 1) & np.isfinite(start)
     n_switch = on.sum(axis=0)
-    alone = np.zeros(n_k, dtype=np.int64)
-    for k in range(n_k):
-        others = np.delete(start, k, axis=1)
-        clash = (others == start[:, [k]]).any(axis=1)
-        alone[k] = int((on[:, k] & ~clash).sum())
     return pd.DataFrame({
         "intervention": names,
         "n_switch_on": n_switch.astype(np.int64),
