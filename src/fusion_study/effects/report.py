@@ -331,21 +331,20 @@ def _net_frame(table: pd.DataFrame, ident: pd.DataFrame, lang: str) -> tuple[pd.
 
 
 def _identification_sentences(ident: pd.DataFrame) -> dict:
-    """Which interventions can be told apart from the others, and why the others cannot (zh and en)."""
-    names = ident["intervention"].astype(str)
+    """Whether the rollout separates the interventions, then each one's verdict and reason (zh and en)."""
     ok = ident["identified"].astype(bool).to_numpy()
-    zh_names = [label(n, "zh") for n in names]
-    en_names = [label(n, "en") for n in names]
-    zh, en = [], []
     if ok.all():
-        zh.append("每项干预都有支部单独启动，推行时间足以把各项干预的效应相互区分开。")
-        en.append("Every intervention was started on its own in some branches: the rollout separates the "
-                  "interventions' effects from one another.")
+        zh = ["推行时间足以把各项干预的效应相互区分开。"]
+        en = ["The rollout separates every intervention's effect from the others'."]
     elif ok.any():
-        zh.append("可以单独识别：" + "、".join(n for n, o in zip(zh_names, ok) if o) + "。")
-        en.append("Identified on their own: " + ", ".join(n for n, o in zip(en_names, ok) if o) + ".")
-    for n_zh, n_en, o, r_zh, r_en in zip(zh_names, en_names, ok, ident["reason_zh"], ident["reason_en"]):
-        if not o:
-            zh.append(f"{n_zh}：{r_zh}" + ("" if str(r_zh).endswith("。") else "。"))
-            en.append(f"{n_en}: {r_en}" + ("" if str(r_en).endswith(".") else "."))
+        zh = [f"{int(ok.sum())} 项干预可以单独识别，{int((~ok).sum())} 项不能（上表不给数值）。"]
+        en = [f"{int(ok.sum())} intervention(s) can be identified on their own, {int((~ok).sum())} cannot "
+              "(no number in the table above)."]
+    else:
+        zh = ["推行时间无法把任何一项干预的效应与其他干预分开（上表不给数值），只有“整体项目”的效应可以估计。"]
+        en = ["The rollout does not separate any intervention's effect from the others' (no numbers in the table "
+              "above); only the whole programme's effect can be estimated."]
+    for r_zh, r_en in zip(ident["reason_zh"], ident["reason_en"]):
+        zh.append(str(r_zh) if str(r_zh).endswith("。") else f"{r_zh}。")
+        en.append(str(r_en) if str(r_en).endswith(".") else f"{r_en}.")
     return {"zh": "".join(zh), "en": " ".join(en)}

@@ -255,9 +255,8 @@ def _several_note(ident: pd.Series | None, agg_row: pd.Series) -> str:
     if ident is None:
         return str(agg_row.get("note", "") or "")
     if not bool(ident["identified"]):
-        return str(ident["reason_en"])
-    parts = [f"identified: {int(ident['n_switch_alone'])} branch(es) start it alone, "
-             f"VIF {float(ident['vif']):.1f}"]
+        return str(ident["reason_en"]).rstrip(".")
+    parts = [f"{str(ident['reason_en']).rstrip('.')} (variance inflation {float(ident['vif']):.1f})"]
     extra = agg_row.get("note")
     if isinstance(extra, str) and extra:
         parts.append(extra)
@@ -327,8 +326,16 @@ def evaluate_interventions(
         common.append(f"{screened} responses screened out (speeders, straight-liners, duplicates; see ledger)")
     rows, models = [], {}
     net = {}
+    res_s = None
     if several and len(order) > 2:  # at least two interventions
-        res_s = _fit_several(ex, outcome, alpha)
+        try:
+            res_s = _fit_several(ex, outcome, alpha)
+        except ValueError as exc:  # e.g. no response exposed to no intervention: no imputation possible
+            nan = dict.fromkeys(("estimate", "se", "ci_lower", "ci_upper", "p_value"), np.nan)
+            for col in order[:-1]:
+                net[col[len("cohort_"):]] = {"estimand": SEVERAL_ESTIMAND, "estimator": SEVERAL_ESTIMATOR, **nan,
+                                             "n": len(ex), "note": f"not estimable: {exc}"}
+    if res_s is not None:
         models["several"] = res_s
         ident = res_s.identification_.assign(intervention=lambda d: d["intervention"].astype(str))
         ident = ident.set_index("intervention")
