@@ -27,6 +27,17 @@ how much).
   direct = 2 index points). The simulator's satisfaction supplies realistic
   confounding (segment differences) and noise.
 
+* **several interventions** (``estimators="several"`` or ``"all"``; CLI
+  ``--estimators``) — :func:`~fusion_study.effects.several.several_interventions`
+  on the screened responses (every intervention's cohort, branch units and
+  clusters): one row per intervention, its overall ATT net of the others
+  against the simulator's true overall ATT of that intervention on the index;
+  interventions the estimator refuses keep a row without a number and are
+  counted (``refused``) by :func:`summarise_validation`. Committed studies:
+  ``benchmarks/results/validate_several_*`` (the ``validation`` design, where
+  the anchored lags leave most interventions refused, and
+  ``validation_independent``, whose starts are drawn independently).
+
 :func:`run_validation` returns the per-replication rows and
 :func:`summarise_validation` the coverage/bias table.
 

@@ -292,7 +292,8 @@ def evaluate_interventions(
     programme (cohort = first adoption) they are the cleanly identified
     effect. With ``naive=True`` the programme row is followed by what a naive
     analysis would report (TWFE with branch and wave effects, before/after,
-    treated vs untreated). ``alpha`` sets the level of every interval.
+    treated vs untreated). ``alpha`` sets the level of every interval (normal critical
+    values; the several-interventions rows: ``t`` with branches − 1 degrees of freedom).
 
     Returns
     -------
