@@ -162,7 +162,7 @@ def build(study, ctx):
                        "(satisfaction index, 0–100)",
             notes_zh=net_zh,
             notes_en=net_en,
-            decimals={"estimate": 2, "se": 2, "ci_lower": 2, "ci_upper": 2, "vif": 1},
+            decimals={"estimate": 2, "se": 2, "ci_lower": 2, "ci_upper": 2},
             p_column="p_value",
         )
         yield Text(**_identification_sentences(models["several"].identification_))
@@ -303,6 +303,11 @@ def _interpretation(table: pd.DataFrame, models: dict, coh: pd.DataFrame, waves:
     return {"zh": "".join(zh).strip(), "en": " ".join(en).replace(" \n\n ", "\n\n").strip()}
 
 
+def _fmt_vif(v: float) -> str:
+    """A variance inflation factor for display: one decimal, ``∞`` when the intervention cannot be separated."""
+    return f"{v:.1f}" if np.isfinite(v) else "∞"
+
+
 def _net_frame(table: pd.DataFrame, ident: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, str, str]:
     """The per-intervention table of effects net of the others, with identification columns; refused: no number."""
     rows = table[table["estimand"] == SEVERAL_ESTIMAND]
@@ -314,18 +319,18 @@ def _net_frame(table: pd.DataFrame, ident: pd.DataFrame, lang: str) -> tuple[pd.
         "ci_lower": rows["ci_lower"].to_numpy(float), "ci_upper": rows["ci_upper"].to_numpy(float),
         "p_value": rows["p_value"].to_numpy(float),
         "n_switch_alone": [int(idf.loc[i, "n_switch_alone"]) for i in rows["intervention"]],
-        "vif": [float(idf.loc[i, "vif"]) for i in rows["intervention"]],
+        "vif": [_fmt_vif(float(idf.loc[i, "vif"])) for i in rows["intervention"]],
         "identified": [yes if bool(idf.loc[i, "identified"]) else no for i in rows["intervention"]],
     })
     zh = ("插补法：用尚未受任何干预影响的答卷估计支部效应和季度效应，再把各项干预同时放入同一模型，"
           "得到每项干预扣除其他干预后的平均处理效应；标准误按支部聚类，95% 置信区间。"
           "单独启动该项干预的支部数：该项干预启动的季度没有其他干预同时启动的支部；方差膨胀因子越大，"
-          "该项干预与其他干预的推行时间越重叠，估计越不精确（无穷大 = 无法区分）。无法单独识别的干预不给出数值。")
+          "该项干预与其他干预的推行时间越重叠，估计越不精确（∞ = 无法区分）。无法单独识别的干预不给出数值。")
     en = ("Imputation: branch and quarter effects are estimated on the responses not yet exposed to any "
           "intervention, then every intervention enters one model, giving each one's ATT net of the others; "
           "SEs clustered by branch, 95% CIs. Branches starting it alone: branches where no other intervention "
           "starts in the same quarter; the larger the variance inflation factor, the more its timing overlaps "
-          "the others' and the less precise the estimate (infinite = cannot be told apart). Interventions that "
+          "the others' and the less precise the estimate (∞ = cannot be told apart). Interventions that "
           "cannot be identified on their own get no number.")
     return show, zh, en
 

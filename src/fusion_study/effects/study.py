@@ -347,9 +347,7 @@ def evaluate_interventions(
             ok = bool(idr["identified"]) if idr is not None else bool(r.get("identified", True))
             inf = _inference(r) if ok else dict.fromkeys(("estimate", "se", "ci_lower", "ci_upper", "p_value"),
                                                          np.nan)
-            n_obs = r.get("n_obs", len(ex))
-            net[name] = {"estimand": SEVERAL_ESTIMAND, "estimator": SEVERAL_ESTIMATOR, **inf,
-                         "n": int(n_obs) if pd.notna(n_obs) else len(ex),
+            net[name] = {"estimand": SEVERAL_ESTIMAND, "estimator": SEVERAL_ESTIMATOR, **inf, "n": len(ex),
                          "note": "; ".join([_several_note(idr, r), *common])}
     for col in order:
         name = col[len("cohort_"):]
