@@ -142,5 +142,11 @@ def test_montecarlo_several_rows_against_the_truth():
     s = summarise_validation(both).set_index("estimator")
     assert (s["refused"] == 2 * (~ok).groupby(rows["estimator"]).sum().reindex(s.index)).all()
     assert (s["reps"] == 2).all()
+    # bias and its Monte Carlo SE over the identified rows only
+    fake = pd.DataFrame({"replication": [0, 1, 2, 3], "estimator": "several: x", "estimate": [1.0, 3.0, np.nan, 2.0],
+                         "se": 1.0, "truth": 1.0, "ci_lower": 0.0, "ci_upper": 2.0, "covered": [1.0, 0.0, np.nan, 1.0]})
+    f = summarise_validation(fake).iloc[0]
+    assert (f["reps"], f["refused"], f["bias"]) == (4, 1, 1.0)
+    assert f["mcse_bias"] == pytest.approx(1.0 / np.sqrt(3)) and f["coverage"] == pytest.approx(2 / 3)
     with pytest.raises(ValueError, match="estimators='x' is not supported"):
         one_replication(0, estimators="x")

@@ -319,7 +319,7 @@ def summarise_validation(rows: pd.DataFrame) -> pd.DataFrame:
             "mean_truth": g["truth"].mean(),
             "mean_estimate": g["estimate"].mean(),
             "bias": g["err"].mean(),
-            "mcse_bias": g["err"].std(ddof=1) / np.sqrt(g.size()),
+            "mcse_bias": g["err"].std(ddof=1) / np.sqrt(g["err"].count()),  # refused rows have no error
             "sd_estimate": g["estimate"].std(ddof=1),
             "sd_error": g["err"].std(ddof=1),
             "mean_se": g["se"].mean(),
