@@ -105,8 +105,9 @@ def test_report_section_registered(study):
     assert "effects" in secs and secs["effects"].order == 50
     blocks = list(secs["effects"].build(study, ReportContext(lang="en")))
     kinds = [type(b).__name__ for b in blocks]
-    # the method text, the table, the sentences interpreting it (pre-trends, clusters, co-timing), the figures
-    assert kinds == ["Text", "Table", "Text", "Figure", "Figure"]
+    # the method text, the effects net of the others and the identification sentence, the CS-DiD table,
+    # the sentences interpreting it (pre-trends, clusters, co-timing), the figures
+    assert kinds == ["Text", "Table", "Text", "Table", "Text", "Figure", "Figure"]
     plt.close("all")
 
 

@@ -135,3 +135,22 @@ def test_run_validation_passes_simulator_overrides(monkeypatch):
     assert seen == [{"sat_trend": 0.0}, {"sat_trend": 0.0}]
     with pytest.raises(ValueError, match="unknown simulation setting"):
         montecarlo.run_validation(1, overrides={"sat_trnd": 0.0})
+
+
+def test_run_validation_passes_the_estimator_set(monkeypatch):
+    """--estimators several reaches every replication; an unknown set fails before any work."""
+    from fusion_study.effects import montecarlo
+
+    seen = []
+
+    def fake(r, *, seed, preset, n_boot, estimators="effects"):
+        seen.append(estimators)
+        return pd.DataFrame({"replication": [r], "estimator": ["x"], "estimate": [0.0], "se": [1.0],
+                             "truth": [0.0], "ci_lower": [0.0], "ci_upper": [0.0], "covered": [1.0]})
+
+    monkeypatch.setattr(montecarlo, "one_replication", fake)
+    montecarlo.run_validation(2, estimators="several")
+    montecarlo.run_validation(1)
+    assert seen == ["several", "several", "effects"]
+    with pytest.raises(ValueError, match="estimators='both' is not supported"):
+        montecarlo.run_validation(1, estimators="both")

@@ -112,7 +112,11 @@ def test_effects_interpretation_is_next_to_the_estimates(zh_report):
     html = zh_report.path.read_text(encoding="utf-8")
     body = html[html.index('id="sec-effects"'):]
     body = body[: body.index("</section>")]
-    after = body[body.index("</table>"):]
+    # the first table: each intervention net of the others, followed by the identification sentence
+    net = body[body.index("</table>"):]
+    start = net.index("<p>")
+    assert "推行时间" in net[start: net.index("</p>", start)] and "方差膨胀因子" in body
+    after = body[body.rindex("</table>"):]  # the CS-DiD table
     start = after.index("<p>")  # the first paragraph after the table (its notes are <p class="table-notes">)
     first_p = after[start: after.index("</p>", start)]
     assert "事前趋势检验" in first_p or "未发现推行前差异" in first_p

@@ -202,3 +202,32 @@ def test_describe_bacon_honest_hazard_and_brand_moderation():
     s = plain.describe_brand_moderation(mod, "en")
     assert s[0].startswith("distinctive − generic") and "cannot tell" in s[0]
     assert "distinctive brand 12, generic brand 4" in s[1] and "underpowered" in s[1]
+
+
+def test_describe_net_effects_refused_get_the_reason_not_a_number():
+    table = pd.DataFrame({
+        "intervention": ["brand", "brand", "cloud_team", "programme"],
+        "label_zh": ["支部品牌", "支部品牌", "星火云台创收队", "整体项目"],
+        "label_en": ["branch brand", "branch brand", "cloud revenue team", "whole programme"],
+        "estimand": ["ATT net of other interventions", "ATT (simple)", "ATT net of other interventions",
+                     "ATT (simple)"],
+        "estimator": ["imputation (several interventions)", "CS-DiD (RC, DR)", "imputation (several interventions)",
+                      "CS-DiD (RC, DR)"],
+        "estimate": [-1.0, 4.0, np.nan, 7.0], "ci_lower": [-3.0, 1.0, np.nan, 5.0],
+        "ci_upper": [1.0, 7.0, np.nan, 9.0], "p_value": [0.3, 0.01, np.nan, 0.0], "note": "",
+    })
+    ident = pd.DataFrame({"intervention": ["brand", "cloud_team"], "identified": [True, False],
+                          "reason_zh": ["可以单独估计：支部品牌在 4 个支部中单独上线。", "星火云台创收队与支部品牌同时上线。"],
+                          "reason_en": ["Separable: the branch brand switched on alone in 4 branch(es).",
+                                        "The cloud revenue team started with the branch brand in every branch."]})
+    zh = plain.describe_net_effects(table, ident, "zh", truth=pd.Series({"brand": 2.0, "cloud_team": 1.0}))
+    assert len(zh) == 2
+    assert zh[0].startswith("支部品牌（扣除其他干预）") and "区间包含 0" in zh[0] and "单独上线" in zh[0]
+    assert "真值为 2.0" in zh[0] and "不在置信区间" in zh[0]  # 2.0 lies outside (-3.0, 1.0)
+    assert zh[1] == "星火云台创收队：不给出估计。星火云台创收队与支部品牌同时上线。"  # no number, no truth
+    en = plain.describe_net_effects(table, ident, "en")
+    assert en[1].startswith("cloud revenue team: no estimate.") and not any(ch.isdigit() for ch in en[1])
+    # the CS-DiD sentence of a single intervention is marked as a contrast once net effects exist
+    s = plain.summarise_effects(table, None, "en")
+    assert s[0].startswith("whole programme:")
+    assert s[1].startswith("branch brand (CS-DiD, includes the co-timed interventions)")

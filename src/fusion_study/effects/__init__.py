@@ -12,11 +12,12 @@ from fusion_study.effects.naive import bacon_decomposition, naive_before_after, 
 from fusion_study.effects.plots import plot_event_study, plot_intervention_effects, plot_love
 from fusion_study.effects.several import SeveralInterventions, several_interventions
 from fusion_study.effects.sensitivity import adjust_pvalues, e_value, honest_did, subgroup_effects
-from fusion_study.effects.study import adoption_cohorts, evaluate_interventions, exposures
+from fusion_study.effects.study import adoption_cohorts, evaluate_interventions, exposures, intervention_identification
 from fusion_study.effects.staggered import DiDSpecificationError, FewClustersWarning, StaggeredDiD, UnbalancedPanelWarning, staggered_did
 
 __all__ = [
     "evaluate_interventions",
+    "intervention_identification",
     "exposures",
     "adoption_cohorts",
     "plot_intervention_effects",

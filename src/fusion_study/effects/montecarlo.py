@@ -27,6 +27,17 @@ how much).
   direct = 2 index points). The simulator's satisfaction supplies realistic
   confounding (segment differences) and noise.
 
+* **several interventions** (``estimators="several"`` or ``"all"``; CLI
+  ``--estimators``) — :func:`~fusion_study.effects.several.several_interventions`
+  on the screened responses (every intervention's cohort, branch units and
+  clusters): one row per intervention, its overall ATT net of the others
+  against the simulator's true overall ATT of that intervention on the index;
+  interventions the estimator refuses keep a row without a number and are
+  counted (``refused``) by :func:`summarise_validation`. Committed studies:
+  ``benchmarks/results/validate_several_*`` (the ``validation`` design, where
+  the anchored lags leave most interventions refused, and
+  ``validation_independent``, whose starts are drawn independently).
+
 :func:`run_validation` returns the per-replication rows and
 :func:`summarise_validation` the coverage/bias table.
 
@@ -58,9 +69,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from fusion_study.data.checks import critical_value
+from fusion_study.data.checks import check_choice, critical_value
 
-__all__ = ["run_validation", "summarise_validation", "one_replication"]
+__all__ = ["run_validation", "summarise_validation", "one_replication", "several_rows", "ESTIMATOR_SETS"]
+
+#: What a replication runs (``one_replication(estimators=...)``, CLI ``--estimators``).
+ESTIMATOR_SETS = ("effects", "several", "all")
 
 log = logging.getLogger(__name__)
 
@@ -73,26 +87,90 @@ def _row(estimator, estimate, se, truth, **extra):
 
 
 def one_replication(
-    r: int, *, seed: int = 20240101, preset: str = "p_city", n_boot: int = 199, overrides: dict | None = None
+    r: int,
+    *,
+    seed: int = 20240101,
+    preset: str = "p_city",
+    n_boot: int = 199,
+    overrides: dict | None = None,
+    estimators: str = "effects",
 ) -> pd.DataFrame:
-    """Run every estimator on one simulated study; one row per estimator.
+    """Run the estimators on one simulated study; one row per estimator.
 
     ``overrides`` are simulator settings applied on top of ``preset`` (as
     :func:`~fusion_study.simulate.simulate_study`'s keyword arguments).
+    ``estimators``: ``"effects"`` (the programme-level estimators above),
+    ``"several"`` (the several-interventions imputation estimator only: one row
+    per intervention, see :func:`several_rows`) or ``"all"``.
     """
     from fusion_study.simulate import simulate_study
-    from fusion_study.effects.aipw import doubly_robust
     from fusion_study.effects.study import exposures
+
+    check_choice("estimators", estimators, ESTIMATOR_SETS)
+    study, truth = simulate_study(preset, seed=seed + r, **(overrides or {}))
+    ex_all = exposures(study, screen=False).dropna(subset=["satisfaction", "branch_id"])
+    flagged = truth.screening.loc[truth.screening["table"] == "customer_survey", "response_id"]
+    ex = ex_all[~ex_all["response_id"].isin(set(flagged))]
+    rows = []
+    if estimators in ("effects", "all"):
+        rows += _effects_rows(r, ex_all, ex, truth, seed=seed, n_boot=n_boot)
+    if estimators in ("several", "all"):
+        rows += several_rows(ex, truth)
+    out = pd.DataFrame(rows)
+    out.insert(0, "replication", r)
+    z = critical_value(0.05)  # the coverage table is of 95 % intervals
+    lo = out.get("ci_lower", pd.Series(np.nan, index=out.index)).fillna(out["estimate"] - z * out["se"])
+    hi = out.get("ci_upper", pd.Series(np.nan, index=out.index)).fillna(out["estimate"] + z * out["se"])
+    out["ci_lower"], out["ci_upper"] = lo, hi
+    covered = ((lo <= out["truth"]) & (out["truth"] <= hi)).astype(float)
+    out["covered"] = np.where(lo.isna() | hi.isna(), np.nan, covered)
+    return out
+
+
+def several_rows(ex: pd.DataFrame, truth) -> list[dict]:
+    """The several-interventions imputation estimator on one screened analysis frame.
+
+    One row per intervention, estimator ``"several: <intervention>"``: the
+    overall ATT net of the other interventions
+    (:func:`~fusion_study.effects.several.several_interventions`, unit and
+    cluster = branch, time = period, 95 % intervals) against the simulator's
+    true overall ATT of that intervention on the index (``truth.att``:
+    segment ``all``, event time missing, ``att_index``). An intervention the
+    estimator refuses (not identified) keeps its row with a missing estimate
+    and ``identified`` False: excluded from bias and coverage, counted as
+    ``refused`` by :func:`summarise_validation`.
+    """
+    from fusion_study.effects.several import several_interventions
+
+    cohorts = [c for c in ex.columns if c.startswith("cohort_") and c != "cohort_programme"]
+    tr = truth.overall_att("index").set_index("intervention")["att_index"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = several_interventions(ex, outcome="satisfaction", cohorts=cohorts, unit="branch_id", time="period",
+                                    cluster="branch_id")
+        agg = res.aggregate("simple")
+    ident = res.identification_.set_index("intervention")
+    rows = []
+    for _, a in agg.iterrows():
+        name = str(a["intervention"])
+        ok = bool(ident.loc[name, "identified"]) if name in ident.index else bool(a.get("identified", True))
+        est = a["estimate"] if ok else np.nan
+        rows.append(_row(f"several: {name}", est, a["se"] if ok else np.nan, tr.get(name, np.nan),
+                         intervention=name, identified=ok,
+                         ci_lower=a["ci_lower"] if ok else np.nan, ci_upper=a["ci_upper"] if ok else np.nan,
+                         vif=float(ident.loc[name, "vif"]) if name in ident.index else np.nan))
+    return rows
+
+
+def _effects_rows(r, ex_all, ex, truth, *, seed, n_boot) -> list[dict]:
+    """The programme-level estimators (CS-DiD, naive, TWFE) and the semi-synthetic AIPW and mediation."""
+    from fusion_study.effects.aipw import doubly_robust
     from fusion_study.effects.mediation import mediation
     from fusion_study.effects.naive import naive_before_after, naive_treated_vs_untreated, twfe_event_study
     from fusion_study.effects.staggered import staggered_did
 
-    study, truth = simulate_study(preset, seed=seed + r, **(overrides or {}))
     tr = truth.overall_att("index")
     target = float(tr.loc[tr["intervention"] == "programme", "att_index"].iloc[0])
-    ex_all = exposures(study, screen=False).dropna(subset=["satisfaction", "branch_id"])
-    flagged = truth.screening.loc[truth.screening["table"] == "customer_survey", "response_id"]
-    ex = ex_all[~ex_all["response_id"].isin(set(flagged))]
     rows = []
     kw = dict(outcome="satisfaction", time="period", cohort="cohort_programme")
     with warnings.catch_warnings():
@@ -148,15 +226,7 @@ def one_replication(
         for eff, tv in (("indirect", MED_A * MED_B), ("direct", MED_DIRECT)):
             rows.append(_row(f"mediation {eff} (semi-synthetic)", med.loc[eff, "estimate"], med.loc[eff, "se"], tv,
                              ci_lower=med.loc[eff, "ci_lower"], ci_upper=med.loc[eff, "ci_upper"]))
-    out = pd.DataFrame(rows)
-    out.insert(0, "replication", r)
-    z = critical_value(0.05)  # the coverage table is of 95 % intervals
-    lo = out.get("ci_lower", pd.Series(np.nan, index=out.index)).fillna(out["estimate"] - z * out["se"])
-    hi = out.get("ci_upper", pd.Series(np.nan, index=out.index)).fillna(out["estimate"] + z * out["se"])
-    out["ci_lower"], out["ci_upper"] = lo, hi
-    covered = ((lo <= out["truth"]) & (out["truth"] <= hi)).astype(float)
-    out["covered"] = np.where(lo.isna() | hi.isna(), np.nan, covered)
-    return out
+    return rows
 
 
 def _safe_replication(r: int, **kw) -> pd.DataFrame:
@@ -180,13 +250,16 @@ def run_validation(
     dask_address: str | None = None,
     first: int = 0,
     overrides: dict | None = None,
+    estimators: str = "effects",
 ) -> pd.DataFrame:
     """Run ``reps`` replications in parallel (joblib; Dask cluster if ``dask_address``).
 
     Replications ``first, ..., first + reps - 1`` are run (replication ``r``
     simulates with seed ``seed + r``), so a long study can be run in chunks
     whose concatenation equals one run with ``first=0``. ``overrides``: simulator
-    settings applied on top of ``preset`` (validated before any work starts).
+    settings applied on top of ``preset`` (validated before any work starts);
+    ``estimators``: which estimators a replication runs (:data:`ESTIMATOR_SETS`,
+    see :func:`one_replication`).
 
     Returns the per-replication rows of :func:`one_replication`, ordered by
     replication — identical for any ``jobs`` and backend. A replication that
@@ -201,7 +274,10 @@ def run_validation(
     from fusion_study.simulate import make_config
 
     make_config(preset, **(overrides or {}))  # unknown preset or setting: a clear error now, not per replication
+    check_choice("estimators", estimators, ESTIMATOR_SETS)
     kw = {"overrides": dict(overrides)} if overrides else {}
+    if estimators != "effects":
+        kw["estimators"] = estimators
     tasks = (delayed(_safe_replication)(r, seed=seed, preset=preset, n_boot=n_boot, **kw)
              for r in range(first, first + reps))
     if dask_address:
@@ -229,7 +305,10 @@ def summarise_validation(rows: pd.DataFrame) -> pd.DataFrame:
         (mean of estimate − truth), ``bias_over_se`` (bias / mean SE),
         ``mcse_bias`` (Monte Carlo SE of the bias), ``sd_estimate``,
         ``sd_error`` (SD of estimate − truth: what the SE should match),
-        ``mean_se``, ``coverage`` (share of 95 % CIs containing the truth).
+        ``mean_se``, ``coverage`` (share of 95 % CIs containing the truth),
+        ``refused`` (rows with no estimate: interventions the several-interventions
+        estimator does not identify; excluded from every other column; ``reps``
+        counts them).
     """
     rows = rows[rows["estimator"] != "error"]
     order = list(dict.fromkeys(rows["estimator"]))
@@ -240,11 +319,12 @@ def summarise_validation(rows: pd.DataFrame) -> pd.DataFrame:
             "mean_truth": g["truth"].mean(),
             "mean_estimate": g["estimate"].mean(),
             "bias": g["err"].mean(),
-            "mcse_bias": g["err"].std(ddof=1) / np.sqrt(g.size()),
+            "mcse_bias": g["err"].std(ddof=1) / np.sqrt(g["err"].count()),  # refused rows have no error
             "sd_estimate": g["estimate"].std(ddof=1),
             "sd_error": g["err"].std(ddof=1),
             "mean_se": g["se"].mean(),
             "coverage": g["covered"].mean(),
+            "refused": g["estimate"].apply(lambda x: int(x.isna().sum())),
         }
     ).reindex(order)
     out.insert(5, "bias_over_se", out["bias"] / out["mean_se"])

@@ -89,22 +89,32 @@ def plot_love(balance: pd.DataFrame, *, lang: str = "zh", ax=None, threshold: fl
 
 
 def plot_intervention_effects(table: pd.DataFrame, *, lang: str = "zh", ax=None, estimand: str = "ATT (simple)"):
-    """Forest plot of :func:`evaluate_interventions` rows for one estimand (plus naive rows)."""
+    """Forest plot of :func:`evaluate_interventions` rows for one estimand (plus naive rows).
+
+    The per-intervention effects net of the others (estimand ``"ATT net of other
+    interventions"``, when the table has them) are drawn in blue beside each
+    intervention's CS-DiD row, labelled "net of others"; refused interventions have no point.
+    """
     import matplotlib.pyplot as plt
 
+    from fusion_study.effects.study import SEVERAL_ESTIMAND
+
     lab = _labels(lang)
-    t = table[(table["estimand"] == estimand) | (table["estimand"] == "ATT (naive)")].dropna(subset=["estimate"])
+    keep = table["estimand"].isin([estimand, "ATT (naive)", SEVERAL_ESTIMAND])
+    t = table[keep].dropna(subset=["estimate"])
     t = t.iloc[::-1]
     rows = t["label_zh"] if lang == "zh" else t["label_en"]
     fmt = "{}（{}）" if lang == "zh" else "{} ({})"
-    names = [a if e == "CS-DiD (RC, DR)" else fmt.format(a, label(_ESTIMATOR_KEYS.get(e, e), lang))
-             for a, e in zip(rows, t["estimator"])]
+    names = [a if e == "CS-DiD (RC, DR)" else fmt.format(a, label("net_of_others", lang)) if m == SEVERAL_ESTIMAND
+             else fmt.format(a, label(_ESTIMATOR_KEYS.get(e, e), lang))
+             for a, e, m in zip(rows, t["estimator"], t["estimand"])]
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.2))
     yy = np.arange(len(t))
     naive_rows = (t["estimand"] == "ATT (naive)").to_numpy()
+    net_rows = (t["estimand"] == SEVERAL_ESTIMAND).to_numpy()
     est, lo, hi = (t[c].to_numpy(float) for c in ("estimate", "ci_lower", "ci_upper"))
-    for mask, color in ((naive_rows, "#999999"), (~naive_rows, "#C44E52")):
+    for mask, color in ((naive_rows, "#999999"), (net_rows, "#4C72B0"), (~naive_rows & ~net_rows, "#C44E52")):
         if mask.any():
             ax.errorbar(est[mask], yy[mask], xerr=[est[mask] - lo[mask], hi[mask] - est[mask]], fmt="o",
                         color=color, ecolor=color, capsize=3)

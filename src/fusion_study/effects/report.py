@@ -17,13 +17,16 @@ import numpy as np
 import pandas as pd
 
 from fusion_study.data.periods import period_from_number, period_number
+from fusion_study.effects.study import SEVERAL_ESTIMAND
 from fusion_study.reporting.labels import label
 from fusion_study.reporting.sections import Figure, SectionSkipped, Table, Text, register_section
 
 #: evaluate_interventions' estimand and estimator names -> catalogue keys
-_ESTIMANDS = {"ATT (simple)": "att_simple", "ATT (event-time average)": "att_dynamic", "ATT (naive)": "att_naive"}
+_ESTIMANDS = {"ATT (simple)": "att_simple", "ATT (event-time average)": "att_dynamic", "ATT (naive)": "att_naive",
+             "ATT net of other interventions": "att_net"}
 _ESTIMATORS = {"CS-DiD (RC, DR)": "cs_did_rc_dr", "TWFE (branch + wave)": "twfe_branch_wave",
-               "before/after": "before_after", "treated vs untreated": "treated_vs_untreated"}
+               "before/after": "before_after", "treated vs untreated": "treated_vs_untreated",
+               "imputation (several interventions)": "imputation_several"}
 #: a cohort resting on fewer branches than this is flagged
 _FEW_BRANCHES = 2
 #: fewer clustered branches than this: cluster-robust SEs are unreliable
@@ -100,7 +103,8 @@ def _check_design(study):
                          "units": ("unit_id", "level", "parent_id")},
                   what_zh="估计干预效应", what_en="intervention effects were not estimated")
 def build(study, ctx):
-    """Effect table (CS-DiD per intervention, naive estimators beside it), its interpretation, the event study."""
+    """Effects net of the other interventions with their identification, the CS-DiD table (naive estimators
+    beside it), its interpretation, the event study."""
     import matplotlib.pyplot as plt
 
     from fusion_study.effects.plots import plot_event_study, plot_intervention_effects
@@ -127,20 +131,41 @@ def build(study, ctx):
                "comparison branches), so intervention effects were not estimated.",
         )
     several = table["intervention"].nunique() > 1
+    net_zh = net_en = ""
+    if "several" in models:
+        net_zh = ("第一张表给出每项干预扣除其他干预后的效应（插补法，各项干预同时放入同一模型）及其能否单独识别；"
+                  "第二张表")
+        net_en = ("The first table gives each intervention's effect net of the others (imputation, every "
+                  "intervention in one model) and whether it can be identified on its own; the second table")
     yield Text(
         zh=(
             "各项干预按支部分批推行（交错推行），且先推行的多为基础较强的支部，简单的前后对比或"
-            "干预/未干预对比会把支部差异和共同趋势误当作干预效果。下表采用 Callaway–Sant'Anna "
+            "干预/未干预对比会把支部差异和共同趋势误当作干预效果。" + (net_zh or "下表") + "采用 Callaway–Sant'Anna "
             "交错双重差分（问卷各期视为重复截面，以尚未推行的支部为对照，标准误按支部聚类），"
             "并列出朴素估计以供对照。"
         ),
         en=(
             "Interventions were rolled out branch by branch (staggered), stronger branches first, so naive "
             "before/after or treated/untreated comparisons mistake branch differences and the common trend for "
-            "effects. The table uses Callaway–Sant'Anna staggered DiD (survey waves as repeated cross-sections, "
-            "not-yet-treated branches as comparisons, SEs clustered by branch) with the naive estimates beside it."
+            "effects. " + (net_en or "The table") + " uses Callaway–Sant'Anna staggered DiD (survey waves as "
+            "repeated cross-sections, not-yet-treated branches as comparisons, SEs clustered by branch) with the "
+            "naive estimates beside it."
         ),
     )
+    if "several" in models:
+        net, net_zh, net_en = _net_frame(table, models["several"].identification_, lang)
+        yield Table(
+            "effects_net_table",
+            net,
+            caption_zh="各项干预扣除其他干预后的平均处理效应及识别诊断（满意度指数，0–100）",
+            caption_en="Each intervention's effect net of the others, with its identification diagnostics "
+                       "(satisfaction index, 0–100)",
+            notes_zh=net_zh,
+            notes_en=net_en,
+            decimals={"estimate": 2, "se": 2, "ci_lower": 2, "ci_upper": 2},
+            p_column="p_value",
+        )
+        yield Text(**_identification_sentences(models["several"].identification_))
     show, notes_zh, notes_en = _effects_frame(table, study, ctx)
     yield Table(
         "effects_table",
@@ -153,7 +178,8 @@ def build(study, ctx):
         p_column="p_value",
     )
     yield Text(**_interpretation(table, models, coh, waves, several))
-    fig, ax = plt.subplots(figsize=(7.5, max(3.0, 0.45 * len(show) + 1.2)))
+    n_net = int(((table["estimand"] == SEVERAL_ESTIMAND) & table["estimate"].notna()).sum())
+    fig, ax = plt.subplots(figsize=(7.5, max(3.0, 0.45 * (len(show) + n_net) + 1.2)))
     plot_intervention_effects(table, lang=lang, ax=ax)
     fig.tight_layout()
     yield Figure("effects_forest", fig, caption_zh="各项干预的效应估计与朴素估计对比",
@@ -170,7 +196,8 @@ def _effects_frame(table: pd.DataFrame, study, ctx) -> tuple[pd.DataFrame, str, 
     """The displayed effect table (labelled values, pre-trend p beside each CS-DiD row) and its notes."""
     lang = ctx.lang
     pre = table[table["estimand"] == "pre-trend test"].set_index("intervention")["p_value"]
-    rows = table[(table["estimand"] != "pre-trend test") & table["estimate"].notna()].copy()
+    rows = table[(table["estimand"] != "pre-trend test") & (table["estimand"] != SEVERAL_ESTIMAND)
+                 & table["estimate"].notna()].copy()
     show = pd.DataFrame({
         "intervention": rows[f"label_{lang}"].to_numpy(),
         "estimand": [label(_ESTIMANDS.get(e, e), lang) for e in rows["estimand"]],
@@ -196,7 +223,8 @@ def _effects_frame(table: pd.DataFrame, study, ctx) -> tuple[pd.DataFrame, str, 
     if screened:
         zh.append(f"问卷筛查剔除的 {screened} 份答卷（速答、直线作答、重复提交等）未纳入估计。")
         en.append(f"{screened} responses excluded by screening (speeders, straight-liners, duplicates) are left out.")
-    lost = table.loc[table["estimate"].isna() & (table["estimand"] != "pre-trend test"), f"label_{lang}"]
+    lost = table.loc[table["estimate"].isna() & ~table["estimand"].isin(["pre-trend test", SEVERAL_ESTIMAND]),
+                     f"label_{lang}"]
     if len(lost):
         zh.append("无法估计（推行批次在调查各期缺少答卷或对照支部）：" + "、".join(lost) + "。")
         en.append("Not estimable (cohorts without responses or comparison branches in the window): "
@@ -265,9 +293,63 @@ def _interpretation(table: pd.DataFrame, models: dict, coh: pd.DataFrame, waves:
             same = int((spread == 0).sum())
             zh.append(f"{int(multi.sum())} 个支部推行了两项及以上干预，同一支部各项干预的启动时间相差 "
                       f"{int(spread.min())}–{int(spread.max())} 个季度（{same} 个支部同季度启动）："
-                      "单项干预的估计包含同期其他干预的影响，不能归于该项干预本身；“整体项目”一行（以支部首次推行为准）识别最清楚。")
+                      "本表中单项干预的交错双重差分估计包含同期其他干预的影响，仅供对照，不能归于该项干预本身；"
+                      "各项干预本身的效应见上表（扣除其他干预后的估计）；“整体项目”一行（以支部首次推行为准）识别最清楚。")
             en.append(f"{int(multi.sum())} branches adopted two or more interventions, started "
                       f"{int(spread.min())}–{int(spread.max())} quarters apart ({same} in the same quarter): each "
-                      "single-intervention estimate includes the co-timed others and cannot be credited to that "
-                      "intervention alone; the whole-programme row (first adoption) is the cleanly identified one.")
+                      "single-intervention CS-DiD estimate in this table includes the co-timed others and is shown "
+                      "for contrast only, not as that intervention's own effect (which is in the table of effects "
+                      "net of the others above); the whole-programme row (first adoption) is the cleanly identified one.")
     return {"zh": "".join(zh).strip(), "en": " ".join(en).replace(" \n\n ", "\n\n").strip()}
+
+
+def _fmt_vif(v: float) -> str:
+    """A variance inflation factor for display: one decimal, ``∞`` when the intervention cannot be separated."""
+    return f"{v:.1f}" if np.isfinite(v) else "∞"
+
+
+def _net_frame(table: pd.DataFrame, ident: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, str, str]:
+    """The per-intervention table of effects net of the others, with identification columns; refused: no number."""
+    rows = table[table["estimand"] == SEVERAL_ESTIMAND]
+    idf = ident.assign(intervention=ident["intervention"].astype(str)).set_index("intervention")
+    yes, no = _t(lang, "是", "yes"), _t(lang, "否", "no")
+    show = pd.DataFrame({
+        "intervention": rows[f"label_{lang}"].to_numpy(),
+        "estimate": rows["estimate"].to_numpy(float), "se": rows["se"].to_numpy(float),
+        "ci_lower": rows["ci_lower"].to_numpy(float), "ci_upper": rows["ci_upper"].to_numpy(float),
+        "p_value": rows["p_value"].to_numpy(float),
+        "n_switch_alone": [int(idf.loc[i, "n_switch_alone"]) for i in rows["intervention"]],
+        "vif": [_fmt_vif(float(idf.loc[i, "vif"])) for i in rows["intervention"]],
+        "identified": [yes if bool(idf.loc[i, "identified"]) else no for i in rows["intervention"]],
+    })
+    zh = ("插补法：用尚未受任何干预影响的答卷估计支部效应和季度效应，再把各项干预同时放入同一模型，"
+          "得到每项干预扣除其他干预后的平均处理效应；标准误按支部聚类，95% 置信区间。"
+          "单独启动该项干预的支部数：该项干预启动的季度没有其他干预同时启动的支部；方差膨胀因子越大，"
+          "该项干预与其他干预的推行时间越重叠，估计越不精确（∞ = 无法区分）。无法单独识别的干预不给出数值。")
+    en = ("Imputation: branch and quarter effects are estimated on the responses not yet exposed to any "
+          "intervention, then every intervention enters one model, giving each one's ATT net of the others; "
+          "SEs clustered by branch, 95% CIs. Branches starting it alone: branches where no other intervention "
+          "starts in the same quarter; the larger the variance inflation factor, the more its timing overlaps "
+          "the others' and the less precise the estimate (∞ = cannot be told apart). Interventions that "
+          "cannot be identified on their own get no number.")
+    return show, zh, en
+
+
+def _identification_sentences(ident: pd.DataFrame) -> dict:
+    """Whether the rollout separates the interventions, then each one's verdict and reason (zh and en)."""
+    ok = ident["identified"].astype(bool).to_numpy()
+    if ok.all():
+        zh = ["推行时间足以把各项干预的效应相互区分开。"]
+        en = ["The rollout separates every intervention's effect from the others'."]
+    elif ok.any():
+        zh = [f"{int(ok.sum())} 项干预可以单独识别，{int((~ok).sum())} 项不能（上表不给数值）。"]
+        en = [f"{int(ok.sum())} intervention(s) can be identified on their own, {int((~ok).sum())} cannot "
+              "(no number in the table above)."]
+    else:
+        zh = ["推行时间无法把任何一项干预的效应与其他干预分开（上表不给数值），只有“整体项目”的效应可以估计。"]
+        en = ["The rollout does not separate any intervention's effect from the others' (no numbers in the table "
+              "above); only the whole programme's effect can be estimated."]
+    for r_zh, r_en in zip(ident["reason_zh"], ident["reason_en"]):
+        zh.append(str(r_zh) if str(r_zh).endswith("。") else f"{r_zh}。")
+        en.append(str(r_en) if str(r_en).endswith(".") else f"{r_en}.")
+    return {"zh": "".join(zh), "en": " ".join(en)}

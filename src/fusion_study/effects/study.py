@@ -7,6 +7,9 @@
 * :func:`evaluate_interventions` — the recommended analysis for each
   intervention (and the programme as a whole) in one tidy effect table, with
   the naive estimators beside it for contrast;
+* :func:`intervention_identification` — whether each intervention's own effect,
+  net of the others, can be told apart in the study's rollout (the
+  several-interventions estimator's diagnostics);
 * :func:`plot_intervention_effects` — a forest plot of that table.
 
 The survey responses are those of the screened study
@@ -26,12 +29,16 @@ from fusion_study.data.checks import check_alpha, require_columns
 from fusion_study.data.periods import period_from_number, period_number
 from fusion_study.reporting.labels import label
 
-__all__ = ["exposures", "evaluate_interventions", "TEAMS"]
+__all__ = ["exposures", "evaluate_interventions", "intervention_identification", "TEAMS", "SEVERAL_ESTIMAND",
+           "SEVERAL_ESTIMATOR"]
 
 log = logging.getLogger(__name__)
 
 TEAMS = ("publicity_team", "vanguard_team", "cloud_team")
 _SCALES = ("satisfaction", "dependency")
+#: evaluate_interventions' names of the per-intervention rows of the several-interventions estimator
+SEVERAL_ESTIMAND = "ATT net of other interventions"
+SEVERAL_ESTIMATOR = "imputation (several interventions)"
 
 
 def _scale_scores(survey: pd.DataFrame, codebook: pd.DataFrame | None, instrument: str) -> pd.DataFrame:
@@ -191,59 +198,162 @@ def exposures(study, *, screen: bool = True) -> pd.DataFrame:
     return df
 
 
+def _analysis_frame(study, outcome: str) -> tuple[pd.DataFrame, int, int]:
+    """The screened exposures with an ``outcome`` score and a branch; (frame, n left out, n screened out)."""
+    ex = exposures(study)
+    require_columns(ex, [outcome], what="evaluate_interventions (outcome=)", table="exposures")
+    n_all = len(ex)
+    ex = ex.dropna(subset=[outcome, "branch_id"])
+    return ex, n_all - len(ex), int(ex.attrs.get("n_screened_out", 0))
+
+
+def _fit_several(ex: pd.DataFrame, outcome: str, alpha: float):
+    """The several-interventions imputation estimator on the analysis frame (branch units and clusters)."""
+    from fusion_study.effects.several import several_interventions
+
+    cohorts = [c for c in ex.columns if c.startswith("cohort_") and c != "cohort_programme"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # few-cluster and identification warnings: reported in the table instead
+        return several_interventions(ex, outcome=outcome, cohorts=cohorts, unit="branch_id", time="period",
+                                     cluster="branch_id", alpha=alpha)
+
+
+def _identification_table(res) -> pd.DataFrame:
+    ident = res.identification_.copy()
+    ident["intervention"] = ident["intervention"].astype(str)
+    ident.insert(1, "label_zh", [label(n, "zh") for n in ident["intervention"]])
+    ident.insert(2, "label_en", [label(n, "en") for n in ident["intervention"]])
+    return ident.reset_index(drop=True)
+
+
+def intervention_identification(study, *, outcome: str = "satisfaction", alpha: float = 0.05) -> pd.DataFrame:
+    """Can each intervention's own effect be told apart from the others' in this study?
+
+    The diagnostics of the several-interventions imputation estimator
+    (:func:`~fusion_study.effects.several.several_interventions`) on the
+    screened survey responses: how many branches start the intervention
+    alone (not in the same quarter as another), how many observations are
+    exposed to it alone, and how collinear its exposure is with the others'.
+
+    Returns
+    -------
+    DataFrame
+        One row per intervention: ``intervention``, ``label_zh``, ``label_en``,
+        ``n_switch_alone``, ``n_exposed_alone``, ``vif``, ``condition_number``,
+        ``identified`` (bool), ``reason_zh``, ``reason_en`` (the plain sentence
+        shown when an intervention is refused).
+
+    Validated against: the simulator's rollout (tests/effects/test_effects_several_study.py:
+    every intervention refused on the bundled example's co-timed rollout, most identified,
+    with estimates within 3 SE of the truth, on an independent-lags simulation).
+    """
+    check_alpha(alpha)
+    ex, _, _ = _analysis_frame(study, outcome)
+    return _identification_table(_fit_several(ex, outcome, alpha))
+
+
+def _several_note(ident: pd.Series | None, agg_row: pd.Series) -> str:
+    if ident is None:
+        return str(agg_row.get("note", "") or "")
+    if not bool(ident["identified"]):
+        return str(ident["reason_en"]).rstrip(".")
+    parts = [f"{str(ident['reason_en']).rstrip('.')} (variance inflation {float(ident['vif']):.1f})"]
+    extra = agg_row.get("note")
+    if isinstance(extra, str) and extra:
+        parts.append(extra)
+    return "; ".join(parts)
+
+
 def evaluate_interventions(
     study,
     *,
     outcome: str = "satisfaction",
     control: str = "notyet",
     naive: bool = True,
+    several: bool = True,
     return_models: bool = False,
     alpha: float = 0.05,
 ):
     """Effect of each intervention (and the whole programme) on a retailer outcome.
 
-    For each intervention: Callaway–Sant'Anna staggered DiD on the survey
-    waves as repeated cross-sections (``panel=False``), cohorts defined by
-    the serving branch's adoption quarter, not-yet-treated comparisons,
-    standard errors clustered by branch. Reported as the simple overall ATT
-    and the average of the event-time effects (dynamic). With ``naive=True``
-    the programme row is followed by what a naive analysis would report
-    (TWFE with branch and wave effects, before/after, treated vs untreated).
-    ``alpha`` sets the level of every interval (normal critical value).
+    For each intervention, first (``several=True``) its own effect net of the
+    other interventions: the several-interventions imputation estimator
+    (:func:`~fusion_study.effects.several.several_interventions`; branch and
+    quarter effects fitted on untreated responses, every intervention's
+    exposure in one model, SEs clustered by branch). An intervention whose
+    exposure cannot be told apart from the others' (e.g. always started in the
+    same quarter as another) is *refused*: its row has no number, and the
+    ``note`` gives the plain reason (:func:`intervention_identification`).
+    Then, for contrast, Callaway–Sant'Anna staggered DiD on the survey
+    waves as repeated cross-sections (``panel=False``) with that intervention's
+    adoption quarter as cohort, not-yet-treated comparisons, SEs clustered by
+    branch: the simple overall ATT and the average of the event-time effects
+    (dynamic). For a single intervention these CS-DiD rows include the
+    effects of the interventions co-timed with it (the note says so); for the
+    programme (cohort = first adoption) they are the cleanly identified
+    effect. With ``naive=True`` the programme row is followed by what a naive
+    analysis would report (TWFE with branch and wave effects, before/after,
+    treated vs untreated). ``alpha`` sets the level of every interval (normal critical
+    values; the several-interventions rows: ``t`` with branches − 1 degrees of freedom).
 
     Returns
     -------
     DataFrame
         ``intervention``, ``label_zh``, ``label_en`` (from the label
-        catalogue), ``estimand`` (``"ATT (simple)"``, ``"ATT (event-time
-        average)"``, ``"pre-trend test"``, ``"ATT (naive)"``), ``estimator``,
-        ``estimate`` (for the pre-trend test: the Wald chi-square statistic),
-        ``se``, ``ci_lower``, ``ci_upper``, ``p_value``, ``n`` (responses), ``note``.
-        With ``return_models=True``: ``(table, {intervention: StaggeredDiD})``.
+        catalogue), ``estimand`` (``"ATT net of other interventions"``,
+        ``"ATT (simple)"``, ``"ATT (event-time average)"``, ``"pre-trend
+        test"``, ``"ATT (naive)"``), ``estimator`` (``"imputation (several
+        interventions)"``, ``"CS-DiD (RC, DR)"``, ...), ``estimate`` (for the
+        pre-trend test: the Wald chi-square statistic), ``se``, ``ci_lower``,
+        ``ci_upper``, ``p_value``, ``n`` (responses), ``note``.
+        With ``return_models=True``: ``(table, models)``, ``models`` mapping each
+        intervention (and ``"programme"``) to its ``StaggeredDiD`` and
+        ``"several"`` to the several-interventions result (its
+        ``identification_`` is the identification table).
 
-    Notes
-    -----
-    The interventions are rolled out together (each 0–3 quarters after a
-    branch's first adoption), so one intervention's estimate also carries
-    the effects of the others adopted by then; the note column says so. The
-    programme row (cohort = first adoption) is the cleanly identified one.
+    Validated against: the simulator's truth (Monte Carlo,
+    benchmarks/results/validate_several_* and validate_estimators_*).
     """
     from fusion_study.effects.naive import naive_before_after, naive_treated_vs_untreated, twfe_event_study
     from fusion_study.effects.staggered import DiDSpecificationError, FewClustersWarning, staggered_did
 
     check_alpha(alpha)
-    ex = exposures(study)
-    require_columns(ex, [outcome], what="evaluate_interventions (outcome=)", table="exposures")
-    n_all = len(ex)
-    ex = ex.dropna(subset=[outcome, "branch_id"])
-    n_left_out = n_all - len(ex)  # no outcome score (every item skipped) or no serving branch
-    screened = int(ex.attrs.get("n_screened_out", 0))
+    ex, n_left_out, screened = _analysis_frame(study, outcome)
     cohorts = [c for c in ex.columns if c.startswith("cohort_")]
     order = [c for c in cohorts if c != "cohort_programme"] + ["cohort_programme"]
+    common = []
+    if n_left_out:
+        common.append(f"{n_left_out} responses without a {outcome} score or branch left out")
+    if screened:
+        common.append(f"{screened} responses screened out (speeders, straight-liners, duplicates; see ledger)")
     rows, models = [], {}
+    net = {}
+    res_s = None
+    if several and len(order) > 2:  # at least two interventions
+        try:
+            res_s = _fit_several(ex, outcome, alpha)
+        except ValueError as exc:  # e.g. no response exposed to no intervention: no imputation possible
+            nan = dict.fromkeys(("estimate", "se", "ci_lower", "ci_upper", "p_value"), np.nan)
+            for col in order[:-1]:
+                net[col[len("cohort_"):]] = {"estimand": SEVERAL_ESTIMAND, "estimator": SEVERAL_ESTIMATOR, **nan,
+                                             "n": len(ex), "note": f"not estimable: {exc}"}
+    if res_s is not None:
+        models["several"] = res_s
+        ident = res_s.identification_.assign(intervention=lambda d: d["intervention"].astype(str))
+        ident = ident.set_index("intervention")
+        for _, r in res_s.aggregate("simple").iterrows():
+            name = str(r["intervention"])
+            idr = ident.loc[name] if name in ident.index else None
+            ok = bool(idr["identified"]) if idr is not None else bool(r.get("identified", True))
+            inf = _inference(r) if ok else dict.fromkeys(("estimate", "se", "ci_lower", "ci_upper", "p_value"),
+                                                         np.nan)
+            net[name] = {"estimand": SEVERAL_ESTIMAND, "estimator": SEVERAL_ESTIMATOR, **inf, "n": len(ex),
+                         "note": "; ".join([_several_note(idr, r), *common])}
     for col in order:
         name = col[len("cohort_"):]
         base = {"intervention": name, "label_zh": label(name, "zh"), "label_en": label(name, "en"), "n": len(ex)}
+        if name in net:
+            rows.append({**base, **net[name]})
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", FewClustersWarning)  # reported in the note column instead
@@ -255,17 +365,15 @@ def evaluate_interventions(
                          "p_value": np.nan, "note": f"not estimable: {exc}"})
             continue
         models[name] = res
-        notes = [] if name == "programme" else ["co-timed with other interventions: includes their effects"]
+        notes = [] if name == "programme" else [
+            "for contrast: co-timed with other interventions, includes their effects"
+            + ("; its own effect is the 'ATT net of other interventions' row" if name in net else "")]
         if len(res.few_clusters_):
             notes.append(f"{len(res.few_clusters_)} of {len(res.att_gt_)} ATT(g,t) rest on a single branch "
                          "(cohort or comparison): SEs may be too small")
         if len(getattr(res, "skipped_", ())):
             notes.append(f"{len(res.skipped_)} ATT(g,t) not estimable (no responses in a period)")
-        if n_left_out:
-            notes.append(f"{n_left_out} responses without a {outcome} score or branch left out")
-        if screened:
-            notes.append(f"{screened} responses screened out (speeders, straight-liners, duplicates; see ledger)")
-        note = "; ".join(notes)
+        note = "; ".join(notes + common)
         for agg, estimand in (("simple", "ATT (simple)"), ("dynamic", "ATT (event-time average)")):
             r = res.aggregate(agg).iloc[0]
             rows.append({**base, "estimand": estimand, "estimator": "CS-DiD (RC, DR)", **_inference(r), "note": note})

@@ -133,6 +133,17 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "att_naive": ("朴素估计", "naive estimate"),
     "cs_did_rc_dr": ("交错双重差分", "CS-DiD (RC, DR)"),
     "pretrend_p": ("事前趋势检验p值", "pre-trend test p"),
+    # per-intervention effects net of the others (effects.several via effects/study.py)
+    "att_net": ("扣除其他干预后的平均处理效应", "ATT net of other interventions"),
+    "imputation_several": ("插补法（多项干预）", "imputation (several interventions)"),
+    "net_of_others": ("扣除其他干预", "net of others"),
+    "identification": ("识别诊断", "identification"),
+    "n_switch_alone": ("单独启动该项干预的支部数", "branches starting it alone"),
+    "n_exposed_alone": ("只受该项干预影响的观测数", "observations exposed to it alone"),
+    "vif": ("方差膨胀因子", "variance inflation factor"),
+    "condition_number": ("条件数", "condition number"),
+    "identified": ("能否单独识别", "identified"),
+    "true_value": ("模拟真值", "true value"),
     # --- members, brands, problems, participation ---
     # brand types (brands.distinctiveness FLAGS): full names and the short tags of the heat-map
     "brand_distinctive": ("特色品牌", "distinctive brand"),

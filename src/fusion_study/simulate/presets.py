@@ -31,6 +31,10 @@ SEGMENTS = ("urban", "rural", "modern_terminal")
 SIZE_TIERS = ("small", "medium", "large")
 BRANCH_KINDS = ("marketing", "monopoly", "logistics", "office")
 TICKET_CATEGORIES = ("urgent", "difficult", "worry", "expectation")
+#: How the six start waves of a branch relate (``SimulationConfig.rollout_lags``).
+ROLLOUT_LAGS = ("anchored", "independent")
+#: Settings newer than truth.json format 1: written to ``to_dict()`` only when they differ from the default.
+_WRITTEN_WHEN_CHANGED = frozenset({"rollout_lags"})
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,9 @@ class SimulationConfig:
     rollout_strength: float = 2.0  #: waves earlier per SD of strength
     rollout_sd: float = 2.5
     rollout_lag_max: int = 3  #: each intervention starts 0..lag_max waves after the programme
+    #: "anchored": each intervention starts 0..rollout_lag_max waves after the branch's programme wave;
+    #: "independent": each intervention's start is drawn on its own (same strength confounding, see rollout.py)
+    rollout_lags: str = "anchored"
     min_start_wave: int = 3  #: no branch adopts before this wave (waves 1-2 are pre-periods)
     # -- effects (latent satisfaction scale, at saturation, urban retailers) ----
     effect_brand: float = 0.12  #: distinctive brands only; generic and copied brands: 0
@@ -150,6 +157,8 @@ class SimulationConfig:
             problems.append("brand_distinctive_share + brand_copied_share must not exceed 1")
         if not -1 <= self.alignment <= 1:
             problems.append(f"alignment is a correlation and must lie in [-1, 1] (got {self.alignment})")
+        if self.rollout_lags not in ROLLOUT_LAGS:
+            problems.append(f"rollout_lags must be one of {', '.join(ROLLOUT_LAGS)} (got {self.rollout_lags!r})")
         if self.min_start_wave < 2:
             problems.append("min_start_wave must be at least 2 (difference-in-differences needs a pre-period)")
         if self.ticket_hazard_ratio <= 0 or self.ticket_weibull_shape <= 0:
@@ -173,7 +182,16 @@ class SimulationConfig:
         return {"urban": 1.0, "rural": self.multiplier_rural, "modern_terminal": self.multiplier_modern_terminal}
 
     def to_dict(self) -> dict:
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        """Every setting, except those in :data:`_WRITTEN_WHEN_CHANGED` that keep their default.
+
+        Settings added after ``truth.json`` format 1 are written only when changed, so a study drawn
+        with the old settings (the bundled example) serialises byte-identically.
+        """
+        return {
+            f.name: _plain(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if not (f.name in _WRITTEN_WHEN_CHANGED and getattr(self, f.name) == f.default)
+        }
 
 
 def _plain(v):
@@ -200,6 +218,16 @@ PRESETS: dict[str, dict] = {
         "n_counties": 24,
         "n_retailers": 8000,
         "survey_per_wave": 1200,
+    },
+    # The validation design with independently drawn intervention starts (rollout_lags="independent"):
+    # the six interventions of a branch no longer start within 0-3 waves of one another, so
+    # each one's own effect is separable from the others' (the several-interventions Monte Carlo,
+    # benchmarks/results/validate_several_*). Strength confounding is unchanged.
+    "validation_independent": {
+        "n_counties": 24,
+        "n_retailers": 8000,
+        "survey_per_wave": 1200,
+        "rollout_lags": "independent",
     },
 }
 

@@ -8,6 +8,14 @@ waves later; a start after the last wave means the branch never adopts ``i``
 within the study window (no row in the interventions table). Stronger branches
 (larger ``z_b``) thus adopt earlier *and* have higher baseline satisfaction —
 the confounding that biases naive treated-vs-untreated comparisons.
+
+With ``rollout_lags="independent"`` every intervention gets its own wave,
+``start_bi = max(min_start_wave, round(rollout_mean_wave + rollout_lag_max / 2
+- rollout_strength * z_b + rollout_sd * N(0, 1)))``, drawn independently for
+each ``i`` (same mean start and strength confounding as the anchored design,
+but the gap between two interventions of a branch has SD ``sqrt(2) *
+rollout_sd`` instead of at most ``rollout_lag_max`` waves): the design on
+which each intervention's own effect can be told apart from the others'.
 """
 
 from __future__ import annotations
@@ -24,6 +32,13 @@ BRAND_TYPES = ("distinctive", "generic", "copied")
 def draw_rollout(cfg: SimulationConfig, strength: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Start wave of each intervention (columns in :data:`INTERVENTIONS` order) by branch; 0 = never."""
     nb = len(strength)
+    if cfg.rollout_lags == "independent":
+        ni = len(INTERVENTIONS)
+        mean = cfg.rollout_mean_wave + cfg.rollout_lag_max / 2 - cfg.rollout_strength * strength
+        start = np.rint(mean[:, None] + cfg.rollout_sd * rng.standard_normal((nb, ni)))
+        start = np.maximum(start, cfg.min_start_wave).astype(np.int64)
+        start[start > cfg.n_waves] = 0
+        return start
     g = np.rint(cfg.rollout_mean_wave - cfg.rollout_strength * strength + cfg.rollout_sd * rng.standard_normal(nb))
     g = np.maximum(g, cfg.min_start_wave).astype(np.int64)
     lags = rng.integers(0, cfg.rollout_lag_max + 1, size=(nb, len(INTERVENTIONS)))

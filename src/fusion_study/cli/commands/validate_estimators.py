@@ -20,6 +20,9 @@ def register(sub) -> None:
                    help="simulator preset (default p_city; the committed full study uses validation)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                    help="override one simulator setting on top of the preset, e.g. --set sat_trend=0 (repeatable)")
+    p.add_argument("--estimators", choices=("effects", "several", "all"), default="effects",
+                   help="effects: the programme-level estimators (default); several: the several-interventions "
+                        "estimator, one row per intervention; all: both")
     p.add_argument("--n-boot", type=int, default=199, help="bootstrap replications for mediation CIs")
     p.add_argument("--dask", metavar="ADDRESS", default=None,
                    help="run on a Dask cluster (scheduler address); needs the [dask] extra")
@@ -35,9 +38,11 @@ def run(args: argparse.Namespace) -> int:
     overrides = dict(_parse_override(t) for t in args.overrides)
     rows = run_validation(args.reps, jobs=args.jobs, seed=args.seed, preset=args.preset, n_boot=args.n_boot,
                           dask_address=args.dask, first=args.first,
-                          overrides=overrides or None)
+                          overrides=overrides or None, estimators=args.estimators)
     summary = summarise_validation(rows)
     with_cols = ["estimator", "reps", "mean_truth", "bias", "bias_over_se", "sd_error", "mean_se", "coverage"]
+    if summary["refused"].any():
+        with_cols.append("refused")
     print(summary[with_cols].round(3).to_string(index=False))
     failed = rows.loc[rows["estimator"] == "error"]
     if len(failed):
