@@ -18,10 +18,12 @@ of PSUs in the stratum and ``f_h`` its first-stage sampling fraction (0 without
 design (all strata and PSUs) is kept, as R ``svyby``/``subset`` does — not the same
 as analysing each group's rows as if they were the sample.
 
-Weights are taken as fixed: for weights from :func:`~fusion_study.survey.weights.rake`
-or :func:`~fusion_study.survey.weights.poststratify` the SE does not yet account for
-the calibration (R's ``svymean`` on a raked design does, and is usually smaller; the
-tests record both).
+Weights from :func:`~fusion_study.survey.weights.rake` or
+:func:`~fusion_study.survey.weights.poststratify` carry what they were calibrated to;
+the SE then uses the scores' residuals from the calibration margins (as R ``svymean``
+on a ``rake()`` / ``postStratify()`` design; see :mod:`.calibration`), which is usually
+smaller than the SE with the weights taken as fixed (``calibration=None``). Replicate
+weights (jackknife, bootstrap; :mod:`.replicates`) are an alternative to linearisation.
 
 >>> import pandas as pd
 >>> d = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": [1.0, 1.0, 2.0, 2.0]})
@@ -37,7 +39,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from fusion_study.data.checks import check_alpha, critical_value, require_columns
+from fusion_study.data.checks import check_alpha, check_choice, critical_value, require_columns
+from fusion_study.survey.calibration import Calibration
+from fusion_study.survey.replicates import ReplicateWeights, replicate_weights
 from fusion_study.survey.weights import _check_weight_values, _shown
 
 __all__ = ["survey_mean"]
@@ -123,6 +127,39 @@ def _variance(scores: np.ndarray, psu, psu_stratum, n_h, f_h) -> np.ndarray:
     return (((1.0 - f_h) * n_h / (n_h - 1.0))[:, None] * ss).sum(axis=0)
 
 
+def _calibration(weights, calibration, data, w, *, what: str):
+    """The :class:`Calibration` in effect (or None) and the level codes of the data in its margins."""
+    if isinstance(calibration, str):
+        check_choice("calibration", calibration, ("auto",))
+        calibration = weights.attrs.get("calibration") if isinstance(weights, pd.Series) else None
+    elif calibration is not None and not isinstance(calibration, Calibration):
+        raise ValueError(f"{what}: calibration must be 'auto', None or the Calibration in the attrs of the weights "
+                         f"from rake()/poststratify(), got {type(calibration).__name__}")
+    if calibration is None:
+        return None, None
+    codes = calibration.codes(data, what=what)
+    calibration.check(w, codes, what=what)
+    return calibration, codes
+
+
+def _replicates(replicates, data, cluster, strata, fpc, *, what: str):
+    if replicates is None or isinstance(replicates, ReplicateWeights):
+        if replicates is not None:
+            if any(c is not None for c in (cluster, strata, fpc)):
+                raise ValueError(f"{what}: with replicates= given as ReplicateWeights the design is in the "
+                                 "replicate weights; omit cluster=, strata= and fpc=")
+            if replicates.factors.shape[0] != len(data) or (
+                    replicates.index is not None and not replicates.index.equals(data.index)):
+                raise ValueError(f"{what}: the replicate weights were made for {replicates.factors.shape[0]} other "
+                                 f"row(s) than the {len(data)} row(s) of the data; make them from this data")
+        return replicates
+    if replicates == "bootstrap":
+        raise ValueError(f"{what}: bootstrap replicates need a seed: make them with "
+                         "replicate_weights(data, method='bootstrap', seed=...) and pass the result")
+    check_choice("replicates", replicates, ("jk1", "jkn"))
+    return replicate_weights(data, method=replicates, cluster=cluster, strata=strata, fpc=fpc)
+
+
 def survey_mean(
     data: pd.DataFrame,
     y: str,
@@ -133,6 +170,8 @@ def survey_mean(
     fpc: str | None = None,
     by: str | Sequence[str] | None = None,
     alpha: float = 0.05,
+    calibration="auto",
+    replicates=None,
 ) -> pd.DataFrame:
     """Weighted mean (numeric ``y``) or level proportions (categorical ``y``) with design-based SEs.
 
@@ -161,6 +200,18 @@ def survey_mean(
         Per-group (domain) results, one set of rows per observed combination.
     alpha : float
         Significance level of the normal-theory intervals.
+    calibration : "auto", None or Calibration
+        Calibration-aware SEs (see :mod:`~fusion_study.survey.calibration`): ``"auto"``
+        uses the ``attrs["calibration"]`` of a weights Series from ``rake`` /
+        ``poststratify`` (weights given as a column name carry none: pass the
+        Calibration itself, ``w.attrs["calibration"]``); ``None`` treats the weights as
+        fixed. The weights must still reproduce the calibration counts (error otherwise).
+    replicates : None, "jk1", "jkn" or ReplicateWeights
+        Replicate-weight SEs instead of Taylor linearisation: ``"jk1"``/``"jkn"`` build
+        the jackknife of the ``cluster``/``strata``/``fpc`` design; a
+        :class:`~fusion_study.survey.replicates.ReplicateWeights` (e.g. a seeded
+        bootstrap from :func:`~fusion_study.survey.replicates.replicate_weights`)
+        carries its own design. Calibrated weights are re-calibrated in every replicate.
 
     Returns
     -------
@@ -174,13 +225,16 @@ def survey_mean(
     ------
     ValueError
         Missing values in ``y``, the weights or a design column; non-positive weights;
-        a stratum with a single PSU; an inconsistent ``fpc``.
+        a stratum with a single PSU; an inconsistent ``fpc``; calibrated weights that no
+        longer reproduce their margins.
 
     Notes
     -----
     Validated against R survey 4.1 (``svymean``, ``svyby``, ``confint``) on ``apistrat``
     (stratified, with and without fpc) and ``apiclus1`` (one-stage cluster, cluster within
-    strata): estimates to 1e-8, SEs to 1e-6 (tests/reference/survey).
+    strata), on ``rake()`` / ``postStratify()`` designs and on ``as.svrepdesign`` (JK1,
+    JKn, bootstrap with R's replicate weights): estimates to 1e-8, SEs to 1e-6
+    (tests/reference/survey).
     """
     what = "survey_mean"
     alpha = check_alpha(alpha)
@@ -190,7 +244,16 @@ def survey_mean(
         raise ValueError(f"{what}: the data has no rows")
     _no_missing(data, [y], what=what, role="y")
     _no_missing(data, by_cols, what=what, role="by")
-    w, psu, psu_stratum, n_h, f_h = _design(data, weights, cluster, strata, fpc, what=what)
+    reps = _replicates(replicates, data, cluster, strata, fpc, what=what)
+    if reps is None:
+        w, psu, psu_stratum, n_h, f_h = _design(data, weights, cluster, strata, fpc, what=what)
+    else:
+        w = _design(data, weights, None, None, None, what=what)[0]
+    cal, cal_codes = _calibration(weights, calibration, data, w, what=what)
+    if reps is not None:
+        rep_w = w[:, None] * reps.factors
+        if cal is not None:
+            rep_w = cal.recalibrate(rep_w, cal_codes)
 
     col = data[y]
     categorical = not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
@@ -219,8 +282,15 @@ def survey_mean(
         wd = w * ind
         total = wd.sum()
         est = wd @ ymat / total
-        scores = wd[:, None] * (ymat - est) / total
-        se = np.sqrt(_variance(scores, psu, psu_stratum, n_h, f_h))
+        if reps is not None:
+            rw = rep_w[idx]
+            thetas = (rw.T @ ymat[idx]) / rw.sum(axis=0)[:, None]
+            se = np.sqrt(reps.variance(thetas, est))
+        else:
+            scores = wd[:, None] * (ymat - est) / total
+            if cal is not None:
+                scores = cal.residuals(scores, w, cal_codes)
+            se = np.sqrt(_variance(scores, psu, psu_stratum, n_h, f_h))
         n_eff = total**2 / np.square(wd).sum()
         for k, lv in enumerate(levels):
             row = dict(zip(by_cols, key))
