@@ -12,6 +12,7 @@ draws the branch caterpillar and :mod:`.report` adds the report section.
 
 from fusion_study.survey.calibration import Calibration
 from fusion_study.survey.design import survey_mean
+from fusion_study.survey.fay_herriot import FayHerriot
 from fusion_study.survey.replicates import ReplicateWeights, replicate_weights
 from fusion_study.survey.plots import plot_branch_caterpillar
 from fusion_study.survey.small_area import DroppedRowsWarning, NoBranchVarianceWarning, branch_means, rank_intervals
@@ -28,6 +29,7 @@ __all__ = [
     "ReplicateWeights",
     "replicate_weights",
     "branch_means",
+    "FayHerriot",
     "rank_intervals",
     "NoBranchVarianceWarning",
     "DroppedRowsWarning",

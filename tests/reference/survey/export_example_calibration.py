@@ -21,3 +21,18 @@ rows = [(m, lv, int(n)) for m in ("county_id", "segment") for lv, n in customers
 with open(HERE / "example_margins.csv", "w", encoding="utf-8") as f:
     f.write("margin,level,count\n")
     f.writelines(f"{m},{lv},{n}\n" for m, lv, n in rows)
+
+# Branch-level input of the Fay–Herriot reference (make_fay_herriot_reference.R): the direct estimate of
+# mean sat1 per branch under the weights raked to county and segment (calibration-aware domain SEs), the
+# branch's county and its number of customers (an area-level auxiliary from the organisational tables).
+import numpy as np  # noqa: E402
+
+from fusion_study.survey import rake, survey_mean  # noqa: E402
+
+w = rake(frame, customers, margins=["county_id", "segment"])
+direct = survey_mean(frame, "sat1", weights=w, by="branch_id")
+size = customers.groupby("branch_id").size().rename("n_customers")
+county = customers.groupby("branch_id")["county_id"].first()
+branches = direct[["branch_id", "estimate", "se", "n"]].merge(county, on="branch_id").merge(size, on="branch_id")
+branches["log_customers"] = np.log(branches["n_customers"])
+branches.to_csv(HERE / "example_branch_direct.csv", index=False, float_format="%.17g")
