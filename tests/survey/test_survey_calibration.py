@@ -114,3 +114,20 @@ def test_bootstrap_is_seeded_and_agrees_with_linearisation_on_a_known_design():
     assert jk == pytest.approx(lin, rel=0.05)  # jackknife ≈ linearisation for a smooth ratio
     # 400 replicates: the SE of a bootstrap variance estimate is about sqrt(2/400) ≈ 7% of it
     assert boot == pytest.approx(lin, rel=0.12)
+
+
+@pytest.mark.parametrize("calibrate", ["rake", "poststratify", "none"])
+def test_row_psu_variance_path_equals_the_dense_one(monkeypatch, calibrate):
+    """Large unclustered data take a path that never builds the rows × domains table: same SEs."""
+    import fusion_study.survey.design as design
+
+    data, pop = pd.read_csv(REF / "apistrat.csv"), pd.read_csv(REF / "apipop.csv")
+    w = {"rake": lambda: rake(data, pop, margins=["stype", "sch_wide", "awards"], weight="pw"),
+         "poststratify": lambda: poststratify(data, pop, by=["stype", "sch_wide"], weight="pw"),
+         "none": lambda: data["pw"]}[calibrate]()
+    for by, y in ((None, "api00"), ("dnum", "api00"), ("sch_wide", "awards")):
+        dense = survey_mean(data, y, weights=w, strata="stype", fpc="fpc", by=by)
+        monkeypatch.setattr(design, "DENSE_LIMIT", 0)
+        by_row = survey_mean(data, y, weights=w, strata="stype", fpc="fpc", by=by)
+        monkeypatch.undo()
+        np.testing.assert_allclose(by_row["se"], dense["se"], rtol=1e-10, atol=1e-12)

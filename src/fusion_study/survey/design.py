@@ -38,13 +38,16 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from fusion_study.data.checks import check_alpha, check_choice, critical_value, require_columns
-from fusion_study.survey.calibration import Calibration
+from fusion_study.survey.calibration import Calibration, Cells, sparse_sum
 from fusion_study.survey.replicates import ReplicateWeights, replicate_weights
 from fusion_study.survey.weights import _check_weight_values, _shown
 
 __all__ = ["survey_mean"]
+
+DENSE_LIMIT = 20_000_000  # PSUs × (domains × levels) of the dense PSU-total table (160 MB)
 
 
 def _no_missing(data: pd.DataFrame, cols: list[str], *, what: str, role: str) -> None:
@@ -83,17 +86,16 @@ def _design(data: pd.DataFrame, weights, cluster, strata, fpc, *, what: str):
     for role, c in roles.items():
         if c is not None:
             _no_missing(data, [c], what=what, role=role)
-    stratum = (pd.factorize(data[strata].astype(object), sort=True)[0] if strata is not None
-               else np.zeros(n, dtype=np.intp))
+    stratum, labels = (pd.factorize(data[strata], sort=True) if strata is not None
+                       else (np.zeros(n, dtype=np.intp), ["(all)"]))
     if cluster is None:
         psu = np.arange(n)
     else:
-        keys = pd.MultiIndex.from_arrays([stratum, data[cluster].astype(object).to_numpy()])
-        psu = pd.factorize(keys)[0]
+        cc = pd.factorize(data[cluster])[0].astype(np.int64)
+        psu = pd.factorize(stratum.astype(np.int64) * (int(cc.max()) + 1) + cc)[0]
     psu_stratum = np.zeros(psu.max() + 1, dtype=np.intp)
     psu_stratum[psu] = stratum
     n_h = np.bincount(psu_stratum).astype(float)
-    labels = (pd.factorize(data[strata].astype(object), sort=True)[1] if strata is not None else ["(all)"])
     lonely = n_h < 2
     if lonely.any():
         raise ValueError(f"{what}: stratum/strata {_shown(np.asarray(labels, dtype=object)[lonely])} have a "
@@ -114,16 +116,50 @@ def _design(data: pd.DataFrame, weights, cluster, strata, fpc, *, what: str):
     return w, psu, psu_stratum, n_h, f_h
 
 
-def _variance(scores: np.ndarray, psu, psu_stratum, n_h, f_h) -> np.ndarray:
-    """Stratified with-replacement variance of the totals of the score columns."""
-    z = np.zeros((len(psu_stratum), scores.shape[1]))
-    np.add.at(z, psu, scores)
-    zbar = np.zeros((len(n_h), scores.shape[1]))
-    np.add.at(zbar, psu_stratum, z)
-    zbar /= n_h[:, None]
-    dev = z - zbar[psu_stratum]
-    ss = np.zeros_like(zbar)
-    np.add.at(ss, psu_stratum, dev**2)
+def _variance(z: np.ndarray, psu_stratum, n_h, f_h) -> np.ndarray:
+    """Stratified with-replacement variance from the PSU totals ``z`` (n_psu × k) of the score columns."""
+    zbar = sparse_sum(psu_stratum, z, len(n_h)) / n_h[:, None]
+    ss = sparse_sum(psu_stratum, (z - zbar[psu_stratum]) ** 2, len(n_h))
+    return (((1.0 - f_h) * n_h / (n_h - 1.0))[:, None] * ss).sum(axis=0)
+
+
+def _psu_totals(w, e, col, n_col, adjust, codes, psu, n_psu) -> np.ndarray:
+    """PSU totals (n_psu × n_col) of the domain scores ``w e`` minus the calibration adjustments."""
+    z = np.bincount((psu[:, None] * n_col + col).ravel(), weights=(w[:, None] * e).ravel(),
+                    minlength=n_psu * n_col).reshape(n_psu, n_col)
+    for c, a in zip(codes or [], adjust):
+        z -= sparse.csr_matrix((w, (psu, c)), shape=(n_psu, a.shape[0])) @ a
+    return z
+
+
+def _variance_by_row(w, e, col, n_col, adjust, codes, stratum, n_h, f_h) -> np.ndarray:
+    """:func:`_variance` when every row is its own PSU, without the rows × columns table.
+
+    Row ``i``'s score in column ``c`` is ``u_ic − w_i A[g_i, c]``: ``u`` is non-zero in the
+    row's own domain columns only, and ``A = Σ_m a_m[level_m(g)]`` depends on the row's
+    joint calibration cell ``g``. The stratum sums of the scores and of their squares
+    then need only tables over (stratum, cell, column).
+    """
+    n_str = len(n_h)
+    rows = np.repeat(np.arange(len(w)), col.shape[1])
+    u = (w[:, None] * e).ravel()
+    sc = stratum[rows] * n_col + col.ravel()
+    s1 = np.bincount(sc, weights=u, minlength=n_str * n_col).reshape(n_str, n_col)
+    s2 = np.bincount(sc, weights=u**2, minlength=n_str * n_col).reshape(n_str, n_col)
+    if adjust:
+        cells, g = Cells.of(pd.DataFrame({i: c for i, c in enumerate(codes)}), list(range(len(codes))))
+        first = np.zeros(len(cells), dtype=np.intp)
+        first[g[::-1]] = np.arange(len(g))[::-1]  # a row of each joint cell
+        big_a = sum(a[c[first]] for c, a in zip(codes, adjust))  # (cells, n_col)
+        n_g = len(cells)
+        hg = stratum * n_g + g
+        wt = np.bincount(hg, weights=w, minlength=n_str * n_g).reshape(n_str, n_g)
+        w2 = np.bincount(hg, weights=w**2, minlength=n_str * n_g).reshape(n_str, n_g)
+        t = np.bincount((hg[rows] * n_col + col.ravel()), weights=u * w[rows],
+                        minlength=n_str * n_g * n_col).reshape(n_str, n_g, n_col)
+        s1 = s1 - wt @ big_a
+        s2 = s2 - 2.0 * np.einsum("hgc,gc->hc", t, big_a) + w2 @ big_a**2
+    ss = s2 - s1**2 / n_h[:, None]
     return (((1.0 - f_h) * n_h / (n_h - 1.0))[:, None] * ss).sum(axis=0)
 
 
@@ -269,35 +305,41 @@ def survey_mean(
         ymat = col.to_numpy(dtype=float).reshape(-1, 1)
 
     if by_cols:
-        groups = data[by_cols].astype(object).groupby(by_cols, sort=True).indices
-        domains = [((k,) if len(by_cols) == 1 and not isinstance(k, tuple) else k, idx) for k, idx in groups.items()]
+        cells, dom = Cells.of(data, by_cols)
+        keys = [(k,) if len(by_cols) == 1 else k for k in cells.labels()]
     else:
-        domains = [((), np.arange(len(data)))]
-
-    z = critical_value(alpha)
-    rows = []
-    for key, idx in domains:
-        ind = np.zeros(len(data))
-        ind[idx] = 1.0
-        wd = w * ind
-        total = wd.sum()
-        est = wd @ ymat / total
-        if reps is not None:
-            rw = rep_w[idx]
-            thetas = (rw.T @ ymat[idx]) / rw.sum(axis=0)[:, None]
-            se = np.sqrt(reps.variance(thetas, est))
+        dom, keys = np.zeros(len(data), dtype=np.intp), [()]
+    n_dom, k_lev = len(keys), ymat.shape[1]
+    n_d = np.bincount(dom, minlength=n_dom)
+    total = np.bincount(dom, weights=w, minlength=n_dom)
+    n_eff = total**2 / np.bincount(dom, weights=w**2, minlength=n_dom)
+    est = sparse_sum(dom, w[:, None] * ymat, n_dom) / total[:, None]  # (domains, levels)
+    if reps is not None:
+        thetas = np.stack([sparse_sum(dom, ymat, n_dom, weights=rep_w[:, r]) for r in range(reps.n_replicates)])
+        thetas /= np.stack([np.bincount(dom, weights=rep_w[:, r], minlength=n_dom) for r in range(reps.n_replicates)])[..., None]
+        se = np.sqrt(reps.variance(thetas.reshape(reps.n_replicates, -1), est.reshape(-1))).reshape(n_dom, k_lev)
+    else:
+        # the domain score of row i is w_i e_i, e_i = (y_i − ȳ_d) / W_d in the columns of its own domain d
+        e = (ymat - est[dom]) / total[dom][:, None]
+        col = dom[:, None] * k_lev + np.arange(k_lev)
+        adjust = [] if cal is None else cal.adjustments(e, col, n_dom * k_lev, w, cal_codes)
+        if cluster is None and len(psu) * n_dom * k_lev > DENSE_LIMIT:
+            var = _variance_by_row(w, e, col, n_dom * k_lev, adjust, cal_codes, psu_stratum, n_h, f_h)
         else:
-            scores = wd[:, None] * (ymat - est) / total
-            if cal is not None:
-                scores = cal.residuals(scores, w, cal_codes)
-            se = np.sqrt(_variance(scores, psu, psu_stratum, n_h, f_h))
-        n_eff = total**2 / np.square(wd).sum()
+            var = _variance(_psu_totals(w, e, col, n_dom * k_lev, adjust, cal_codes, psu, len(psu_stratum)),
+                            psu_stratum, n_h, f_h)
+        se = np.sqrt(var).reshape(n_dom, k_lev)
+
+    crit = critical_value(alpha)
+    rows = []
+    for d, key in enumerate(keys):
         for k, lv in enumerate(levels):
             row = dict(zip(by_cols, key))
             row["variable"] = y
             if categorical:
                 row["level"] = lv
-            row.update(estimate=est[k], se=se[k], ci_lower=est[k] - z * se[k], ci_upper=est[k] + z * se[k],
-                       n=len(idx), n_eff=n_eff)
+            e_, s_ = est[d, k], se[d, k]
+            row.update(estimate=e_, se=s_, ci_lower=e_ - crit * s_, ci_upper=e_ + crit * s_, n=int(n_d[d]),
+                       n_eff=n_eff[d])
             rows.append(row)
     return pd.DataFrame(rows)

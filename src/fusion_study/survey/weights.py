@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from fusion_study.data.checks import require_columns
-from fusion_study.survey.calibration import make_calibration
+from fusion_study.survey.calibration import Cells, make_calibration
 
 __all__ = ["rake", "poststratify", "weight_diagnostics", "RakingConvergenceWarning"]
 
@@ -78,14 +78,12 @@ def _cells(responses: pd.DataFrame, population: pd.DataFrame, cols: list[str], *
                 f"(index {_shown(frame.index[miss])}); every {'response' if name == 'responses' else 'unit'} "
                 "needs a value — fill or recode them, nothing is dropped silently"
             )
-    pop_keys = pd.MultiIndex.from_frame(population[cols].astype(object))
-    pop_codes, levels = pd.factorize(pop_keys, sort=True)
-    resp_keys = pd.MultiIndex.from_frame(responses[cols].astype(object))
-    codes = levels.get_indexer(resp_keys)
+    levels, pop_codes = Cells.of(population, cols)
+    codes = levels.encode(responses)
     unknown = codes < 0
     if unknown.any():
-        bad = resp_keys[unknown].unique()
-        bad = [k[0] if len(cols) == 1 else k for k in bad]
+        bad = responses.loc[unknown, cols].drop_duplicates().astype(object).to_numpy().tolist()
+        bad = [k[0] if len(cols) == 1 else tuple(k) for k in bad]
         raise ValueError(
             f"{what}: column {label!r} of the responses has value(s) {_shown(bad)} ({int(unknown.sum())} row(s)) "
             "that do not occur in the population; every response must belong to a population cell — "
@@ -94,7 +92,7 @@ def _cells(responses: pd.DataFrame, population: pd.DataFrame, cols: list[str], *
     target = np.bincount(pop_codes, minlength=len(levels)).astype(float)
     empty = np.bincount(codes, minlength=len(levels)) == 0
     if empty.any():
-        lv = [k[0] if len(cols) == 1 else k for k in levels[empty]]
+        lv = levels.labels(empty)
         raise ValueError(
             f"{what}: no response falls in the population level(s) {_shown(lv)} of {label!r} "
             f"(population count {target[empty].astype(int).tolist()}); merge them with a neighbouring level"
