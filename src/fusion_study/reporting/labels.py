@@ -330,8 +330,6 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "responses_per_branch": ("每支部每波次应答数", "responses per branch and wave"),
     "n_switch_on": ("上线次数", "switch-ons"),
     "n_separable": ("单独上线次数", "switch-ons alone"),
-    "condition_number": ("条件数", "condition number"),
-    "vif": ("方差膨胀因子", "variance inflation factor"),
     "separable": ("效果可分离", "separable"),
     "target": ("估计目标", "target"),
     "planned_half_width": ("计划样本下的区间半宽", "half-width with the planned sample"),
