@@ -297,8 +297,7 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "icc": ("组内相关系数（ICC）", "intraclass correlation (ICC)"),
     "deff_weights": ("加权设计效应", "design effect of weighting"),
     "design_effect": ("总体设计效应", "overall design effect"),
-    "weighted_yes": ("加权", "weighted"),
-    "weighted_no": ("未加权", "unweighted"),
+    "weighted_ci": ("加权均值的95%置信区间", "95% CI of the weighted mean"),
     # --- review fixes ---
     "response_rate_pct": ("应答率（%）", "response rate (%)"),
     "tickets_without_opened_date": ("无登记日期的问题", "tickets without an opened date"),

@@ -11,9 +11,16 @@ draws the branch caterpillar and :mod:`.report` adds the report section.
 """
 
 from fusion_study.survey.design import survey_mean
-from fusion_study.survey.plots import plot_branch_caterpillar
+from fusion_study.survey.plots import plot_branch_caterpillar, plot_weighted_means
 from fusion_study.survey.small_area import DroppedRowsWarning, NoBranchVarianceWarning, branch_means, rank_intervals
-from fusion_study.survey.study import study_satisfaction_by_branch, study_weighted_means, study_weights
+from fusion_study.survey.study import (
+    WEIGHTINGS,
+    study_descriptives,
+    study_planning,
+    study_satisfaction_by_branch,
+    study_weighted_means,
+    study_weights,
+)
 from fusion_study.survey.weights import RakingConvergenceWarning, poststratify, rake, weight_diagnostics
 
 __all__ = [
@@ -29,5 +36,9 @@ __all__ = [
     "study_weights",
     "study_weighted_means",
     "study_satisfaction_by_branch",
+    "study_descriptives",
+    "study_planning",
+    "WEIGHTINGS",
     "plot_branch_caterpillar",
+    "plot_weighted_means",
 ]

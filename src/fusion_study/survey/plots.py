@@ -8,7 +8,7 @@ import pandas as pd
 from fusion_study.data.checks import check_lang, require_columns
 from fusion_study.reporting.labels import label
 
-__all__ = ["plot_branch_caterpillar", "caterpillar_height"]
+__all__ = ["plot_branch_caterpillar", "caterpillar_height", "plot_weighted_means"]
 
 #: vertical offset of the raw and shrunken rows of one branch (in branch rows)
 _OFFSET = 0.17
@@ -79,4 +79,46 @@ def plot_branch_caterpillar(table: pd.DataFrame, *, lang: str = "zh", ax=None):
     ax.grid(axis="y", visible=False)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.7 / caterpillar_height(k)), ncol=3, frameon=False,
               fontsize=8)
+    return ax
+
+
+def plot_weighted_means(table: pd.DataFrame, *, lang: str = "zh", ax=None):
+    """Weighted and unweighted mean satisfaction per wave, the weighted one with its interval band.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`~fusion_study.survey.study.study_weighted_means` with ``by="wave"``:
+        ``weighting``, ``wave``, ``estimate``, ``ci_lower``, ``ci_upper``.
+    lang : {"zh", "en"}
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    Axes
+        Its lines: the weighted means, then the unweighted means (``ax.lines``); one band
+        (``ax.collections``) for the weighted interval.
+    """
+    import matplotlib.pyplot as plt
+
+    check_lang(lang)
+    require_columns(table, ["weighting", "wave", "estimate", "ci_lower", "ci_upper"], what="plot_weighted_means",
+                    table="weighted means")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 3.6))
+    waves = list(dict.fromkeys(table["wave"].astype(str)))
+    x = np.arange(len(waves))
+    for name, style in (("weighted", dict(color="#1f4e79", marker="o", linestyle="-")),
+                        ("unweighted", dict(color="#b03a2e", marker="s", linestyle="--", markerfacecolor="white"))):
+        d = table[table["weighting"] == name].set_index(table.loc[table["weighting"] == name, "wave"].astype(str))
+        d = d.reindex(waves)
+        ax.plot(x, d["estimate"].to_numpy(float), label=label(name, lang), markersize=4, linewidth=1.4, **style)
+        if name == "weighted":
+            ax.fill_between(x, d["ci_lower"].to_numpy(float), d["ci_upper"].to_numpy(float), color="#1f4e79",
+                            alpha=0.15, linewidth=0, label=label("weighted_ci", lang))
+    ax.set_xticks(x)
+    ax.set_xticklabels(waves, rotation=60, ha="right")
+    ax.set_xlabel(label("wave", lang))
+    ax.set_ylabel(label("satisfaction_score_100", lang))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
     return ax

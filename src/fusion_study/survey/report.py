@@ -40,7 +40,7 @@ def build(study, ctx):
             en=f"Only {k} branch(es) have satisfaction answers in the latest wave ({wave}); at least "
                f"{MIN_BRANCHES} are needed to compare branches.",
         )
-    yield _weighting_text(study, wave, ctx.weights)
+    yield weighting_text(study, wave, ctx.weights)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NoBranchVarianceWarning)
         table = study_satisfaction_by_branch(study, wave=wave, seed=ctx.seed)
@@ -94,11 +94,11 @@ def build(study, ctx):
                    + (f"; raw means of branches with fewer than {ctx.min_cell} answers not shown" if small.any()
                       else "") + ")",
     )
-    yield _different_text(table, no_variance)
+    yield different_text(table, no_variance)
     yield from _planning_blocks(study, wave, ctx.weights)
 
 
-def _weighting_text(study, wave: str, weights: str | None = "rake") -> Text:
+def weighting_text(study, wave: str, weights: str | None = "rake") -> Text:
     """One sentence: the weighted and unweighted mean, the design effect and the effective n."""
     from fusion_study.survey.study import study_weighted_means
 
@@ -206,7 +206,7 @@ def different_branches(table: pd.DataFrame) -> tuple[list[str], list[str]]:
     return above, below
 
 
-def _different_text(table: pd.DataFrame, no_variance: bool) -> Text:
+def different_text(table: pd.DataFrame, no_variance: bool) -> Text:
     """Plain sentence: which branches really differ from the overall mean."""
     overall = table.attrs["overall_mean"]
     if no_variance:
@@ -297,3 +297,30 @@ def descriptives_blocks(study, weights: str | None, lang: str = "zh"):
                   "Unweighted: each response counts equally; CIs are branch-clustered."),
         n_column="n", decimals={"mean": 1, "sd": 1, "ci_lower": 1, "ci_upper": 1}, group_column="variable",
     )
+
+
+def describe_weights(diagnostics: pd.DataFrame, lang: str = "zh") -> str:
+    """Plain sentence on the weights of all waves: spread, design effect and the effective sample lost.
+
+    ``diagnostics``: ``study_weights(study).attrs["diagnostics"]`` (one row per wave).
+
+    >>> d = pd.DataFrame({"wave": ["2024Q1", "2024Q2"], "n": [100, 120], "min": [0.5, 0.6], "max": [2.0, 1.8],
+    ...                   "max_min_ratio": [4.0, 3.0], "deff": [1.10, 1.05], "n_eff": [90.9, 114.3]})
+    >>> describe_weights(d, "en")
+    'Over 2 waves the largest weight is 3.0–4.0 times the smallest; the design effect of weighting is 1.05–1.10, so weighting costs about 7% of the effective sample size (it makes the sample mix match the population at that price).'
+    """
+    lo_r, hi_r = diagnostics["max_min_ratio"].min(), diagnostics["max_min_ratio"].max()
+    lo_d, hi_d = diagnostics["deff"].min(), diagnostics["deff"].max()
+    lost = 1.0 - diagnostics["n_eff"].sum() / diagnostics["n"].sum()
+    k = len(diagnostics)
+    if lang == "zh":
+        return (f"{k} 个波次中，最大权重是最小权重的 {lo_r:.1f}–{hi_r:.1f} 倍；加权的设计效应为 {lo_d:.2f}–{hi_d:.2f}，"
+                f"即加权使有效样本量减少约 {lost:.0%}（以此为代价让样本构成与总体一致）。")
+    return (f"Over {k} waves the largest weight is {lo_r:.1f}–{hi_r:.1f} times the smallest; the design effect of "
+            f"weighting is {lo_d:.2f}–{hi_d:.2f}, so weighting costs about {lost:.0%} of the effective sample size "
+            "(it makes the sample mix match the population at that price).")
+
+
+def describe_branches(table: pd.DataFrame, lang: str = "zh") -> str:
+    """Plain sentence: which branches really differ from the overall mean (``study_satisfaction_by_branch`` output)."""
+    return different_text(table, bool(table.attrs.get("no_branch_variance", False))).text(lang)
