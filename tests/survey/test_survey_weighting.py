@@ -242,3 +242,22 @@ def test_one_wave_hand_study_without_intervention_cli_report(tmp_path, capsys):
     text = _text(tmp_path / "out" / "report.html")
     section = text[text.rindex("各支部客户满意度（小区域估计）"):]
     assert "加权（raking）后，平均满意度为" in section and "每个支部每波需要约" in section
+
+
+@pytest.mark.slow
+def test_notebook_10_runs_on_a_one_wave_hand_study(tmp_path):
+    from pathlib import Path
+
+    import nbformat
+
+    from fusion_study.reporting.notebook import run_notebooks
+
+    root = Path(__file__).resolve().parents[2]
+    folder = survey_study(seed=2).save(tmp_path / "hand")
+    res = run_notebooks(folder, tmp_path / "out", names=["10"], folder=root / "notebooks", timeout=600)
+    assert (res["status"] == "ok").all(), res[["notebook", "error"]].to_string()
+    nb = nbformat.read(res["notebook_path"].iloc[0], as_version=4)
+    text = "\n".join(str(o.get("text", "")) + " ".join(map(str, o.get("data", {}).values()))
+                     for c in nb.cells for o in c.get("outputs", []))
+    assert "Traceback" not in text
+    assert "每个支部每波需要约" in text and "加权（raking）后" in text
