@@ -261,3 +261,30 @@ def test_notebook_10_runs_on_a_one_wave_hand_study(tmp_path):
                      for c in nb.cells for o in c.get("outputs", []))
     assert "Traceback" not in text
     assert "每个支部每波需要约" in text and "加权（raking）后" in text
+
+
+def test_plot_weighted_means_draws_both_lines_and_the_band():
+    import matplotlib.pyplot as plt
+
+    from fusion_study.survey import plot_weighted_means, study_weighted_means
+
+    means = study_weighted_means(survey_study(("2024Q1", "2024Q2", "2024Q3"), seed=3), by="wave")
+    ax = plot_weighted_means(means, lang="zh")
+    try:
+        weighted, unweighted = ax.lines
+        np.testing.assert_allclose(weighted.get_ydata(), means.loc[means.weighting == "weighted", "estimate"])
+        np.testing.assert_allclose(unweighted.get_ydata(), means.loc[means.weighting == "unweighted", "estimate"])
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["2024Q1", "2024Q2", "2024Q3"]
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["加权后", "加权均值的95%置信区间", "加权前"]
+        assert len(ax.collections) == 1 and ax.get_ylabel() == "满意度得分（0–100）"
+    finally:
+        plt.close(ax.figure)
+
+
+def test_cli_report_has_weights_switch():
+    from fusion_study.cli.parser import build_parser
+
+    assert build_parser().parse_args(["report", "s"]).weights == "rake"
+    assert build_parser().parse_args(["report", "s", "--weights", "none"]).weights == "none"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["report", "s", "--weights", "calib"])
