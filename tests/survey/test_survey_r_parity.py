@@ -66,15 +66,20 @@ def test_poststratify_weights_match_r():
 
 
 def test_mean_under_raked_weights_fixed_and_calibrated():
-    """Our SE treats the raked weights as fixed (R: a fresh svydesign on them); R's raked design
-    accounts for the calibration, which here gives a smaller SE — the gap is documented, not hidden."""
+    """The raked weights carry their margins: survey_mean's SE is then R's calibration-aware SE of the
+    raked design; with calibration=None it is the SE with the weights taken as fixed (a fresh svydesign)."""
     case = R["weights"]["rake_clus1"]
     data = _data(case["data"])
     w = rake(data, POP, margins=case["margins"], weight=case["weight"])
-    got = survey_mean(data, "api00", weights=w, cluster="dnum").iloc[0]
-    fixed, calibrated = case["mean_fixed"][0], case["mean_calibrated"][0]
-    assert got["estimate"] == pytest.approx(fixed["estimate"], abs=EST_TOL)
-    assert got["estimate"] == pytest.approx(calibrated["estimate"], abs=EST_TOL)
-    assert got["se"] == pytest.approx(fixed["se"], abs=SE_TOL)
-    # not yet calibration-aware: ours is the larger, fixed-weights SE
-    assert got["se"] > calibrated["se"] + 1e-3
+    calibrated = survey_mean(data, "api00", weights=w, cluster="dnum").iloc[0]
+    fixed = survey_mean(data, "api00", weights=w, cluster="dnum", calibration=None).iloc[0]
+    r_fixed, r_calibrated = case["mean_fixed"][0], case["mean_calibrated"][0]
+    for got in (calibrated, fixed):
+        assert got["estimate"] == pytest.approx(r_calibrated["estimate"], abs=EST_TOL)
+    assert calibrated["se"] == pytest.approx(r_calibrated["se"], abs=SE_TOL)
+    assert fixed["se"] == pytest.approx(r_fixed["se"], abs=SE_TOL)
+    # the same weights handed over as a column carry no calibration unless it is passed along
+    col = data.assign(w=w)
+    assert survey_mean(col, "api00", weights="w", cluster="dnum").iloc[0]["se"] == pytest.approx(r_fixed["se"], abs=SE_TOL)
+    passed = survey_mean(col, "api00", weights="w", cluster="dnum", calibration=w.attrs["calibration"])
+    assert passed.iloc[0]["se"] == pytest.approx(r_calibrated["se"], abs=SE_TOL)

@@ -10,8 +10,11 @@ against R ``lme4``) and rank intervals that do not over-rank noise.
 draws the branch caterpillar and :mod:`.report` adds the report section.
 """
 
+from fusion_study.survey.calibration import Calibration
 from fusion_study.survey.design import survey_mean
+from fusion_study.survey.fay_herriot import FayHerriot
 from fusion_study.survey.plots import plot_branch_caterpillar, plot_weighted_means
+from fusion_study.survey.replicates import ReplicateWeights, replicate_weights
 from fusion_study.survey.small_area import DroppedRowsWarning, NoBranchVarianceWarning, branch_means, rank_intervals
 from fusion_study.survey.study import (
     WEIGHTINGS,
@@ -29,7 +32,11 @@ __all__ = [
     "weight_diagnostics",
     "RakingConvergenceWarning",
     "survey_mean",
+    "Calibration",
+    "ReplicateWeights",
+    "replicate_weights",
     "branch_means",
+    "FayHerriot",
     "rank_intervals",
     "NoBranchVarianceWarning",
     "DroppedRowsWarning",

@@ -18,10 +18,12 @@ of PSUs in the stratum and ``f_h`` its first-stage sampling fraction (0 without
 design (all strata and PSUs) is kept, as R ``svyby``/``subset`` does — not the same
 as analysing each group's rows as if they were the sample.
 
-Weights are taken as fixed: for weights from :func:`~fusion_study.survey.weights.rake`
-or :func:`~fusion_study.survey.weights.poststratify` the SE does not yet account for
-the calibration (R's ``svymean`` on a raked design does, and is usually smaller; the
-tests record both).
+Weights from :func:`~fusion_study.survey.weights.rake` or
+:func:`~fusion_study.survey.weights.poststratify` carry what they were calibrated to;
+the SE then uses the scores' residuals from the calibration margins (as R ``svymean``
+on a ``rake()`` / ``postStratify()`` design; see :mod:`.calibration`), which is usually
+smaller than the SE with the weights taken as fixed (``calibration=None``). Replicate
+weights (jackknife, bootstrap; :mod:`.replicates`) are an alternative to linearisation.
 
 >>> import pandas as pd
 >>> d = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": [1.0, 1.0, 2.0, 2.0]})
@@ -36,11 +38,16 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
-from fusion_study.data.checks import check_alpha, critical_value, require_columns
+from fusion_study.data.checks import check_alpha, check_choice, critical_value, require_columns
+from fusion_study.survey.calibration import Calibration, Cells, sparse_sum
+from fusion_study.survey.replicates import ReplicateWeights, replicate_weights
 from fusion_study.survey.weights import _check_weight_values, _shown
 
 __all__ = ["survey_mean"]
+
+DENSE_LIMIT = 20_000_000  # PSUs × (domains × levels) of the dense PSU-total table (160 MB)
 
 
 def _no_missing(data: pd.DataFrame, cols: list[str], *, what: str, role: str) -> None:
@@ -79,17 +86,16 @@ def _design(data: pd.DataFrame, weights, cluster, strata, fpc, *, what: str):
     for role, c in roles.items():
         if c is not None:
             _no_missing(data, [c], what=what, role=role)
-    stratum = (pd.factorize(data[strata].astype(object), sort=True)[0] if strata is not None
-               else np.zeros(n, dtype=np.intp))
+    stratum, labels = (pd.factorize(data[strata], sort=True) if strata is not None
+                       else (np.zeros(n, dtype=np.intp), ["(all)"]))
     if cluster is None:
         psu = np.arange(n)
     else:
-        keys = pd.MultiIndex.from_arrays([stratum, data[cluster].astype(object).to_numpy()])
-        psu = pd.factorize(keys)[0]
+        cc = pd.factorize(data[cluster])[0].astype(np.int64)
+        psu = pd.factorize(stratum.astype(np.int64) * (int(cc.max()) + 1) + cc)[0]
     psu_stratum = np.zeros(psu.max() + 1, dtype=np.intp)
     psu_stratum[psu] = stratum
     n_h = np.bincount(psu_stratum).astype(float)
-    labels = (pd.factorize(data[strata].astype(object), sort=True)[1] if strata is not None else ["(all)"])
     lonely = n_h < 2
     if lonely.any():
         raise ValueError(f"{what}: stratum/strata {_shown(np.asarray(labels, dtype=object)[lonely])} have a "
@@ -110,17 +116,84 @@ def _design(data: pd.DataFrame, weights, cluster, strata, fpc, *, what: str):
     return w, psu, psu_stratum, n_h, f_h
 
 
-def _variance(scores: np.ndarray, psu, psu_stratum, n_h, f_h) -> np.ndarray:
-    """Stratified with-replacement variance of the totals of the score columns."""
-    z = np.zeros((len(psu_stratum), scores.shape[1]))
-    np.add.at(z, psu, scores)
-    zbar = np.zeros((len(n_h), scores.shape[1]))
-    np.add.at(zbar, psu_stratum, z)
-    zbar /= n_h[:, None]
-    dev = z - zbar[psu_stratum]
-    ss = np.zeros_like(zbar)
-    np.add.at(ss, psu_stratum, dev**2)
+def _variance(z: np.ndarray, psu_stratum, n_h, f_h) -> np.ndarray:
+    """Stratified with-replacement variance from the PSU totals ``z`` (n_psu × k) of the score columns."""
+    zbar = sparse_sum(psu_stratum, z, len(n_h)) / n_h[:, None]
+    ss = sparse_sum(psu_stratum, (z - zbar[psu_stratum]) ** 2, len(n_h))
     return (((1.0 - f_h) * n_h / (n_h - 1.0))[:, None] * ss).sum(axis=0)
+
+
+def _psu_totals(w, e, col, n_col, adjust, codes, psu, n_psu) -> np.ndarray:
+    """PSU totals (n_psu × n_col) of the domain scores ``w e`` minus the calibration adjustments."""
+    z = np.bincount((psu[:, None] * n_col + col).ravel(), weights=(w[:, None] * e).ravel(),
+                    minlength=n_psu * n_col).reshape(n_psu, n_col)
+    for c, a in zip(codes or [], adjust):
+        z -= sparse.csr_matrix((w, (psu, c)), shape=(n_psu, a.shape[0])) @ a
+    return z
+
+
+def _variance_by_row(w, e, col, n_col, adjust, codes, stratum, n_h, f_h) -> np.ndarray:
+    """:func:`_variance` when every row is its own PSU, without the rows × columns table.
+
+    Row ``i``'s score in column ``c`` is ``u_ic − w_i A[g_i, c]``: ``u`` is non-zero in the
+    row's own domain columns only, and ``A = Σ_m a_m[level_m(g)]`` depends on the row's
+    joint calibration cell ``g``. The stratum sums of the scores and of their squares
+    then need only tables over (stratum, cell, column).
+    """
+    n_str = len(n_h)
+    rows = np.repeat(np.arange(len(w)), col.shape[1])
+    u = (w[:, None] * e).ravel()
+    sc = stratum[rows] * n_col + col.ravel()
+    s1 = np.bincount(sc, weights=u, minlength=n_str * n_col).reshape(n_str, n_col)
+    s2 = np.bincount(sc, weights=u**2, minlength=n_str * n_col).reshape(n_str, n_col)
+    if adjust:
+        cells, g = Cells.of(pd.DataFrame({i: c for i, c in enumerate(codes)}), list(range(len(codes))))
+        first = np.zeros(len(cells), dtype=np.intp)
+        first[g[::-1]] = np.arange(len(g))[::-1]  # a row of each joint cell
+        big_a = sum(a[c[first]] for c, a in zip(codes, adjust))  # (cells, n_col)
+        n_g = len(cells)
+        hg = stratum * n_g + g
+        wt = np.bincount(hg, weights=w, minlength=n_str * n_g).reshape(n_str, n_g)
+        w2 = np.bincount(hg, weights=w**2, minlength=n_str * n_g).reshape(n_str, n_g)
+        t = np.bincount((hg[rows] * n_col + col.ravel()), weights=u * w[rows],
+                        minlength=n_str * n_g * n_col).reshape(n_str, n_g, n_col)
+        s1 = s1 - wt @ big_a
+        s2 = s2 - 2.0 * np.einsum("hgc,gc->hc", t, big_a) + w2 @ big_a**2
+    ss = s2 - s1**2 / n_h[:, None]
+    return (((1.0 - f_h) * n_h / (n_h - 1.0))[:, None] * ss).sum(axis=0)
+
+
+def _calibration(weights, calibration, data, w, *, what: str):
+    """The :class:`Calibration` in effect (or None) and the level codes of the data in its margins."""
+    if isinstance(calibration, str):
+        check_choice("calibration", calibration, ("auto",))
+        calibration = weights.attrs.get("calibration") if isinstance(weights, pd.Series) else None
+    elif calibration is not None and not isinstance(calibration, Calibration):
+        raise ValueError(f"{what}: calibration must be 'auto', None or the Calibration in the attrs of the weights "
+                         f"from rake()/poststratify(), got {type(calibration).__name__}")
+    if calibration is None:
+        return None, None
+    codes = calibration.codes(data, what=what)
+    calibration.check(w, codes, what=what)
+    return calibration, codes
+
+
+def _replicates(replicates, data, cluster, strata, fpc, *, what: str):
+    if replicates is None or isinstance(replicates, ReplicateWeights):
+        if replicates is not None:
+            if any(c is not None for c in (cluster, strata, fpc)):
+                raise ValueError(f"{what}: with replicates= given as ReplicateWeights the design is in the "
+                                 "replicate weights; omit cluster=, strata= and fpc=")
+            if replicates.factors.shape[0] != len(data) or (
+                    replicates.index is not None and not replicates.index.equals(data.index)):
+                raise ValueError(f"{what}: the replicate weights were made for {replicates.factors.shape[0]} other "
+                                 f"row(s) than the {len(data)} row(s) of the data; make them from this data")
+        return replicates
+    if replicates == "bootstrap":
+        raise ValueError(f"{what}: bootstrap replicates need a seed: make them with "
+                         "replicate_weights(data, method='bootstrap', seed=...) and pass the result")
+    check_choice("replicates", replicates, ("jk1", "jkn"))
+    return replicate_weights(data, method=replicates, cluster=cluster, strata=strata, fpc=fpc)
 
 
 def survey_mean(
@@ -133,6 +206,8 @@ def survey_mean(
     fpc: str | None = None,
     by: str | Sequence[str] | None = None,
     alpha: float = 0.05,
+    calibration="auto",
+    replicates=None,
 ) -> pd.DataFrame:
     """Weighted mean (numeric ``y``) or level proportions (categorical ``y``) with design-based SEs.
 
@@ -161,6 +236,18 @@ def survey_mean(
         Per-group (domain) results, one set of rows per observed combination.
     alpha : float
         Significance level of the normal-theory intervals.
+    calibration : "auto", None or Calibration
+        Calibration-aware SEs (see :mod:`~fusion_study.survey.calibration`): ``"auto"``
+        uses the ``attrs["calibration"]`` of a weights Series from ``rake`` /
+        ``poststratify`` (weights given as a column name carry none: pass the
+        Calibration itself, ``w.attrs["calibration"]``); ``None`` treats the weights as
+        fixed. The weights must still reproduce the calibration counts (error otherwise).
+    replicates : None, "jk1", "jkn" or ReplicateWeights
+        Replicate-weight SEs instead of Taylor linearisation: ``"jk1"``/``"jkn"`` build
+        the jackknife of the ``cluster``/``strata``/``fpc`` design; a
+        :class:`~fusion_study.survey.replicates.ReplicateWeights` (e.g. a seeded
+        bootstrap from :func:`~fusion_study.survey.replicates.replicate_weights`)
+        carries its own design. Calibrated weights are re-calibrated in every replicate.
 
     Returns
     -------
@@ -174,13 +261,16 @@ def survey_mean(
     ------
     ValueError
         Missing values in ``y``, the weights or a design column; non-positive weights;
-        a stratum with a single PSU; an inconsistent ``fpc``.
+        a stratum with a single PSU; an inconsistent ``fpc``; calibrated weights that no
+        longer reproduce their margins.
 
     Notes
     -----
     Validated against R survey 4.1 (``svymean``, ``svyby``, ``confint``) on ``apistrat``
     (stratified, with and without fpc) and ``apiclus1`` (one-stage cluster, cluster within
-    strata): estimates to 1e-8, SEs to 1e-6 (tests/reference/survey).
+    strata), on ``rake()`` / ``postStratify()`` designs and on ``as.svrepdesign`` (JK1,
+    JKn, bootstrap with R's replicate weights): estimates to 1e-8, SEs to 1e-6
+    (tests/reference/survey).
     """
     what = "survey_mean"
     alpha = check_alpha(alpha)
@@ -190,7 +280,16 @@ def survey_mean(
         raise ValueError(f"{what}: the data has no rows")
     _no_missing(data, [y], what=what, role="y")
     _no_missing(data, by_cols, what=what, role="by")
-    w, psu, psu_stratum, n_h, f_h = _design(data, weights, cluster, strata, fpc, what=what)
+    reps = _replicates(replicates, data, cluster, strata, fpc, what=what)
+    if reps is None:
+        w, psu, psu_stratum, n_h, f_h = _design(data, weights, cluster, strata, fpc, what=what)
+    else:
+        w = _design(data, weights, None, None, None, what=what)[0]
+    cal, cal_codes = _calibration(weights, calibration, data, w, what=what)
+    if reps is not None:
+        rep_w = w[:, None] * reps.factors
+        if cal is not None:
+            rep_w = cal.recalibrate(rep_w, cal_codes)
 
     col = data[y]
     categorical = not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
@@ -206,28 +305,41 @@ def survey_mean(
         ymat = col.to_numpy(dtype=float).reshape(-1, 1)
 
     if by_cols:
-        groups = data[by_cols].astype(object).groupby(by_cols, sort=True).indices
-        domains = [((k,) if len(by_cols) == 1 and not isinstance(k, tuple) else k, idx) for k, idx in groups.items()]
+        cells, dom = Cells.of(data, by_cols)
+        keys = [(k,) if len(by_cols) == 1 else k for k in cells.labels()]
     else:
-        domains = [((), np.arange(len(data)))]
+        dom, keys = np.zeros(len(data), dtype=np.intp), [()]
+    n_dom, k_lev = len(keys), ymat.shape[1]
+    n_d = np.bincount(dom, minlength=n_dom)
+    total = np.bincount(dom, weights=w, minlength=n_dom)
+    n_eff = total**2 / np.bincount(dom, weights=w**2, minlength=n_dom)
+    est = sparse_sum(dom, w[:, None] * ymat, n_dom) / total[:, None]  # (domains, levels)
+    if reps is not None:
+        thetas = np.stack([sparse_sum(dom, ymat, n_dom, weights=rep_w[:, r]) for r in range(reps.n_replicates)])
+        thetas /= np.stack([np.bincount(dom, weights=rep_w[:, r], minlength=n_dom) for r in range(reps.n_replicates)])[..., None]
+        se = np.sqrt(reps.variance(thetas.reshape(reps.n_replicates, -1), est.reshape(-1))).reshape(n_dom, k_lev)
+    else:
+        # the domain score of row i is w_i e_i, e_i = (y_i − ȳ_d) / W_d in the columns of its own domain d
+        e = (ymat - est[dom]) / total[dom][:, None]
+        col = dom[:, None] * k_lev + np.arange(k_lev)
+        adjust = [] if cal is None else cal.adjustments(e, col, n_dom * k_lev, w, cal_codes)
+        if cluster is None and len(psu) * n_dom * k_lev > DENSE_LIMIT:
+            var = _variance_by_row(w, e, col, n_dom * k_lev, adjust, cal_codes, psu_stratum, n_h, f_h)
+        else:
+            var = _variance(_psu_totals(w, e, col, n_dom * k_lev, adjust, cal_codes, psu, len(psu_stratum)),
+                            psu_stratum, n_h, f_h)
+        se = np.sqrt(var).reshape(n_dom, k_lev)
 
-    z = critical_value(alpha)
+    crit = critical_value(alpha)
     rows = []
-    for key, idx in domains:
-        ind = np.zeros(len(data))
-        ind[idx] = 1.0
-        wd = w * ind
-        total = wd.sum()
-        est = wd @ ymat / total
-        scores = wd[:, None] * (ymat - est) / total
-        se = np.sqrt(_variance(scores, psu, psu_stratum, n_h, f_h))
-        n_eff = total**2 / np.square(wd).sum()
+    for d, key in enumerate(keys):
         for k, lv in enumerate(levels):
             row = dict(zip(by_cols, key))
             row["variable"] = y
             if categorical:
                 row["level"] = lv
-            row.update(estimate=est[k], se=se[k], ci_lower=est[k] - z * se[k], ci_upper=est[k] + z * se[k],
-                       n=len(idx), n_eff=n_eff)
+            e_, s_ = est[d, k], se[d, k]
+            row.update(estimate=e_, se=s_, ci_lower=e_ - crit * s_, ci_upper=e_ + crit * s_, n=int(n_d[d]),
+                       n_eff=n_eff[d])
             rows.append(row)
     return pd.DataFrame(rows)

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from fusion_study.data.checks import require_columns
+from fusion_study.survey.calibration import Cells, make_calibration
 
 __all__ = ["rake", "poststratify", "weight_diagnostics", "RakingConvergenceWarning"]
 
@@ -61,7 +62,7 @@ def _shown(values, limit: int = 10) -> list:
 
 
 def _cells(responses: pd.DataFrame, population: pd.DataFrame, cols: list[str], *, what: str):
-    """Codes of each response's population cell of ``cols``, and the population count of each cell.
+    """Codes of each response's population cell of ``cols``, the population count of each cell, the cells.
 
     Raises ``ValueError`` on a missing value, on a response value (combination) absent
     from the population, and on a population cell no response falls in.
@@ -77,14 +78,12 @@ def _cells(responses: pd.DataFrame, population: pd.DataFrame, cols: list[str], *
                 f"(index {_shown(frame.index[miss])}); every {'response' if name == 'responses' else 'unit'} "
                 "needs a value — fill or recode them, nothing is dropped silently"
             )
-    pop_keys = pd.MultiIndex.from_frame(population[cols].astype(object))
-    pop_codes, levels = pd.factorize(pop_keys, sort=True)
-    resp_keys = pd.MultiIndex.from_frame(responses[cols].astype(object))
-    codes = levels.get_indexer(resp_keys)
+    levels, pop_codes = Cells.of(population, cols)
+    codes = levels.encode(responses)
     unknown = codes < 0
     if unknown.any():
-        bad = resp_keys[unknown].unique()
-        bad = [k[0] if len(cols) == 1 else k for k in bad]
+        bad = responses.loc[unknown, cols].drop_duplicates().astype(object).to_numpy().tolist()
+        bad = [k[0] if len(cols) == 1 else tuple(k) for k in bad]
         raise ValueError(
             f"{what}: column {label!r} of the responses has value(s) {_shown(bad)} ({int(unknown.sum())} row(s)) "
             "that do not occur in the population; every response must belong to a population cell — "
@@ -93,12 +92,12 @@ def _cells(responses: pd.DataFrame, population: pd.DataFrame, cols: list[str], *
     target = np.bincount(pop_codes, minlength=len(levels)).astype(float)
     empty = np.bincount(codes, minlength=len(levels)) == 0
     if empty.any():
-        lv = [k[0] if len(cols) == 1 else k for k in levels[empty]]
+        lv = levels.labels(empty)
         raise ValueError(
             f"{what}: no response falls in the population level(s) {_shown(lv)} of {label!r} "
             f"(population count {target[empty].astype(int).tolist()}); merge them with a neighbouring level"
         )
-    return codes, target
+    return codes, target, levels
 
 
 def _base_weights(responses: pd.DataFrame, weight: str | None, *, what: str) -> np.ndarray:
@@ -163,7 +162,10 @@ def rake(
     Returns
     -------
     Series
-        The raked weights, named ``"weight"``, on the index of ``responses``.
+        The raked weights, named ``"weight"``, on the index of ``responses``. On
+        convergence ``attrs["calibration"]`` holds the margins and their population
+        counts (:class:`~fusion_study.survey.calibration.Calibration`), from which
+        :func:`~fusion_study.survey.design.survey_mean` computes calibration-aware SEs.
 
     Raises
     ------
@@ -193,19 +195,22 @@ def rake(
     cells = [_cells(responses, population, [m], what=what) for m in margins]
     gap = np.inf
     for _ in range(max_iter):
-        for codes, target in cells:
+        for codes, target, _ in cells:
             w *= (target / np.bincount(codes, weights=w, minlength=len(target)))[codes]
         if trim is not None:
             mean = w.mean()
             np.clip(w, lo * mean, hi * mean, out=w)
-        gap = max(np.max(np.abs(np.bincount(c, weights=w, minlength=len(t)) / t - 1.0)) for c, t in cells)
+        gap = max(np.max(np.abs(np.bincount(c, weights=w, minlength=len(t)) / t - 1.0)) for c, t, _ in cells)
         if gap < tol:
-            break
+            out = pd.Series(w, index=responses.index, name="weight")
+            out.attrs["calibration"] = make_calibration("rake", [[m] for m in margins], cells)
+            return out
     else:
         warnings.warn(
             f"{what}: the weighted margins of {margins} still differ from the population by up to "
             f"{gap:.3g} (relative) after max_iter={max_iter} sweeps"
-            + ("; the caps in trim may be too tight for these margins" if trim is not None else ""),
+            + ("; the caps in trim may be too tight for these margins" if trim is not None else "")
+            + "; survey_mean will treat these weights as fixed (no calibration information attached)",
             RakingConvergenceWarning,
             stacklevel=2,
         )
@@ -237,7 +242,9 @@ def poststratify(
     Returns
     -------
     Series
-        The weights, named ``"weight"``, on the index of ``responses``.
+        The weights, named ``"weight"``, on the index of ``responses``, with
+        ``attrs["calibration"]`` (the cells and their population counts) for
+        calibration-aware SEs in :func:`~fusion_study.survey.design.survey_mean`.
 
     Raises
     ------
@@ -253,9 +260,12 @@ def poststratify(
     if not by:
         raise ValueError("poststratify: by must name at least one column")
     w = _base_weights(responses, weight, what="poststratify")
-    codes, target = _cells(responses, population, by, what="poststratify")
+    cells = _cells(responses, population, by, what="poststratify")
+    codes, target, _ = cells
     w = w * (target / np.bincount(codes, weights=w, minlength=len(target)))[codes]
-    return pd.Series(w, index=responses.index, name="weight")
+    out = pd.Series(w, index=responses.index, name="weight")
+    out.attrs["calibration"] = make_calibration("poststratify", [by], [cells])
+    return out
 
 
 def weight_diagnostics(weights) -> pd.DataFrame:
