@@ -152,7 +152,7 @@ def simulate_study(
         rng=rngs[6],
     )
     text = simulate_suggestions(r_idx=r_idx, t_idx=t_idx, quality=cs_quality, tickets=tk,
-                                n_retailers=len(cust_ids), n_waves=nt, rng=rngs[12])
+                                cust_branch=org.cust_branch, n_waves=nt, rng=rngs[12])
     cs["suggestion"] = text["text"].to_numpy()
     ss, ss_quality, ss_constructs = staff_survey(
         cfg,

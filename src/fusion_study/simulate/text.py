@@ -12,11 +12,14 @@ one of :data:`TEXT_THEMES` or ``none`` (left blank, or 无 / 没有意见 …):
   its weight multiplied by ``1 + TICKET_LINK * k``, where ``k`` is the number of
   tickets of that category the retailer opened in the wave's quarter or the one
   before — so branches whose retailers log more 急 tickets write more about
-  delivery;
+  delivery; and by ``exp(BRANCH_LINK * z)``, where ``z`` is the branch's tickets of
+  that category per retailer, standardised across branches (a branch with many 急
+  tickets has a delivery problem that many of its retailers write about) — so
+  branches that log more tickets of a category have more answers on its theme;
 * the answer is one or two phrases of its theme (phrase banks below), sometimes
   with a filler word in front; 8 % add a phrase of another theme (noise);
 * 6 % of content answers carry a fake personal name in a name-like context
-  (客户经理 + name) or a fake mobile number. Answers are masked with
+  (联系人：+ name) or a fake mobile number. Answers are masked with
   :func:`fusion_study.data.privacy.mask_pii_text` before they enter the table
   (a study table never holds personal data); ``Truth.text_themes.pii`` flags them.
 
@@ -32,7 +35,7 @@ import pandas as pd
 from fusion_study.data.privacy import load_surnames, mask_pii_text
 from fusion_study.simulate.presets import TICKET_CATEGORIES
 
-__all__ = ["TEXT_THEMES", "THEME_WEIGHTS", "THEME_TICKET_CATEGORY", "TICKET_LINK", "PHRASES",
+__all__ = ["TEXT_THEMES", "THEME_WEIGHTS", "THEME_TICKET_CATEGORY", "TICKET_LINK", "BRANCH_LINK", "PHRASES",
            "simulate_suggestions", "suggestion_codebook"]
 
 TEXT_THEMES = ("delivery", "supply_price", "service", "platform", "policy", "praise")
@@ -40,6 +43,7 @@ THEME_WEIGHTS = (1.0, 1.0, 0.8, 0.8, 0.7, 1.2)
 THEME_TICKET_CATEGORY = {"delivery": "urgent", "supply_price": "difficult", "platform": "worry",
                          "policy": "expectation"}
 TICKET_LINK = 4.0
+BRANCH_LINK = 0.5
 
 PHRASES = {
     "delivery": ("配送不及时", "到货时间太晚", "送货慢，希望准时到货", "配送车辆到得晚", "希望配送时间固定",
@@ -48,16 +52,16 @@ PHRASES = {
     "supply_price": ("货源紧张，好卖的烟订不到", "热销品规货源不足", "希望增加紧俏品规的投放", "价格偏高，利润太薄",
                      "批发价格上涨太快", "订货量太少，不够卖", "希望货源分配更公平", "畅销烟总是缺货",
                      "零售价格不统一，利润低", "希望多投放一些高档烟货源"),
-    "service": ("客户经理服务态度不好", "客户经理很少上门拜访", "服务态度有待提高", "工作人员说话不耐烦",
-                "希望客户经理多来店里指导经营", "客户经理态度冷淡", "反映问题没人回复", "希望服务更主动热情一些",
-                "客户经理拜访次数太少"),
-    "platform": ("积分平台小程序经常登录不上", "小程序订货太卡", "积分兑换商品太少", "网上订货系统操作复杂",
-                 "积分平台不会用，希望有人教", "小程序经常闪退", "积分规则看不懂", "希望订货软件简单一些",
-                 "积分兑换流程太麻烦"),
+    "service": ("客户经理服务态度不好", "客户经理很少上门拜访", "客户经理服务态度有待提高", "客户经理说话不耐烦",
+                "希望客户经理多来店里指导经营", "客户经理态度冷淡", "反映给客户经理的问题没人回复",
+                "希望客户经理服务更主动热情一些", "客户经理拜访次数太少"),
+    "platform": ("积分平台小程序经常登录不上", "小程序订货太卡", "积分平台兑换商品太少", "网上订货小程序操作复杂",
+                 "积分平台不会用，希望有人教", "小程序经常闪退", "积分平台规则看不懂", "希望订货小程序简单一些",
+                 "积分平台兑换流程太麻烦"),
     "policy": ("希望多宣传烟草政策", "政策变化不知道，希望及时通知", "多开展法规宣传培训", "希望讲解一下新的经营政策",
                "政策宣传不到位", "希望定期组织零售户培训学习政策", "办证政策希望讲清楚", "许可证延续政策不了解"),
-    "praise": ("很满意，感谢烟草公司", "服务很好，谢谢", "非常满意", "感谢客户经理的帮助", "满意，辛苦了",
-               "一直以来服务都很周到，感谢", "总体满意，继续保持", "谢谢你们的支持"),
+    "praise": ("很满意，感谢烟草公司", "非常满意", "满意，辛苦了", "谢谢你们的支持", "总体满意，继续保持",
+               "感谢你们一直以来的帮助", "很好，谢谢", "挺满意的，谢谢大家", "满意，感谢"),
 }
 _NOTHING = ("无", "没有", "暂无", "无意见", "没有意见", "暂无建议", "无。", "没有什么意见")
 _FILLER = ("", "", "", "希望", "建议", "我觉得")
@@ -91,15 +95,27 @@ def _recent_tickets(tickets: pd.DataFrame, r_idx: np.ndarray, t_idx: np.ndarray,
     return recent[r_idx, t_idx]
 
 
+def _branch_rates(tickets: pd.DataFrame, cust_branch: np.ndarray) -> np.ndarray:
+    """Tickets per retailer by branch and category, standardised across branches (branches × categories)."""
+    nb = int(cust_branch.max()) + 1
+    counts = np.zeros((nb, len(TICKET_CATEGORIES)))
+    np.add.at(counts, (cust_branch[tickets["retailer"].to_numpy()], tickets["category"].to_numpy()), 1)
+    rate = counts / np.maximum(np.bincount(cust_branch, minlength=nb), 1)[:, None]
+    sd = rate.std(axis=0)
+    return (rate - rate.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+
+
 def simulate_suggestions(*, r_idx: np.ndarray, t_idx: np.ndarray, quality: np.ndarray, tickets: pd.DataFrame,
-                         n_retailers: int, n_waves: int, rng: np.random.Generator) -> pd.DataFrame:
+                         cust_branch: np.ndarray, n_waves: int, rng: np.random.Generator) -> pd.DataFrame:
     """One answer per response: ``raw`` (with fake personal data), ``text`` (masked), ``theme``, ``pii``."""
     n = len(r_idx)
-    recent = _recent_tickets(tickets, r_idx, t_idx, n_retailers, n_waves)
+    recent = _recent_tickets(tickets, r_idx, t_idx, len(cust_branch), n_waves)
+    zb = _branch_rates(tickets, cust_branch)[cust_branch[r_idx]]
     w = np.tile(np.asarray(THEME_WEIGHTS), (n, 1))
     for j, theme in enumerate(TEXT_THEMES):
         if theme in THEME_TICKET_CATEGORY:
-            w[:, j] *= 1 + TICKET_LINK * recent[:, TICKET_CATEGORIES.index(THEME_TICKET_CATEGORY[theme])]
+            c = TICKET_CATEGORIES.index(THEME_TICKET_CATEGORY[theme])
+            w[:, j] *= (1 + TICKET_LINK * recent[:, c]) * np.exp(BRANCH_LINK * zb[:, c])
     p = w / w.sum(axis=1, keepdims=True)
     u = rng.random(n)
     theme_idx = (u[:, None] > np.cumsum(p, axis=1)).sum(axis=1)
@@ -132,7 +148,7 @@ def simulate_suggestions(*, r_idx: np.ndarray, t_idx: np.ndarray, quality: np.nd
         if pii[i]:
             if pii_kind[i] == 0:
                 name = single[picks[i, 5] % 40] + _GIVEN[picks[i, 5] % len(_GIVEN)]
-                text += f"，客户经理{name}知道情况"
+                text += f"，联系人：{name}"
             else:
                 text += f"，有事请打我电话1{3 + picks[i, 5] % 7}{picks[i, 5] * 7919 % 10**9:09d}"
         raw.append(text + _END[picks[i, 1] % len(_END)])
