@@ -142,3 +142,6 @@ def _different_text(table: pd.DataFrame, no_variance: bool) -> Text:
         en=(f"Judged by whether the 95% interval excludes the overall mean ({overall:.1f}), {'; '.join(en)}; the "
             f"other {rest} branch(es) may differ from it only by sampling error."),
     )
+
+
+from fusion_study.survey import report_themes  # noqa: E402,F401  (registers the themes section)

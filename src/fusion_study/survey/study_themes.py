@@ -60,13 +60,16 @@ def choose_n_themes(texts, *, seed=None, candidates=range(2, 11), min_df: int | 
     themes' word weights computed; the answer is the last k whose largest
     similarity is at most ``max_overlap`` (more themes then split one theme into
     overlapping halves). A heuristic: read the themes it gives, and pass
-    ``n_themes`` when the survey has a coding frame. On ``data/example`` (six
-    true content themes) it gives 6 (similarity 0.06 at k = 6, 0.13 at k = 7).
+    ``n_themes`` when the survey has a coding frame. It can find sub-themes: on the
+    screened ``data/example`` (six true content themes, some with two kinds of
+    phrase) it gives 9, splitting delivery (配送 / 到货), platform (积分平台 / 小程序)
+    and supply/price (货源 / 利润) in two.
     """
     best = None
+    prep = Themes(2, seed=seed, min_df=min_df, lang=lang)._prepare(texts)  # segmented once
     for k in candidates:
         try:
-            m = Themes(k, seed=seed, min_df=min_df, lang=lang).fit(texts)
+            m = Themes(k, seed=seed, min_df=min_df, lang=lang)._fit_prepared(prep)
         except ValueError:
             break
         H = m.components_ / np.maximum(np.linalg.norm(m.components_, axis=1, keepdims=True), 1e-300)
@@ -108,7 +111,7 @@ class StudyThemes:
     answers_ : one row per screened response: ``response_id, customer_id, branch_id,
         wave, theme, label, weight, reason`` (reason <NA> when the answer has a theme).
     excluded_ : ``reason, n`` — answers without a theme.
-    by_branch_, by_wave_ : ``branch_id`` / ``wave``, ``theme, label, n, n_answers, share``
+    by_branch_, by_wave_ : ``branch_id, branch_name`` / ``wave``, ``theme, label, n, n_answers, share``
         (share = n / answers with a theme in the branch or wave; every theme listed).
     ticket_link_ : one row per theme × ticket category: ``theme, label, category,
         estimate`` (Pearson r across branches), ``se`` (Fisher-z scale, 1/sqrt(k-3)),
@@ -172,6 +175,12 @@ class StudyThemes:
             "reason": at["reason"].to_numpy(),
         })
         self.by_branch_ = self._shares("branch_id")
+        names = {}
+        if "units" in screened.tables and {"unit_id", "name"} <= set(screened.tables["units"].columns):
+            units = screened.tables["units"]
+            names = dict(zip(units["unit_id"].astype(str), units["name"]))
+        self.by_branch_.insert(1, "branch_name", [str(names[b]) if pd.notna(names.get(b)) else str(b)
+                                                  for b in self.by_branch_["branch_id"]])
         self.by_wave_ = self._shares("wave")
         self.ticket_link_ = self._ticket_link(screened, rng)
         return self

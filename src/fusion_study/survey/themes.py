@@ -49,6 +49,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -91,7 +92,7 @@ def _segmenter():
 
     seg = rjieba.Jieba()
     for word in _DOMAIN_WORDS:
-        seg.add_word(word, None, None)
+        seg.add_word(word, 10_000, None)  # a common-word frequency: kept whole inside longer runs
     return seg
 
 
@@ -107,7 +108,7 @@ def tokenize(text, *, lang: str = "zh", stop_words: Iterable[str] | None = None)
     """The content words of one answer (personal data masked first, stop words dropped).
 
     >>> tokenize("配送不及时，希望到货快一点！客户经理张伟态度好，请回电13812345678")
-    ['配送', '及时', '到货', '快', '客户经理', '态度', '好', '请', '回电']
+    ['配送', '及时', '到货', '快', '客户经理', '态度', '好', '回电']
     >>> tokenize("Delivery is late, please deliver earlier", lang="en")
     ['delivery', 'late', 'deliver', 'earlier']
     """
@@ -217,10 +218,13 @@ class Themes:
 
     def fit(self, texts: Sequence | pd.Series) -> "Themes":
         """Find the themes of ``texts`` (one answer per element; missing = empty)."""
-        from sklearn.decomposition import NMF
+        self._check()
+        return self._fit_prepared(self._prepare(texts))
+
+    def _prepare(self, texts) -> SimpleNamespace:
+        """Masked, segmented answers and their TF-IDF matrix (shared by fits with other ``n_themes``)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        self._check()
         if isinstance(texts, str):
             raise TypeError("themes: texts must be a sequence of answers, not one string")
         series = texts if isinstance(texts, pd.Series) else pd.Series(list(texts), dtype="object")
@@ -232,15 +236,22 @@ class Themes:
         reason[[bool(c) and not d for c, d in zip(cleaned, docs)]] = "no content words"
         has = np.flatnonzero(reason == None)  # noqa: E711 (element-wise)
         what = f"themes: {len(has)} of {len(docs)} answers have content words"
-        k = int(self.n_themes)
-        if len(has) < max(k, 2):
-            raise ValueError(f"{what}; n_themes={k} needs at least {max(k, 2)} (lower n_themes or add answers)")
+        if len(has) < 2:
+            raise ValueError(f"{what}; at least 2 are needed (add answers)")
         vec = TfidfVectorizer(analyzer=lambda d: d, min_df=self.min_df, sublinear_tf=True, dtype=np.float64)
         try:
             X = vec.fit_transform([docs[i] for i in has])
         except ValueError:
             raise ValueError(f"{what}, but no word occurs in min_df={self.min_df} of them; lower min_df") from None
-        terms = vec.get_feature_names_out()
+        return SimpleNamespace(series=series, docs=docs, reason=reason, has=has, what=what, X=X,
+                               terms=vec.get_feature_names_out())
+
+    def _fit_prepared(self, prep: SimpleNamespace) -> "Themes":
+        from sklearn.decomposition import NMF
+
+        series, docs, has, what, X, terms = prep.series, prep.docs, prep.has, prep.what, prep.X, prep.terms
+        reason = prep.reason.copy()
+        k = int(self.n_themes)
         if k > min(len(terms), len(has)):
             raise ValueError(
                 f"{what} and {len(terms)} words occur in at least min_df={self.min_df} of them: "
@@ -249,7 +260,8 @@ class Themes:
         row_has = np.asarray(X.getnnz(axis=1)) > 0
         reason[has[~row_has]] = "rare words only"
         nmf = NMF(n_components=k, init="nndsvda", random_state=_seed_int(self.seed), max_iter=500, tol=1e-4)
-        W = nmf.fit_transform(X)
+        with np.errstate(invalid="ignore"):  # sklearn's error sqrt of a rounding-negative value on tiny data
+            W = nmf.fit_transform(X)
         H = nmf.components_
         total = W.sum(axis=1)
         best = W.argmax(axis=1)
