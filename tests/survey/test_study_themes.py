@@ -159,8 +159,9 @@ def test_report_section_on_a_small_simulated_study(tmp_path):
 
 
 def test_survey_table_text_with_personal_data_fails_validation():
-    study, _ = __import__("fusion_study").simulate_study("p_city", seed=2, n_retailers=300, survey_per_wave=60,
-                                                          n_counties=2, n_waves=3)
+    from fusion_study import simulate_study
+
+    study, _ = simulate_study("p_city", seed=2, n_retailers=300, survey_per_wave=60, n_counties=2)
     tables = dict(study.tables)
     cs = tables["customer_survey"].copy()
     cs["suggestion"] = cs["suggestion"].astype("object")

@@ -66,7 +66,8 @@ PHRASES = {
 _NOTHING = ("无", "没有", "暂无", "无意见", "没有意见", "暂无建议", "无。", "没有什么意见")
 _FILLER = ("", "", "", "希望", "建议", "我觉得")
 _END = ("", "", "。", "！", "，望改进。", "，请重视。")
-_GIVEN = ("伟", "芳", "建国", "秀英", "志强", "丽", "德明", "海燕", "军", "红梅", "国华", "静")
+# (no 海燕: 刘海燕 is not masked, as 刘海 "bangs" is a common word in privacy's [not_names] list)
+_GIVEN = ("伟", "芳", "建国", "秀英", "志强", "丽", "德明", "军", "红梅", "国华", "静", "明")
 
 
 def suggestion_codebook(source_row: int) -> pd.DataFrame:

@@ -89,9 +89,9 @@ def build(study, ctx):
                    en="After correcting for multiple comparisons, no theme rises and falls with a ticket category "
                       "across branches.")
         return
-    pairs_zh = "；".join(f"“{r.label}”与{label(f"ticket_category.{r.category}", 'zh')}类问题（r = {r.estimate:.2f}）"
+    pairs_zh = "；".join(f"“{r.label}”与{label('ticket_category.' + r.category, 'zh')}类问题（r = {r.estimate:.2f}）"
                         for r in strong.itertuples())
-    pairs_en = "; ".join(f"'{r.label}' with {label(f"ticket_category.{r.category}", 'en')} tickets (r = {r.estimate:.2f})"
+    pairs_en = "; ".join(f"'{r.label}' with {label('ticket_category.' + r.category, 'en')} tickets (r = {r.estimate:.2f})"
                          for r in strong.itertuples())
     yield Text(zh=f"支部之间明显同向变化的有：{pairs_zh}。即该类问题登记多的支部，其零售户也更常在意见中提到这一主题。",
                en=f"Clearly moving together across branches: {pairs_en}. Branches that log more such tickets "
