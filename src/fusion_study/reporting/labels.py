@@ -302,6 +302,13 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "response_rate_pct": ("应答率（%）", "response rate (%)"),
     "tickets_without_opened_date": ("无登记日期的问题", "tickets without an opened date"),
     "none_excluded": ("无", "none"),
+    # --- themes in open answers (survey/themes.py) ---
+    "theme": ("主题", "theme"),
+    "theme_label": ("主题（关键词）", "theme (top words)"),
+    "top_words": ("代表词", "top words"),
+    "theme_share": ("主题占比", "share of answers with a theme"),
+    "suggestion": ("意见和建议", "comments and suggestions"),
+    "themes_excluded": ("无主题的答复", "answers without a theme"),
 }
 
 # the one language check, re-exported here where the labels are

@@ -324,3 +324,6 @@ def describe_weights(diagnostics: pd.DataFrame, lang: str = "zh") -> str:
 def describe_branches(table: pd.DataFrame, lang: str = "zh") -> str:
     """Plain sentence: which branches really differ from the overall mean (``study_satisfaction_by_branch`` output)."""
     return different_text(table, bool(table.attrs.get("no_branch_variance", False))).text(lang)
+
+
+from fusion_study.survey import report_themes  # noqa: E402,F401  (registers the themes section)
