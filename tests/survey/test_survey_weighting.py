@@ -288,3 +288,24 @@ def test_cli_report_has_weights_switch():
     assert build_parser().parse_args(["report", "s", "--weights", "none"]).weights == "none"
     with pytest.raises(SystemExit):
         build_parser().parse_args(["report", "s", "--weights", "calib"])
+
+
+def test_standard_errors_compare_fixed_calibrated_and_jackknife():
+    from fusion_study.survey import rake, study_standard_errors, study_weighted_means, survey_mean
+
+    study = survey_study(("2024Q1", "2024Q2"), seed=6)
+    ses = study_standard_errors(study, wave="2024Q2").set_index("method")
+    assert ses.index.tolist() == ["fixed_weights", "calibrated", "jackknife"]
+    assert ses["estimate"].nunique() == 1
+    # fixed weights: the weighted row of study_weighted_means (every response has a score, so the same weights)
+    wm = study_weighted_means(study, wave="2024Q2").set_index("weighting").loc["weighted"]
+    assert ses.loc["fixed_weights", "se"] == pytest.approx(wm["se"], rel=1e-10)
+    assert ses.loc["fixed_weights", "estimate"] == pytest.approx(wm["estimate"], rel=1e-12)
+    w = study_weights(study)
+    d = w[w["wave"] == "2024Q2"].assign(satisfaction=lambda x: (x["sat"] - 1) / 4 * 100)
+    raked = rake(d, study.customers, margins=["county_id", "segment"])
+    jk = survey_mean(d, "satisfaction", weights=raked, cluster="branch_id", replicates="jk1")
+    cal = survey_mean(d, "satisfaction", weights=raked, cluster="branch_id")
+    assert ses.loc["jackknife", "se"] == pytest.approx(jk["se"].item(), rel=1e-10)
+    assert ses.loc["calibrated", "se"] == pytest.approx(cal["se"].item(), rel=1e-10)
+    assert ses.loc["calibrated", "se"] != pytest.approx(ses.loc["fixed_weights", "se"], rel=1e-6)

@@ -21,6 +21,7 @@ from fusion_study.survey.study import (
     study_descriptives,
     study_planning,
     study_satisfaction_by_branch,
+    study_standard_errors,
     study_weighted_means,
     study_weights,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "study_satisfaction_by_branch",
     "study_descriptives",
     "study_planning",
+    "study_standard_errors",
     "WEIGHTINGS",
     "plot_branch_caterpillar",
     "plot_weighted_means",

@@ -13,6 +13,8 @@ satisfaction is the 0–100 score of the codebook's ``satisfaction`` items
 * :func:`study_satisfaction_by_branch` — shrunken branch means with rank intervals;
 * :func:`study_descriptives` — satisfaction and dependency per wave, weighted or not
   (the study-level switch ``weights="rake" | None``, :data:`WEIGHTINGS`);
+* :func:`study_standard_errors` — one wave's weighted mean with fixed-weight,
+  calibration-aware and jackknife standard errors;
 * :func:`study_planning` — responses per branch a target half-width of a branch's
   satisfaction interval needs, from the observed ICC and the weighting design effect.
 
@@ -44,6 +46,8 @@ __all__ = [
     "study_satisfaction_by_branch",
     "study_descriptives",
     "study_planning",
+    "study_standard_errors",
+    "SE_METHODS",
     "latest_wave",
     "check_weighting",
     "WEIGHTINGS",
@@ -589,4 +593,59 @@ def study_planning(
     out.attrs = {"wave": str(wave), "n_branches": int(k), "weighting": "weighted" if weights else "unweighted",
                  "retailers_per_branch": float(sizes.reindex(d["branch_id"].unique()).mean()),
                  "current_half_width": float(z * np.sqrt((1 - icc) * total * deff_w / m_now))}
+    return out
+
+
+#: The standard errors :func:`study_standard_errors` compares.
+SE_METHODS = ("fixed_weights", "calibrated", "jackknife")
+
+
+def study_standard_errors(
+    study,
+    *,
+    wave: str | None = None,
+    margins: Sequence[str] = ("county_id", "segment"),
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """The weighted mean satisfaction of one wave with three standard errors: how much does the SE method matter?
+
+    The wave's responses with a satisfaction score are raked to the customers' margins
+    (:func:`~fusion_study.survey.weights.rake`, on the scored responses so that the
+    calibration holds for exactly these rows) and
+    :func:`~fusion_study.survey.design.survey_mean` (``cluster="branch_id"``) gives the
+    mean with the weights taken as fixed (``calibration=None``), with calibration-aware
+    linearisation (the weights' ``attrs["calibration"]``, as R ``svymean`` on a raked
+    design) and with the delete-one-branch jackknife (``replicates="jk1"``).
+
+    Returns
+    -------
+    DataFrame
+        One row per :data:`SE_METHODS` entry: ``method``, ``estimate, se, ci_lower,
+        ci_upper``, ``n``, ``n_eff``. ``attrs``: ``wave``, ``margins``, ``n_no_score``.
+
+    Validated against: :func:`~fusion_study.survey.design.survey_mean` (R survey 4.1
+    parity for all three variance methods is in tests/survey of that module).
+    """
+    from fusion_study.survey.weights import rake
+
+    what = "study_standard_errors"
+    check_alpha(alpha)
+    margins = [margins] if isinstance(margins, str) else list(margins)
+    resp, study = _responses(study, what=what)
+    wave = latest_wave(resp["wave"]) if wave is None else str(wave)
+    resp = resp[resp["wave"].astype(str) == wave]
+    if resp.empty:
+        raise ValueError(f"{what}: wave {wave!r} is not in the customer survey")
+    d, n_no_score = _scored(resp, study.codebook, what=what)
+    try:
+        w = rake(d, study.customers, margins=margins)
+    except ValueError as err:
+        raise ValueError(f"{what}: wave {wave}: {err}") from None
+    rows = []
+    for method, kw in zip(SE_METHODS, (dict(calibration=None), dict(), dict(replicates="jk1"))):
+        est = survey_mean(d, "satisfaction", weights=w, cluster="branch_id", alpha=alpha, **kw)
+        rows.append(est.assign(method=method))
+    out = pd.concat(rows, ignore_index=True)
+    out = out[["method", "estimate", "se", "ci_lower", "ci_upper", "n", "n_eff"]]
+    out.attrs = {"wave": wave, "margins": margins, "n_no_score": n_no_score}
     return out
