@@ -260,7 +260,7 @@ def weighting_statement(study, weights: str | None) -> Text:
                     en=f"The retailer survey could not be weighted to the customers table ({err}); every result in "
                        "this report is unweighted.")
     return Text(
-        zh="本报告中客户满意度和依赖度的描述统计与均值已加权：每一波答卷按零售客户总体（零售客户表）的县区和客户类型分布"
+        zh="本报告中客户满意度和依存度的描述统计与均值已加权：每一波答卷按零售客户总体（零售客户表）的县区和客户类型分布"
            "做了 raking 加权，使样本构成与总体一致。" + rest_zh,
         en="The descriptive statistics and means of retailer satisfaction and dependency in this report are "
            "weighted: each wave's responses are raked to the county and segment distribution of all retailers "
@@ -288,7 +288,7 @@ def descriptives_blocks(study, weights: str | None, lang: str = "zh"):
     cols = ["variable", "wave", "n", "estimate", "sd", "ci_lower", "ci_upper"]
     yield Table(
         "overview_descriptives", shown[cols].rename(columns={"estimate": "mean"}),
-        caption_zh=f"客户满意度与依赖度（0–100 分）各波次描述统计（{tag_zh}）",
+        caption_zh=f"客户满意度与依存度（0–100 分）各波次描述统计（{tag_zh}）",
         caption_en=f"Retailer satisfaction and dependency (0–100) by wave ({tag_en})",
         notes_zh=("均值、标准差和95%置信区间按零售客户总体的县区和客户类型分布加权（raking）；置信区间按支部聚类。"
                   if weighted else "未加权：每份答卷同等计权；置信区间按支部聚类。"),
