@@ -8,12 +8,17 @@ clusters, finite population correction), checked against R ``survey``;
 against R ``lme4``) and rank intervals that do not over-rank noise.
 :mod:`.study` applies them to a study's screened customer survey, :mod:`.plots`
 draws the branch caterpillar and :mod:`.report` adds the report section.
+:mod:`.themes` finds themes in open answers (意见和建议: rjieba segmentation, TF-IDF,
+NMF) and :mod:`.study_themes` tabulates them by branch and wave and links them to
+the 急难愁盼 ticket categories (report section in :mod:`.report_themes`).
 """
 
 from fusion_study.survey.design import survey_mean
-from fusion_study.survey.plots import plot_branch_caterpillar
+from fusion_study.survey.plots import plot_branch_caterpillar, plot_theme_heatmap
 from fusion_study.survey.small_area import DroppedRowsWarning, NoBranchVarianceWarning, branch_means, rank_intervals
 from fusion_study.survey.study import study_satisfaction_by_branch, study_weighted_means, study_weights
+from fusion_study.survey.study_themes import StudyThemes, study_themes
+from fusion_study.survey.themes import Themes, themes
 from fusion_study.survey.weights import RakingConvergenceWarning, poststratify, rake, weight_diagnostics
 
 __all__ = [
@@ -30,4 +35,9 @@ __all__ = [
     "study_weighted_means",
     "study_satisfaction_by_branch",
     "plot_branch_caterpillar",
+    "Themes",
+    "themes",
+    "StudyThemes",
+    "study_themes",
+    "plot_theme_heatmap",
 ]
