@@ -57,8 +57,13 @@ def test_blup_matches_lme4(ref_data, lme4, model, covariates):
     np.testing.assert_allclose(est.estimate - r.fixed_part, r.ranef, rtol=rtol, atol=1e-6)
     # g1 = (1 - shrinkage) * tau2 is lme4's conditional variance (postVar)
     np.testing.assert_allclose((1 - est.shrinkage) * est.attrs["branch_variance"], r.post_var, rtol=rtol)
-    # se^2 = g1 + g2 against the inverse of Henderson's mixed-model equations
-    np.testing.assert_allclose(est.se**2, r.mse_henderson, rtol=rtol)
+    # g1 + g2 against the inverse of Henderson's mixed-model equations; g3 against explicit matrices in R
+    terms = est.attrs["mse_terms"]
+    np.testing.assert_allclose(terms.g1 + terms.g2, r.mse_henderson, rtol=rtol)
+    np.testing.assert_allclose(terms.g3, r.g3, rtol=1e-5)
+    np.testing.assert_allclose(est.se**2, r.mse_henderson + 2 * r.g3, rtol=rtol)
+    old = branch_means(ref_data, "satisfaction", covariates=covariates, mse="g1g2")
+    np.testing.assert_allclose(old.se**2, r.mse_henderson, rtol=rtol)
     assert (est.se**2 > r.post_var).all()  # the fixed-part uncertainty is included
     z = norm.ppf(0.975)
     np.testing.assert_allclose(est.ci_upper - est.ci_lower, 2 * z * est.se, rtol=1e-12)
@@ -153,7 +158,14 @@ def test_no_between_branch_variance_gives_pooled_mean():
     assert est.attrs["branch_variance"] == 0.0
     assert (est.shrinkage == 0).all()
     np.testing.assert_allclose(est.estimate, data.sat.mean(), rtol=1e-12)
-    np.testing.assert_allclose(est.se, data.sat.std(ddof=1) / np.sqrt(len(data)), rtol=1e-10)
+    pooled_se = data.sat.std(ddof=1) / np.sqrt(len(data))
+    with pytest.warns(NoBranchVarianceWarning):
+        fixed = branch_means(data, "sat", mse="g1g2")
+    np.testing.assert_allclose(fixed.se, pooled_se, rtol=1e-10)
+    # at the boundary the uncertainty of the estimated tau2 still widens the intervals (g3 > 0)
+    g3 = est.attrs["mse_terms"].g3.to_numpy()
+    assert (g3 > 0).all()
+    np.testing.assert_allclose(est.se**2, pooled_se**2 + 2 * g3, rtol=1e-10)
 
 
 def test_single_response_branch_is_fine():

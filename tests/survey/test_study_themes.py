@@ -171,3 +171,20 @@ def test_survey_table_text_with_personal_data_fails_validation():
     assert not report.ok
     bad = report.problems[report.problems["rule"] == "pii"]
     assert len(bad) == 1 and bad["column"].iloc[0] == "suggestion" and "13812345678" not in str(report)
+
+
+def test_correlation_and_interval_match_scipy(example, fitted):
+    from scipy.stats import pearsonr
+
+    study, _ = example
+    share = fitted.by_branch_.pivot(index="branch_id", columns="theme", values="share")
+    retailers = study.customers.groupby("branch_id").size().reindex(share.index)
+    tickets = pd.crosstab(study.tickets["branch_id"], study.tickets["category"]).reindex(share.index, fill_value=0)
+    rate = tickets.div(retailers, axis=0)
+    for row in fitted.ticket_link_.iloc[[0, 5, 13, 22]].itertuples():
+        ref = pearsonr(share[row.theme].to_numpy(float), rate[row.category].to_numpy(float))
+        ci = ref.confidence_interval(0.95)
+        assert row.estimate == pytest.approx(ref.statistic, abs=1e-10)
+        assert (row.ci_lower, row.ci_upper) == pytest.approx((ci.low, ci.high), abs=1e-10)
+        # permutation p-value close to the t-test's (both two-sided; 999 permutations: +-0.05)
+        assert row.p_value == pytest.approx(ref.pvalue, abs=0.05)

@@ -154,3 +154,13 @@ def test_too_few_answers_with_content():
         themes(["无", "", None, "配送慢"], n_themes=2, seed=0)
     with pytest.raises(TypeError, match="not one string"):
         themes("配送慢", n_themes=1, seed=0)
+
+
+def test_silent_and_no_work_at_import(capfd):
+    import subprocess
+    import sys
+
+    code = ("import sys, fusion_study.survey; assert 'rjieba' not in sys.modules and 'sklearn' not in sys.modules; "
+            "from fusion_study.survey.themes import tokenize; print(tokenize('配送太慢'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['配送', '太慢']" and out.stderr == ""

@@ -128,8 +128,8 @@ def wenjuanxing_frame(
         for item_id, sub, item in entries:
             header = _header(q, sub if sub is not None else str(item["text_zh"]), header_style, sub is not None)
             values = r[item_id] if item_id in r else pd.Series(np.nan, index=r.index)
-            if item_id in text_items:  # a free-text question: the answer as written, (跳过) when blank
-                out[header] = values.astype("object").where(values.notna(), "(跳过)")
+            if item_id in text_items:  # a free-text question: the answer as written, an empty cell when blank
+                out[header] = values.astype("object").where(values.notna(), None)
                 continue
             num = pd.to_numeric(values, errors="coerce")
             if flavour == "code":

@@ -31,7 +31,7 @@ def build(study, ctx):
             en="The retailer survey of this study holds no free-text answers (comments and suggestions), so their "
                "themes were not analysed.")
     try:
-        st = study_themes(study, seed=ctx.seed)
+        st = study_themes(study, seed=ctx.seed, n_permutations=499 if ctx.quick else 4999)
     except ValueError as err:
         raise SectionSkipped(zh="开放题中有实际内容的答复太少，无法归纳主题。",
                              en=f"Too few free-text answers have content to find themes: {err}") from None
@@ -77,7 +77,7 @@ def build(study, ctx):
         caption_zh="主题与急难愁盼问题类别：各支部该主题答复占比与该类问题人均登记数的相关系数",
         caption_en="Themes and ticket categories: correlation across branches between a theme's share of answers "
                    "and tickets of the category per retailer",
-        notes_zh="置信区间用 Fisher z 变换；p 值为置换检验（打乱各支部的问题登记率），p_adjusted 为 Holm 多重比较校正。"
+        notes_zh="置信区间用 Fisher z 变换；p 值为置换检验（打乱各支部的问题登记率），校正p值为 Holm 多重比较校正。"
                  "这是支部之间的关联，不是因果效应。",
         notes_en="Intervals by Fisher's z; p-values by permutation (ticket rates shuffled across branches); "
                  "p_adjusted: Holm correction over all pairs. An association across branches, not a causal effect.",

@@ -15,13 +15,18 @@ and reports each branch's shrunken mean (the empirical BLUP of the branch mean
 for a large branch, near 0 for a branch with few answers, which borrows from
 the fixed part. Its mean squared error, at the estimated variance components, is
 
-    MSE_j = g1_j + g2_j,   g1_j = (1 - γ_j) τ²,   g2_j = (1 - γ_j)² x̄_j' Cov(β̂) x̄_j
+    MSE_j = g1_j + g2_j + 2 g3_j,   g1_j = (1 - γ_j) τ²,   g2_j = (1 - γ_j)² x̄_j' Cov(β̂) x̄_j
 
 ``g1`` is the conditional variance of ``u_j`` given the data (lme4's
 ``postVar``), ``g2`` the uncertainty of the estimated fixed part
-(``Cov(β̂) = (X' V⁻¹ X)⁻¹``). The Prasad–Rao ``g3`` term (uncertainty of the
-estimated τ², σ²) is **not** included in this version, so intervals can be a
-little short when there are few branches.
+(``Cov(β̂) = (X' V⁻¹ X)⁻¹``), and ``g3`` (Prasad & Rao 1990; the ``2 g3`` form
+for REML, Datta & Lahiri 2000) the uncertainty of the estimated τ², σ²::
+
+    g3_j = n_j⁻² (τ² + σ²/n_j)⁻³ [σ⁴ V_ττ + τ⁴ V_σσ − 2 σ² τ² V_τσ]
+
+with ``V`` the inverse of the Fisher information of (τ², σ²), whose entries are
+``½ Σ_j n_j² / λ_j²``, ``½ Σ_j n_j / λ_j²`` and ``½ Σ_j [(n_j − 1)/σ⁴ + 1/λ_j²]``,
+``λ_j = σ² + n_j τ²``. ``mse="g1g2"`` leaves g3 out.
 
 :func:`rank_intervals` turns the estimates into ranks with honest uncertainty:
 median rank, rank interval and the probability of being among the top / bottom
@@ -112,6 +117,17 @@ def _reml_deviance(lam, yv, X, n, s, t):
     return dof * np.log(rss) + np.sum(np.log1p(n * lam)) + np.linalg.slogdet(xhx)[1]
 
 
+def _g3(tau2: float, sigma2: float, n: np.ndarray) -> np.ndarray:
+    """Prasad–Rao g3 of each branch mean (see the module notes); 0 when τ² = 0 would divide by 0 only if σ² = 0."""
+    lam = sigma2 + n * tau2
+    info = 0.5 * np.array([
+        [np.sum(n**2 / lam**2), np.sum(n / lam**2)],
+        [np.sum(n / lam**2), np.sum((n - 1.0) / sigma2**2 + 1.0 / lam**2)],
+    ])
+    v = np.linalg.inv(info)
+    return (sigma2**2 * v[0, 0] + tau2**2 * v[1, 1] - 2.0 * sigma2 * tau2 * v[0, 1]) / (n**2 * (tau2 + sigma2 / n) ** 3)
+
+
 def _fit_reml(yv, X, codes, n, s, t, what):
     """REML variance components (τ², σ²) of the random-intercept model.
 
@@ -157,6 +173,7 @@ def branch_means(
     method: str = "blup",
     covariates=None,
     alpha: float = 0.05,
+    mse: str = "prasad_rao",
     seed=None,
 ) -> pd.DataFrame:
     """Small-area estimates of each branch's mean of ``y`` (shrunken, with MSE-based intervals).
@@ -183,6 +200,10 @@ def branch_means(
         branch borrows, they do not re-weight the branch to a common mix.
     alpha : float
         Intervals are ``estimate ± z_{1-alpha/2} · se`` (normal; 0.05: 95%).
+    mse : {"prasad_rao", "g1g2"}
+        ``"prasad_rao"`` (default): ``MSE = g1 + g2 + 2 g3`` (see the module notes),
+        which accounts for the estimated variance components; ``"g1g2"`` leaves out
+        the g3 term (the MSE at known τ², σ²; the version before g3 was added).
     seed : int, Generator or None
         Not used by the current methods (both are deterministic); reserved for
         the bootstrap MSE of a later version.
@@ -192,14 +213,16 @@ def branch_means(
     DataFrame
         One row per branch, sorted by ``by``: ``<by>, n`` (responses used),
         ``raw_mean``, ``estimate`` (shrunken mean; the raw mean for ``"raw"``),
-        ``se`` (``sqrt(MSE)`` = ``sqrt(g1 + g2)``, see the module notes: the
-        conditional variance of the BLUP plus the fixed-part uncertainty, without
-        the Prasad–Rao g3 term; for ``"raw"`` the SE of the mean),
+        ``se`` (``sqrt(MSE)`` = ``sqrt(g1 + g2 + 2 g3)``, see the module notes: the
+        conditional variance of the BLUP, the fixed-part uncertainty and the
+        uncertainty of τ², σ²; ``sqrt(g1 + g2)`` with ``mse="g1g2"``; for ``"raw"``
+        the SE of the mean),
         ``ci_lower, ci_upper``, ``shrinkage`` (γ_j, the weight on the branch's own
         mean; 1 for ``"raw"``).
         ``attrs``: ``method, by, y, alpha, n_dropped``; for ``"blup"`` also
         ``branch_variance`` (τ²), ``residual_variance`` (σ²), ``fixed_effects``
-        and ``fixed_se`` (dicts term → value; terms ``Intercept`` and the covariates).
+        and ``fixed_se`` (dicts term → value; terms ``Intercept`` and the covariates),
+        ``mse`` and ``mse_terms`` (a frame ``<by>, g1, g2, g3``).
 
     Warns
     -----
@@ -214,8 +237,10 @@ def branch_means(
     R lme4 1.1-31 ``lmer(REML=TRUE)`` on ``tests/reference/survey/small_area_data.csv``
     (24 branches of 1–40 responses; ``y ~ 1`` and ``y ~ tenure``): τ², σ², the
     fixed effects, ``fixef + ranef`` and ``g1`` (``postVar``) to 1e-5 relative;
-    ``se²`` against the diagonal of the inverse of Henderson's mixed-model
-    equations (computed in R) to 1e-5 relative. Simulated truth (100 seeds, 30
+    ``g1 + g2`` against the diagonal of the inverse of Henderson's mixed-model
+    equations (computed in R) to 1e-5 relative; ``g3`` against the same formula
+    evaluated in R with the explicit covariance matrices of the branches
+    (tests/reference/survey/small_area_lme4.R) to 1e-5 relative. Simulated truth (100 seeds, 30
     branches of 10–40 responses): the 95% intervals cover the true branch means
     at least 90% of the time and the shrunken means have a lower mean squared
     error than the raw means.
@@ -235,6 +260,7 @@ def branch_means(
     """
     what = "branch_means"
     check_choice("method", method, METHODS)
+    check_choice("mse", mse, ("prasad_rao", "g1g2"))
     z = critical_value(check_alpha(alpha))
     if method == "raw" and covariates:
         raise ValueError("branch_means: covariates apply only to method='blup'; method='raw' is the plain mean")
@@ -266,13 +292,16 @@ def branch_means(
         est = fixed + gamma * (ybar - fixed)
         g1 = (1.0 - gamma) * tau2
         g2 = (1.0 - gamma) ** 2 * np.einsum("ij,jk,ik->i", xbar, cov_beta, xbar)
-        se = np.sqrt(g1 + g2)
+        g3 = _g3(tau2, sigma2, n)
+        se = np.sqrt(g1 + g2 + 2.0 * g3) if mse == "prasad_rao" else np.sqrt(g1 + g2)
         terms = ["Intercept", *covariates]
         attrs |= {
             "branch_variance": float(tau2),
             "residual_variance": float(sigma2),
             "fixed_effects": dict(zip(terms, map(float, beta))),
             "fixed_se": dict(zip(terms, map(float, np.sqrt(np.diag(cov_beta))))),
+            "mse": mse,
+            "mse_terms": pd.DataFrame({by: levels, "g1": g1, "g2": g2, "g3": g3}),
         }
     out = pd.DataFrame(
         {

@@ -1,7 +1,8 @@
 # Reference for fusion_study.survey.small_area.branch_means (method="blup"):
 # random-intercept model y ~ 1 + (1 | branch_id) and y ~ tenure + (1 | branch_id), REML, lme4::lmer.
 # Run from this folder: Rscript small_area_lme4.R
-# Writes small_area_data.csv (the data, hand-simulated here) and small_area_lme4.csv (the numbers).
+# Writes small_area_data.csv (the data, hand-simulated here) and small_area_lme4.csv (the numbers;
+# g3 = the Prasad-Rao term from explicit matrices and numerical derivatives).
 suppressMessages(library(lme4))
 set.seed(20250315)
 nb <- 24
@@ -35,11 +36,23 @@ one <- function(model, formula) {
     k <- c(xbar[j, ], replace(numeric(ncol(Z)), zcol[j], 1))
     as.numeric(t(k) %*% Ci %*% k)
   })
+  # Prasad-Rao g3: Fisher information of (tau2, sigma2) from the explicit covariance V = sigma2 I + tau2 Z Z',
+  # I_ab = tr(V^-1 V_a V^-1 V_b) / 2, and the gradient of the shrinkage factor by central differences
+  V <- sigma2 * diag(nrow(d)) + tau2 * tcrossprod(Z); Vi <- solve(V)
+  A <- Vi %*% tcrossprod(Z); B <- Vi
+  info <- 0.5 * matrix(c(sum(A * t(A)), sum(A * t(B)), sum(A * t(B)), sum(B * t(B))), 2)
+  Vinv <- solve(info)
+  nj <- as.integer(table(d$branch_id)[br])
+  gam <- function(t2, s2) t2 / (t2 + s2 / nj)
+  h <- 1e-6 * c(tau2, sigma2)
+  dt <- (gam(tau2 + h[1], sigma2) - gam(tau2 - h[1], sigma2)) / (2 * h[1])
+  ds <- (gam(tau2, sigma2 + h[2]) - gam(tau2, sigma2 - h[2])) / (2 * h[2])
+  g3 <- (tau2 + sigma2 / nj) * (dt^2 * Vinv[1, 1] + 2 * dt * ds * Vinv[1, 2] + ds^2 * Vinv[2, 2])
   data.frame(model = model, branch_id = br, n = as.integer(table(d$branch_id)[br]),
              fixef_intercept = fixef(m)[[1]], fixef_slope = if (ncol(X) > 1) fixef(m)[[2]] else NA,
              branch_variance = tau2, residual_variance = sigma2,
              ranef = re[, 1], fixed_part = fixed_part, blup = fixed_part + re[, 1],
-             post_var = post_var, mse_henderson = mse)
+             post_var = post_var, mse_henderson = mse, g3 = g3)
 }
 out <- rbind(one("intercept", satisfaction ~ 1 + (1 | branch_id)),
              one("tenure", satisfaction ~ tenure + (1 | branch_id)))
