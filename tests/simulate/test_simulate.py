@@ -28,7 +28,7 @@ def test_every_canonical_table_and_zero_validation_errors(p_city):
     report = study.validate()
     assert report.ok, str(report)
     assert report.problems.empty, str(report)  # no warnings either
-    assert study.codebook is not None and len(study.codebook) == 28
+    assert study.codebook is not None and len(study.codebook) == 29  # 28 items + the free-text question
 
 
 def test_p_city_sizes(p_city):

@@ -9,6 +9,7 @@ import pytest
 from fusion_study import load_study
 from fusion_study.ingest import import_survey
 from fusion_study.data.paths import example_study_path
+from fusion_study.data.validation import item_types
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,13 @@ def test_export_round_trip_matches_the_study(example, instrument, wave, flavour)
     respondent = "customer_id" if instrument == "customer_survey" else "staff_id"
     assert got[respondent].tolist() == want[respondent].tolist()
     assert set(got["wave"]) == {wave}
-    items = example.codebook.loc[example.codebook["instrument"] == instrument, "item_id"].tolist()
+    cb = example.codebook[example.codebook["instrument"] == instrument]
+    items = cb.loc[item_types(cb).eq("scale").to_numpy(), "item_id"].tolist()
+    text = cb.loc[item_types(cb).eq("text").to_numpy(), "item_id"].tolist()
+    assert text == (["suggestion"] if instrument == "customer_survey" else [])
+    for col in text:  # the free-text answers come back as written (import keeps them apart, masked)
+        (header,) = [c for c in result.free_text.columns if "意见和建议" in c]
+        assert result.free_text[header].fillna("").tolist() == want[col].fillna("").tolist()
     np.testing.assert_array_equal(
         got[items].to_numpy(dtype=float, na_value=np.nan), want[items].to_numpy(dtype=float, na_value=np.nan)
     )

@@ -222,7 +222,7 @@ def test_caterpillar_sixty_branches_readable():
 def test_section_renders_on_example(example, tmp_path):
     res = render_report(example, tmp_path, sections=_section(), lang="en")
     assert res.failed == {} and res.skipped == {}
-    assert res.figures == ["survey_branch_caterpillar"] and res.tables == ["survey_branches"]
+    assert res.figures == ["survey_branch_caterpillar"] and res.tables == ["survey_branches", "survey_planning"]
     html = res.path.read_text(encoding="utf-8")
     assert "design effect of weighting" in html
     above, below = different_branches(study_satisfaction_by_branch(example, seed=20240101))

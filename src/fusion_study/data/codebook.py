@@ -69,6 +69,6 @@ def reverse_code(data: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
     out = data.copy()
     bounds = item_bounds(codebook)
     for item_id, row in bounds.iterrows():
-        if bool(row["reverse"]) and item_id in out.columns:
+        if pd.notna(row["reverse"]) and bool(row["reverse"]) and item_id in out.columns:  # NA: a text question
             out[item_id] = row["min"] + row["max"] - out[item_id]
     return out

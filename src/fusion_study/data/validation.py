@@ -48,6 +48,7 @@ RULES = {
     "ticket_status": "a ticket's status disagrees with its closed date",
     "codebook": "the codebook itself is inconsistent",
     "codebook_item": "a survey item column has no codebook entry, or a codebook item has no column",
+    "pii": "a free-text survey column holds personal data that is not masked",
 }
 
 _MAX_TEXT_EXAMPLES = 5
@@ -499,6 +500,18 @@ def _check_survey_items(
     item_cols = [c for c in df.columns if c not in known and not str(c).startswith("flag_")]
     item_ids = set(items["item_id"].dropna())
     for c in item_cols:
+        if unscored.get(c) == "text":
+            # free text may stand in a survey table once personal data is masked (privacy.mask_pii_text)
+            from fusion_study.data.privacy import mask_pii_text
+
+            text = df[c].astype("string")
+            leak = (mask_pii_text(text) != text).fillna(False).to_numpy(dtype=bool)
+            if leak.any():
+                log.add(table=table, file=file, rule="pii", rows=df.index[leak], column=str(c),
+                        values=pd.Series(["(personal data, not shown)"] * int(leak.sum())),
+                        message=f"free-text column {c!r} holds personal data (names, phone numbers …); mask it "
+                        "first (fusion_study.data.privacy.mask_pii_text, or `fusion-study import-survey`)")
+            continue
         if c in unscored:
             message = (
                 f"column {c!r} is {'an' if unscored[c] == 'id' else 'a'} {unscored[c]} question in the {instrument} codebook (no min, max or options), "

@@ -15,6 +15,7 @@ import pandas as pd
 from fusion_study.index.study import (
     DEFAULT_INDICATORS,
     FUSION_SCALES,
+    STAFF_WEIGHT_COLUMN,
     study_alignment,
     study_coupling,
     study_index,
@@ -34,6 +35,11 @@ def _has_business_kpis(study) -> bool:
     return wanted <= metrics
 
 
+def staff_weighted(study, weights) -> bool:
+    """Whether the index weights the staff responses: weighting on and a ``weight`` column in ``staff_survey``."""
+    return bool(weights) and "staff_survey" in study and STAFF_WEIGHT_COLUMN in study.staff_survey.columns
+
+
 def _labelled(values, lang: str) -> list[str]:
     return [label(v, lang) for v in values]
 
@@ -46,8 +52,9 @@ def build(study, ctx):
     lang = ctx.lang
     business = _has_business_kpis(study)
     indicators = None if business else {s: [s] for s in FUSION_SCALES}
+    weighted = staff_weighted(study, ctx.weights)
     try:
-        idx = study_index(study, indicators=indicators)
+        idx = study_index(study, indicators=indicators, response_weights=STAFF_WEIGHT_COLUMN if weighted else None)
     except ValueError as exc:
         raise SectionSkipped(
             zh="员工调查中没有足够的支部和波次具备四个融合维度的得分（码本中需有 goal、outcome、capability、service "
@@ -77,9 +84,18 @@ def build(study, ctx):
     latest = latest.assign(unit_id=[names.get(str(u), str(u)) for u in latest["unit_id"]]).rename(
         columns={"unit_id": "branch"})
     dec = {c: 3 for c in latest.columns if c not in ("branch", "rank")}
-    yield Table("index_scores", latest.reset_index(drop=True), caption_zh=f"党业融合指数（{last}）",
-                caption_en=f"Integration index ({last})", decimals=dec,
-                notes_zh="名次为同一波次内的名次（1 = 最高）。", notes_en="Rank: within the wave (1 = highest).")
+    yield Table("index_scores", latest.reset_index(drop=True),
+                caption_zh=f"党业融合指数（{last}；员工答卷{'按 weight 列加权' if weighted else '未加权'}）",
+                caption_en=f"Integration index ({last}; staff responses {'weighted by the weight column' if weighted else 'unweighted'})",
+                decimals=dec,
+                notes_zh="名次为同一波次内的名次（1 = 最高）。" + (
+                    "各支部的融合维度得分为员工答卷按 weight 列（分析人员提供的权重）的加权均值。" if weighted else
+                    "各支部的融合维度得分为员工答卷的简单均值（研究中没有员工总体名册，无法加权）。"),
+                notes_en="Rank: within the wave (1 = highest). " + (
+                    "Each branch's fusion scores are the staff responses' means weighted by the weight column "
+                    "(analyst-supplied weights)." if weighted else
+                    "Each branch's fusion scores are plain means of its staff responses (the study has no staff "
+                    "population to weight to)."))
     w = idx.weights_
     weights = pd.DataFrame({
         "index_dimension": _labelled(w["dimension"], lang), "indicator": _labelled(w["indicator"], lang),

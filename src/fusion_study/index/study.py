@@ -56,6 +56,7 @@ __all__ = [
     "study_index",
     "study_coupling",
     "study_alignment",
+    "STAFF_WEIGHT_COLUMN",
 ]
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,8 @@ DEFAULT_INDICATORS: dict[str, list[str]] = {
 #: Cost-type indicators (used when present among the indicators).
 DEFAULT_DIRECTION = ["complaints", "complaints_per_retailer"]
 _PER_RETAILER = "_per_retailer"
+#: A ``staff_survey`` column of analyst-supplied respondent weights the report uses when weighting is on.
+STAFF_WEIGHT_COLUMN = "weight"
 
 
 def _codebook(study) -> pd.DataFrame:
@@ -94,7 +97,7 @@ def _screened(study, ledger: Ledger | None):
     return study
 
 
-def _fusion_scores(study) -> pd.DataFrame:
+def _fusion_scores(study, response_weights=None) -> pd.DataFrame:
     if "staff_survey" not in study:
         raise IndexInputError("this study has no staff_survey table (员工党业融合调查); the four-fusion "
                               "indicators come from it")
@@ -117,9 +120,36 @@ def _fusion_scores(study) -> pd.DataFrame:
     per = per.rename(columns={"wave": "period"})
     per["unit_id"] = per["unit_id"].astype(str)
     per["period"] = per["period"].astype(str)
-    out = per.groupby(["unit_id", "period"], sort=True)[list(FUSION_SCALES)].mean()
-    out["n_staff"] = per.groupby(["unit_id", "period"], sort=True).size()
+    keys = ["unit_id", "period"]
+    if response_weights is None:
+        out = per.groupby(keys, sort=True)[list(FUSION_SCALES)].mean()
+    else:
+        w = _staff_weights(survey, response_weights)
+        vals = per[list(FUSION_SCALES)]
+        wmat = vals.notna().mul(w, axis=0)  # a missing scale score carries no weight
+        num = (vals.fillna(0.0) * wmat).groupby([per[k] for k in keys], sort=True).sum()
+        den = wmat.groupby([per[k] for k in keys], sort=True).sum()
+        out = num / den.where(den > 0)
+    out["n_staff"] = per.groupby(keys, sort=True).size()
     return out.reset_index()
+
+
+def _staff_weights(survey: pd.DataFrame, response_weights) -> pd.Series:
+    """The staff respondents' weights (a column name or a Series aligned on the survey's index), checked."""
+    if isinstance(response_weights, str):
+        if response_weights not in survey.columns:
+            raise IndexInputError(f"response_weights={response_weights!r} is not a column of staff_survey "
+                                  f"(员工党业融合调查); its columns are {list(survey.columns)}")
+        w = survey[response_weights]
+    else:
+        w = pd.Series(response_weights).reindex(survey.index)
+    w = pd.to_numeric(w, errors="coerce")
+    bad = w.isna() | ~np.isfinite(w) | (w <= 0)
+    if bad.any():
+        rows = survey.index[bad.to_numpy()].tolist()[:10]
+        raise IndexInputError(f"staff_survey weights must be positive numbers; {int(bad.sum())} response(s) "
+                              f"have a missing, zero, negative or non-numeric weight (rows {rows})")
+    return w.astype(float)
 
 
 def _ancestors(units: pd.DataFrame | None) -> dict[str, list[str]]:
@@ -168,8 +198,17 @@ def _kpi_wide(study, branches: pd.DataFrame, metrics) -> pd.DataFrame:
     return out
 
 
-def study_indicators(study, *, kpi_metrics=None, screen: bool = True, ledger: Ledger | None = None) -> pd.DataFrame:
+def study_indicators(study, *, kpi_metrics=None, screen: bool = True, ledger: Ledger | None = None,
+                     response_weights=None) -> pd.DataFrame:
     """One row per branch and wave: four-fusion scale means, staff count and KPIs.
+
+    ``response_weights`` (a ``staff_survey`` column name, or a Series aligned on its
+    index; default ``None``: every respondent counts equally) makes each branch-wave's
+    scale mean the weighted mean ``Σ w_i x_i / Σ w_i`` over the respondents with that
+    scale score. The study has no staff population table (only ``members``, the party
+    members), so the package cannot rake the staff survey itself: the weights come
+    from the analyst (e.g. the inverse of each staff group's response rate from the HR
+    roster). Weights must be positive; ``n_staff`` stays the number of respondents.
 
     With ``screen=True`` (default) the indicators come from the screened study
     (:func:`fusion_study.ingest.screen_study`, a no-op when the study is already
@@ -191,7 +230,7 @@ def study_indicators(study, *, kpi_metrics=None, screen: bool = True, ledger: Le
     base = list(dict.fromkeys(m[: -len(_PER_RETAILER)] if m.endswith(_PER_RETAILER) else m for m in kpi_metrics))
     if screen:
         study = _screened(study, ledger)
-    fusion = _fusion_scores(study)
+    fusion = _fusion_scores(study, response_weights)
     kp = _kpi_wide(study, fusion, base)
     out = fusion.merge(kp, on=["unit_id", "period"], how="left")
     per = [m for m in kpi_metrics if m.endswith(_PER_RETAILER)]
@@ -210,7 +249,7 @@ def study_indicators(study, *, kpi_metrics=None, screen: bool = True, ledger: Le
 
 
 def study_index(study, *, indicators=None, normalise: str = "minmax", weights="entropy", aggregate: str = "linear",
-                direction=None, screen: bool = True) -> IntegrationIndex:
+                direction=None, screen: bool = True, response_weights=None) -> IntegrationIndex:
     """The study's integration index per branch and wave, fitted.
 
     Parameters
@@ -225,6 +264,9 @@ def study_index(study, *, indicators=None, normalise: str = "minmax", weights="e
         Cost-type indicators (default :data:`DEFAULT_DIRECTION` where present).
     screen : bool
         Screen the staff survey first (see :func:`study_indicators`).
+    response_weights : str or Series, optional
+        Staff respondents' weights for the respondent → branch means (see
+        :func:`study_indicators`); ``weights`` is the *indicator* weighting.
 
     Returns
     -------
@@ -237,7 +279,8 @@ def study_index(study, *, indicators=None, normalise: str = "minmax", weights="e
     cols = [c for v in indicators.values() for c in ([v] if isinstance(v, str) else v)]
     kpis = [c for c in cols if c not in FUSION_SCALES and c != "n_staff"]
     screening_ledger = Ledger()
-    data = study_indicators(study, kpi_metrics=kpis, screen=screen, ledger=screening_ledger)
+    data = study_indicators(study, kpi_metrics=kpis, screen=screen, ledger=screening_ledger,
+                            response_weights=response_weights)
     if direction is None:
         direction = [c for c in DEFAULT_DIRECTION if c in cols]
     idx = IntegrationIndex(indicators, normalise=normalise, weights=weights, aggregate=aggregate,

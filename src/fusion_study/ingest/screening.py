@@ -155,7 +155,10 @@ def screening_flags(
     flags["invalid_date"] = bad_date
     details["invalid_date"] = empty.mask(bad_date, why)
 
-    items = [str(i) for i in codebook_items["item_id"] if str(i) in data.columns]
+    from fusion_study.data.validation import item_types
+
+    scored = codebook_items["item_id"][item_types(codebook_items).eq("scale").to_numpy()]  # not text or id questions
+    items = [str(i) for i in scored if str(i) in data.columns]
     bounds = codebook_items.set_index(codebook_items["item_id"].astype(str))
 
     # unknown option text

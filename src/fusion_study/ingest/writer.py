@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from fusion_study.data.codebook import parse_options
+from fusion_study.data.validation import item_types
 from fusion_study.data.xlsxio import write_xlsx_deterministic
 from fusion_study.ingest.headers import normalise_source_column
 
@@ -80,6 +81,7 @@ def wenjuanxing_frame(
     if missing:
         raise ValueError(f"responses lack column(s) {missing} needed to write a {instrument} export")
     items = codebook[codebook["instrument"] == instrument] if "instrument" in codebook else codebook
+    text_items = set(items["item_id"][item_types(items).eq("text").to_numpy()])
     n = len(responses)
     r = responses.reset_index(drop=True)
     extra = {k: pd.Series(list(v), dtype="object") for k, v in (extra_columns or {}).items()}
@@ -109,7 +111,7 @@ def wenjuanxing_frame(
         raise ValueError("question 1 is the respondent id in written exports; the codebook must not use it")
     for q in sorted(questions):
         entries = questions[q]
-        is_multi = all(sub is not None and int(it["min"]) == 0 and int(it["max"]) == 1 for _, sub, it in entries)
+        is_multi = all(sub is not None and item_id not in text_items and int(it["min"]) == 0 and int(it["max"]) == 1 for item_id, sub, it in entries)
         if is_multi and multi_select == "joined":
             subs = [sub for _, sub, _ in entries]
             mat = np.column_stack([r[i].to_numpy(dtype="float64", na_value=np.nan) if i in r else np.full(n, np.nan)
@@ -126,6 +128,9 @@ def wenjuanxing_frame(
         for item_id, sub, item in entries:
             header = _header(q, sub if sub is not None else str(item["text_zh"]), header_style, sub is not None)
             values = r[item_id] if item_id in r else pd.Series(np.nan, index=r.index)
+            if item_id in text_items:  # a free-text question: the answer as written, an empty cell when blank
+                out[header] = values.astype("object").where(values.notna(), None)
+                continue
             num = pd.to_numeric(values, errors="coerce")
             if flavour == "code":
                 col = num.round().astype("Int64").fillna(-3).astype("int64")

@@ -15,6 +15,13 @@ from fusion_study.measurement.study import INSTRUMENTS, instruments_present, stu
 from fusion_study.measurement.validity_export import validity_parts
 from fusion_study.reporting.sections import SectionSkipped, Table, Text, register_section
 
+#: Reliability and validity are computed unweighted whatever the report's weighting switch.
+UNWEIGHTED_NOTE_ZH = ("信度与效度均未加权计算：α、ω 和 AVE 描述的是问卷题目之间的关系（测量工具的性质），"
+                      "不是总体的均值；加权版本的 α/ω 不是通行做法。")
+UNWEIGHTED_NOTE_EN = ("Reliability and validity are computed unweighted: alpha, omega and AVE describe how the items "
+                      "relate (a property of the instrument), not a population mean; weighted alpha/omega are not "
+                      "standard practice.")
+
 _INSTRUMENTS = {"customer_survey": ("零售客户满意度问卷", "retailer satisfaction survey"),
                 "staff_survey": ("员工“四个融合”问卷", "staff four-fusion survey")}
 
@@ -63,6 +70,7 @@ def build(study, ctx):
                en="Reliability: Cronbach's alpha, McDonald's omega and composite reliability (≥0.7 is good), the "
                   "Spearman–Brown coefficient for two-item scales; convergent validity: AVE ≥ 0.5; discriminant "
                   "validity: sqrt(AVE) above the construct correlations (Fornell–Larcker) and HTMT < 0.85.")
+    yield Text(zh=UNWEIGHTED_NOTE_ZH, en=UNWEIGHTED_NOTE_EN)
     for inst, rep in res.items():
         zh, en = _INSTRUMENTS[inst]
         parts = {lang: validity_parts(rep, lang=lang, min_cell=ctx.min_cell) for lang in ("zh", "en")}

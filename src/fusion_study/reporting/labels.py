@@ -326,20 +326,30 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "coverage": ("置信区间覆盖率", "CI coverage"),
     "mean_ci_width": ("置信区间平均宽度", "mean CI width"),
     "reps": ("模拟次数", "replications"),
-    "icc": ("组内相关系数", "intraclass correlation"),
+    "icc": ("组内相关系数（ICC）", "intraclass correlation (ICC)"),
     "responses_per_branch": ("每支部每波次应答数", "responses per branch and wave"),
     "n_switch_on": ("上线次数", "switch-ons"),
     "n_separable": ("单独上线次数", "switch-ons alone"),
     "separable": ("效果可分离", "separable"),
     "target": ("估计目标", "target"),
     "planned_half_width": ("计划样本下的区间半宽", "half-width with the planned sample"),
-    "half_width": ("目标区间半宽", "target half-width"),
+    "half_width": ("目标95%置信区间半宽", "target 95% CI half-width"),
     "responses_needed": ("所需每支部每波次应答数", "responses needed per branch and wave"),
     "design_effect": ("设计效应", "design effect"),
+    "current_per_branch": ("目前每支部平均问卷数", "current responses per branch"),
+    "deff_weights": ("加权设计效应", "design effect of weighting"),
+    "weighted_ci": ("加权均值的95%置信区间", "95% CI of the weighted mean"),
     # --- review fixes ---
     "response_rate_pct": ("应答率（%）", "response rate (%)"),
     "tickets_without_opened_date": ("无登记日期的问题", "tickets without an opened date"),
     "none_excluded": ("无", "none"),
+    # --- themes in open answers (survey/themes.py) ---
+    "theme": ("主题", "theme"),
+    "theme_label": ("主题（关键词）", "theme (top words)"),
+    "top_words": ("代表词", "top words"),
+    "theme_share": ("主题占比", "share of answers with a theme"),
+    "suggestion": ("意见和建议", "comments and suggestions"),
+    "themes_excluded": ("无主题的答复", "answers without a theme"),
 }
 
 # the one language check, re-exported here where the labels are

@@ -189,6 +189,10 @@ def build(study, ctx):
         + (f", {n_cust} retailers" if n_cust else "") + (f", {n_resp} retailer survey responses" if n_resp else "")
         + ". Below: the sample profile, response rates by wave, the rollout calendar and the screening ledger.",
     )
+    if n_resp and "customers" in study:
+        from fusion_study.survey.report import weighting_statement
+
+        yield weighting_statement(study, ctx.weights)
     screened_out = _screened_out(study, ctx)
     if screened_out:
         yield Text(
@@ -216,6 +220,10 @@ def build(study, ctx):
             notes_en="Response rate = responses / retailers on file (%).",
             n_column="responses", decimals={"response_rate_pct": 1},
         )
+        if "customers" in study:
+            from fusion_study.survey.report import descriptives_blocks
+
+            yield from descriptives_blocks(study, ctx.weights, lang)
     else:
         yield Text(zh="本研究没有零售客户满意度调查数据。", en="This study has no retailer survey.")
     if "interventions" in study and len(study.interventions):

@@ -309,13 +309,15 @@ def build_report(
     sections: list[Section] | None = None,
     progress: bool | None = None,
     quick: bool = False,
+    weights: str | None = "rake",
 ) -> Path:
     """Build the report of ``study`` into ``out_dir``; return the path of ``report.html``.
 
     See :func:`render_report` (which also returns the failed sections and the Word document).
     """
     return render_report(
-        study, out_dir, lang=lang, seed=seed, min_cell=min_cell, sections=sections, progress=progress, quick=quick
+        study, out_dir, lang=lang, seed=seed, min_cell=min_cell, sections=sections, progress=progress, quick=quick,
+        weights=weights,
     ).path
 
 
@@ -329,6 +331,7 @@ def render_report(
     sections: list[Section] | None = None,
     progress: bool | None = None,
     quick: bool = False,
+    weights: str | None = "rake",
 ) -> ReportResult:
     """Build the report and return a :class:`ReportResult`.
 
@@ -355,6 +358,13 @@ def render_report(
     quick : bool
         Fewer bootstrap and simulation draws in the sections that use them (``ctx.quick``):
         for tests and previews, not for publication.
+    weights : {"rake", None}
+        The study-level weighting switch (``ctx.weights``). ``"rake"`` (default): the
+        customer survey is weighted to the customers table's county and segment
+        distribution (the known population) in the descriptive table of the overview
+        and the survey section's means; ``None``: every response counts equally. The
+        overview's first paragraph and each affected table say which was used.
+        Reliability and the effect estimates are unweighted either way.
 
     Returns
     -------
@@ -373,7 +383,9 @@ def render_report(
     if sections is None:
         sections = discover_sections()
     result = ReportResult(path=out_dir / "report.html", docx=out_dir / "report.docx")
-    ctx_args = dict(lang=lang, seed=seed, min_cell=int(min_cell), quick=bool(quick))
+    from fusion_study.survey.study import check_weighting
+
+    ctx_args = dict(lang=lang, seed=seed, min_cell=int(min_cell), quick=bool(quick), weights=check_weighting(weights))
     used: set[str] = set()
     bodies = []
     numbers = _Numbering(lang)

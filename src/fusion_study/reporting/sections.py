@@ -99,13 +99,17 @@ class ReportContext:
 
     ``extra["screening_ledger"]``: the ledger of the report's one screening step
     (:func:`fusion_study.ingest.screen_study`); the study a section receives is
-    already screened, so sections never screen again.
+    already screened, so sections never screen again. ``weights``: the study-level
+    weighting switch (:data:`fusion_study.survey.study.WEIGHTINGS`): ``"rake"`` weights
+    the customer-survey descriptives and means to the customers table, ``None`` leaves
+    every response weight 1.
     """
 
     lang: str = "zh"
     seed: int = 20240101
     min_cell: int = 5
     quick: bool = False
+    weights: str | None = "rake"
     extra: dict = field(default_factory=dict)
 
 

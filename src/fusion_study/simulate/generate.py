@@ -23,6 +23,7 @@ from fusion_study.simulate.presets import INTERVENTIONS, TICKET_CATEGORIES, Simu
 from fusion_study.simulate.rollout import BRAND_TYPES, draw_brand_types, draw_rollout, exposure
 from fusion_study.simulate.surveys import QUALITY, customer_survey, sample_customer_survey, staff_survey
 from fusion_study.simulate.strings import from_codes, sequential_ids
+from fusion_study.simulate.text import THEME_TICKET_CATEGORY, simulate_suggestions, suggestion_codebook
 from fusion_study.simulate.tickets import TICKET_STATUSES, resolution_effect_truth, simulate_tickets
 from fusion_study.simulate.truth import Truth
 
@@ -62,7 +63,7 @@ def draw_latent(preset: str = "p_city", seed: int | np.random.Generator | None =
 
     Same random streams as ``simulate_study(preset, seed, **overrides)`` (which calls this), so
     diagnostics can work with the latent quantities behind a simulated study. Attributes: ``cfg,
-    rngs`` (the 12 spawned generators; 0–5 used here), ``periods, qstarts, org, start`` (start wave by
+    rngs`` (the 13 spawned generators; 0–5 used here; 12 draws the free-text answers), ``periods, qstarts, org, start`` (start wave by
     branch × intervention), ``brand_type, intensity, event, bgrowth, F`` (fusion), ``base``
     (:func:`.outcomes.satisfaction_base`), ``tk, K, K0`` (tickets and their satisfaction terms with and
     without the mechanism), ``S`` (latent satisfaction, retailers × waves) and ``r_idx, t_idx`` (the
@@ -70,7 +71,7 @@ def draw_latent(preset: str = "p_city", seed: int | np.random.Generator | None =
     """
     cfg = make_config(preset, **overrides)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    rngs = rng.spawn(12)
+    rngs = rng.spawn(13)
     periods = period_range(cfg.start_period, cfg.n_waves)
     qstarts = _quarter_starts(periods)
     org = build_organisation(cfg, rngs[0])
@@ -150,6 +151,9 @@ def simulate_study(
         quarter_starts=qstarts,
         rng=rngs[6],
     )
+    text = simulate_suggestions(r_idx=r_idx, t_idx=t_idx, quality=cs_quality, tickets=tk,
+                                cust_branch=org.cust_branch, n_waves=nt, rng=rngs[12])
+    cs["suggestion"] = text["text"].to_numpy()
     ss, ss_quality, ss_constructs = staff_survey(
         cfg,
         F=F,
@@ -290,9 +294,12 @@ def simulate_study(
         "kpis": kpis,
     }
     tables = {name: _typed(df, name) for name, df in raw.items()}
+    tables["customer_survey"]["suggestion"] = tables["customer_survey"]["suggestion"].astype("string")
+    codebook = standard_codebook()
+    codebook = pd.concat([codebook, suggestion_codebook(int(codebook.index[-1]) + 1)])
     study = Study(
         tables,
-        standard_codebook(),
+        codebook,
         name=f"simulated_{preset}",
         meta={
             "description": (
@@ -414,10 +421,13 @@ def simulate_study(
             }
         ),
         branch_satisfaction=_branch_satisfaction(S, org.cust_branch, org.branch_ids, per),
+        text_themes=pd.DataFrame({"response_id": cs["response_id"].to_numpy(), "theme": text["theme"].to_numpy(),
+                                  "pii": text["pii"].to_numpy()}),
         notes={
             "index": "satisfaction index = mean over sat1-sat3 of 100*(answer-1)/(points-1)",
             "evaluation_dimensions": list(EVALUATION_DIMENSIONS),
             "first_wave_treated": "no branch adopts before wave min_start_wave",
+            "text_theme_ticket_category": dict(THEME_TICKET_CATEGORY),
         },
     )
     return study, truth

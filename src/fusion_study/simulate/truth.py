@@ -70,6 +70,10 @@ class Truth:
     branch_satisfaction : ``branch_id, period, satisfaction, index``: mean latent
         satisfaction of all the branch's retailers in the quarter, and the mean
         expected satisfaction index (0–100).
+    text_themes : ``response_id, theme, pii``: the true theme of each retailer-survey
+        free-text answer (``suggestion``; :data:`fusion_study.simulate.text.TEXT_THEMES`
+        or ``none``) and whether it carried fake personal data before masking; the
+        theme ↔ ticket-category link is in ``notes["text_theme_ticket_category"]``.
     """
 
     preset: str
@@ -91,6 +95,7 @@ class Truth:
     screening: pd.DataFrame
     fusion: pd.DataFrame = field(default_factory=pd.DataFrame)
     branch_satisfaction: pd.DataFrame = field(default_factory=pd.DataFrame)
+    text_themes: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -12,16 +12,29 @@ checked against R ``lme4``) and rank intervals that do not over-rank noise;
 estimates, checked against R ``sae``, applied to a study by :mod:`.study_fh`.
 :mod:`.study` applies them to a study's screened customer survey, :mod:`.plots`
 draws the branch caterpillar and :mod:`.report` adds the report section.
+:mod:`.themes` finds themes in open answers (意见和建议: rjieba segmentation, TF-IDF,
+NMF) and :mod:`.study_themes` tabulates them by branch and wave and links them to
+the 急难愁盼 ticket categories (report section in :mod:`.report_themes`).
 """
 
 from fusion_study.survey.calibration import Calibration
 from fusion_study.survey.design import survey_mean
 from fusion_study.survey.fay_herriot import FayHerriot
+from fusion_study.survey.plots import plot_branch_caterpillar, plot_theme_heatmap, plot_weighted_means
 from fusion_study.survey.replicates import ReplicateWeights, replicate_weights
-from fusion_study.survey.plots import plot_branch_caterpillar
 from fusion_study.survey.small_area import DroppedRowsWarning, NoBranchVarianceWarning, branch_means, rank_intervals
-from fusion_study.survey.study import study_satisfaction_by_branch, study_weighted_means, study_weights
+from fusion_study.survey.study import (
+    WEIGHTINGS,
+    study_descriptives,
+    study_planning,
+    study_satisfaction_by_branch,
+    study_standard_errors,
+    study_weighted_means,
+    study_weights,
+)
 from fusion_study.survey.study_fh import study_branch_fay_herriot
+from fusion_study.survey.study_themes import StudyThemes, study_themes
+from fusion_study.survey.themes import Themes, themes
 from fusion_study.survey.weights import RakingConvergenceWarning, poststratify, rake, weight_diagnostics
 
 __all__ = [
@@ -41,6 +54,16 @@ __all__ = [
     "study_weights",
     "study_weighted_means",
     "study_satisfaction_by_branch",
+    "study_descriptives",
+    "study_planning",
+    "study_standard_errors",
+    "WEIGHTINGS",
     "study_branch_fay_herriot",
     "plot_branch_caterpillar",
+    "plot_weighted_means",
+    "Themes",
+    "themes",
+    "StudyThemes",
+    "study_themes",
+    "plot_theme_heatmap",
 ]

@@ -10,7 +10,13 @@ satisfaction is the 0–100 score of the codebook's ``satisfaction`` items
 
 * :func:`study_weights` — the responses with weights raked to the customers' margins;
 * :func:`study_weighted_means` — weighted against unweighted mean satisfaction;
-* :func:`study_satisfaction_by_branch` — shrunken branch means with rank intervals.
+* :func:`study_satisfaction_by_branch` — shrunken branch means with rank intervals;
+* :func:`study_descriptives` — satisfaction and dependency per wave, weighted or not
+  (the study-level switch ``weights="rake" | None``, :data:`WEIGHTINGS`);
+* :func:`study_standard_errors` — one wave's weighted mean with fixed-weight,
+  calibration-aware and jackknife standard errors;
+* :func:`study_planning` — responses per branch a target half-width of a branch's
+  satisfaction interval needs, from the observed ICC and the weighting design effect.
 
 >>> from fusion_study import load_study, example_study_path
 >>> s = load_study(example_study_path())
@@ -29,12 +35,30 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from fusion_study.data.checks import check_alpha, require_columns, require_tables
+from fusion_study.data.checks import check_alpha, critical_value, require_columns, require_tables
 from fusion_study.survey.design import survey_mean
 from fusion_study.survey.small_area import DroppedRowsWarning, branch_means, rank_intervals
 from fusion_study.survey.weights import _shown, rake, weight_diagnostics
 
-__all__ = ["study_weights", "study_weighted_means", "study_satisfaction_by_branch", "latest_wave"]
+__all__ = [
+    "study_weights",
+    "study_weighted_means",
+    "study_satisfaction_by_branch",
+    "study_descriptives",
+    "study_planning",
+    "study_standard_errors",
+    "SE_METHODS",
+    "latest_wave",
+    "check_weighting",
+    "WEIGHTINGS",
+]
+
+#: The study-level weighting switch: ``"rake"`` (weights raked to the ``customers`` table's
+#: county and segment margins, the default of the report) or ``None`` (every response weight 1).
+WEIGHTINGS = ("rake", None)
+
+#: 0–100 scales of the customer survey the descriptive table shows (those the codebook has)
+DESCRIPTIVE_SCALES = ("satisfaction", "dependency")
 
 #: columns a response takes from the customers table
 CUSTOMER_COLUMNS = ("branch_id", "county_id", "segment")
@@ -44,6 +68,15 @@ def _screened(study):
     from fusion_study.ingest.screen import screen_study
 
     return screen_study(study)[0]
+
+
+def check_weighting(weights) -> str | None:
+    """``weights`` as one of :data:`WEIGHTINGS` (the text ``"none"`` is ``None``), or an error listing them."""
+    if weights is None or (isinstance(weights, str) and weights.lower() == "none"):
+        return None
+    if isinstance(weights, str) and weights.lower() == "rake":
+        return "rake"
+    raise ValueError(f"weights must be one of 'rake' or None (no weighting), got {weights!r}")
 
 
 def latest_wave(waves: pd.Series) -> str:
@@ -288,7 +321,9 @@ def study_satisfaction_by_branch(
         mean's interval; NaN for a branch with one response), ``estimate, se,
         ci_lower, ci_upper``, ``shrinkage`` (as :func:`branch_means`), ``rank,
         median_rank, rank_ci_lower, rank_ci_upper, prob_top, prob_bottom`` (as
-        :func:`rank_intervals`; 1 = highest). ``attrs``: ``wave``, ``method``,
+        :func:`rank_intervals`; 1 = highest; ``prob_top``/``prob_bottom`` are NaN
+        when the estimated branch variance is 0: then no branch can be ranked).
+        ``attrs``: ``wave``, ``method``, ``no_branch_variance``,
         ``alpha``, ``overall_mean`` (the pooled mean the branches shrink towards: the
         model intercept for ``"blup"``, the mean of the responses for ``"raw"``),
         ``n_no_score`` (responses without a score, left out), ``top``, ``bottom``,
@@ -336,9 +371,281 @@ def study_satisfaction_by_branch(
     model = dict(est.attrs)
     overall = model["fixed_effects"]["Intercept"] if method == "blup" else float(d["satisfaction"].mean())
     out = out.reset_index(drop=True)
+    no_variance = method == "blup" and model["branch_variance"] == 0.0
+    if no_variance:  # every branch has the pooled mean: P(top k) would only be k / K by symmetry, not evidence
+        out[["prob_top", "prob_bottom"]] = np.nan
     out.attrs = {
         "wave": str(wave), "method": method, "alpha": float(alpha), "overall_mean": float(overall),
         "n_no_score": n_no_score, "top": int(ranks.attrs["top"]), "bottom": int(ranks.attrs["bottom"]),
-        "model": model,
+        "no_branch_variance": bool(no_variance), "model": model,
     }
+    return out
+
+
+def _weighted_responses(study, weights, *, margins, what: str) -> tuple[pd.DataFrame, object, list[str]]:
+    """Screened responses with a ``weight`` column (raked, or 1 for ``weights=None``), the screened study, notes."""
+    if weights == "rake":
+        w = study_weights(study, margins=margins)
+        return w, _screened(study), list(w.attrs["notes"])
+    resp, screened = _responses(study, what=what)
+    return resp.assign(weight=1.0), screened, []
+
+
+def _scales_present(codebook, survey: pd.DataFrame, scales) -> list[str]:
+    if codebook is None or "scale" not in codebook.columns:
+        return []
+    cb = codebook[codebook["item_id"].isin(survey.columns)]
+    return [s for s in scales if (cb["scale"] == s).any()]
+
+
+def study_descriptives(
+    study,
+    *,
+    weights: str | None = "rake",
+    scales: Sequence[str] = DESCRIPTIVE_SCALES,
+    margins: Sequence[str] = ("county_id", "segment"),
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Mean and spread of the 0–100 satisfaction and dependency scores per wave, weighted or not.
+
+    The descriptive table of the report's overview. Each wave's mean is
+    :func:`~fusion_study.survey.design.survey_mean` of the scale score (the codebook's
+    items rescaled to 0–100 and averaged, :func:`fusion_study.measurement.scores.satisfaction_score`)
+    with ``cluster="branch_id"``; ``weights="rake"`` uses :func:`study_weights` (each wave
+    raked to the customers' margins), ``weights=None`` gives every response weight 1.
+
+    Parameters
+    ----------
+    study : Study
+        Needs ``customer_survey``, ``customers`` and a codebook with items of the scales.
+    weights : {"rake", None}
+        The study-level weighting switch (:data:`WEIGHTINGS`).
+    scales : sequence of str
+        Scale names of the codebook; those the survey has no items of are left out
+        (named in ``attrs["notes"]``).
+    margins : sequence of str
+        Raking margins (:func:`study_weights`).
+    alpha : float
+        Significance level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per scale and wave (waves in time order): ``variable`` (the scale),
+        ``wave``, ``weighting`` (``"weighted"`` or ``"unweighted"``), ``n`` (responses
+        with a score), ``estimate`` (the mean), ``sd`` (weighted standard deviation,
+        divisor Σw), ``se`` (branch-clustered, design-based), ``ci_lower, ci_upper``,
+        ``n_eff``. ``attrs``: ``weighting``, ``margins`` (``[]`` when unweighted),
+        ``n_no_score`` (dict scale → responses without a score, left out), ``notes``.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``weights``; none of ``scales`` in the codebook; the errors of
+        :func:`study_weights`.
+
+    Validated against: hand-computed weighted means and standard deviations
+    (tests/survey/test_survey_weighting.py, 1e-10); the SEs are those of
+    :func:`~fusion_study.survey.design.survey_mean` (R survey 4.1, 1e-6).
+
+    Examples
+    --------
+    >>> from fusion_study import load_study, example_study_path
+    >>> d = study_descriptives(load_study(example_study_path()))
+    >>> d[["variable", "weighting"]].drop_duplicates().values.tolist()
+    [['satisfaction', 'weighted'], ['dependency', 'weighted']]
+    """
+    what = "study_descriptives"
+    weights = check_weighting(weights)
+    check_alpha(alpha)
+    margins = [margins] if isinstance(margins, str) else list(margins)
+    resp, screened, notes = _weighted_responses(study, weights, margins=margins, what=what)
+    present = _scales_present(screened.codebook, resp, scales)
+    absent = [s for s in scales if s not in present]
+    if not present:
+        raise ValueError(f"{what}: the codebook has no customer_survey items of the scale(s) {list(scales)}")
+    if absent:
+        notes.append(f"scale(s) {absent} have no items in the customer survey and are not shown")
+    from fusion_study.data.periods import period_number
+    from fusion_study.measurement.scores import satisfaction_score
+
+    rows, n_no_score = [], {}
+    for scale in present:
+        score = satisfaction_score(resp, codebook=screened.codebook, scale=scale)
+        d = resp.assign(**{scale: score.to_numpy()})
+        keep = d[scale].notna() & d["branch_id"].notna()
+        n_no_score[scale] = int((~keep).sum())
+        d = d[keep].assign(wave=lambda x: x["wave"].astype(str))
+        if d.empty:
+            continue
+        est = survey_mean(d, scale, weights="weight", cluster="branch_id", by="wave", alpha=alpha)
+        sd = {}
+        for wave, g in d.groupby("wave"):
+            wv, yv = g["weight"].to_numpy(float), g[scale].to_numpy(float)
+            m = float(np.average(yv, weights=wv))
+            sd[wave] = float(np.sqrt(np.average((yv - m) ** 2, weights=wv)))
+        rows.append(est.assign(sd=est["wave"].map(sd)))
+    out = pd.concat(rows, ignore_index=True)
+    out["weighting"] = "unweighted" if weights is None else "weighted"
+    order = period_number(out["wave"])
+    out = out.assign(_o=order.to_numpy() if order.notna().all() else np.arange(len(out)))
+    out["_v"] = out["variable"].map({s: i for i, s in enumerate(present)})
+    out = out.sort_values(["_v", "_o", "wave"], kind="stable").reset_index(drop=True)
+    out = out[["variable", "wave", "weighting", "n", "estimate", "sd", "se", "ci_lower", "ci_upper", "n_eff"]]
+    out.attrs = {"weighting": out["weighting"].iloc[0], "margins": margins if weights else [],
+                 "n_no_score": n_no_score, "notes": notes, "alpha": float(alpha)}
+    return out
+
+
+def study_planning(
+    study,
+    *,
+    half_width: float | Sequence[float] = (2.0, 3.0, 5.0),
+    wave: str | None = None,
+    weights: str | None = "rake",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Responses per branch and wave needed for a target half-width of a branch's satisfaction interval.
+
+    The planning numbers of the survey section: from the wave's random-intercept fit
+    of the 0–100 satisfaction score (:func:`~fusion_study.survey.small_area.branch_means`,
+    REML), the total standard deviation ``sd = sqrt(τ² + σ²)`` and the intraclass
+    correlation ``icc = τ² / (τ² + σ²)``; from the raked weights
+    (:func:`study_weights`) the design effect of weighting ``deff_weights = 1 + CV²``.
+    :func:`fusion_study.planning.samples.responses_per_branch` then gives the responses
+    one branch needs for its own mean's ``1 - alpha`` interval to be ``± half_width``.
+
+    Parameters
+    ----------
+    study : Study
+        Needs ``customer_survey``, ``customers`` and ``satisfaction`` items.
+    half_width : float or sequence of float
+        Target half-widths, in points of the 0–100 score.
+    wave : str, optional
+        The wave whose answers give the ICC, sd and weights (default: the latest).
+    weights : {"rake", None}
+        ``None``: plan for equal weights (``deff_weights = 1``).
+    alpha : float
+        The intervals hold ``1 - alpha``.
+
+    Returns
+    -------
+    DataFrame
+        One row per target: ``half_width``, ``responses_needed`` (per branch
+        and wave), ``current_per_branch`` (mean responses per branch now), ``icc``,
+        ``sd``, ``deff_weights``, ``design_effect`` (of the overall mean of the current
+        survey, :func:`~fusion_study.planning.samples.design_effect` with the current
+        mean branch size and ``cv_weights``), ``alpha``. ``attrs``: ``wave``,
+        ``n_branches``, ``current_half_width`` (the half-width a branch with the current
+        mean number of responses gets), ``weighting``, ``retailers_per_branch`` (mean number
+        of retailers the surveyed branches serve: a size above it is out of reach).
+
+    Notes
+    -----
+    The size is for a branch's own (direct) mean; the shrunken estimate of a small
+    branch is narrower because it borrows from the others. The between-branch part
+    ``τ²`` is not sampling error of a branch's own mean, so a larger ICC lowers the
+    size (see :func:`~fusion_study.planning.samples.responses_per_branch`).
+
+    Validated against: the closed forms of :mod:`fusion_study.planning.samples` evaluated
+    by hand on the fitted τ², σ² and weights (tests/survey/test_survey_weighting.py, exact).
+    """
+    from fusion_study.planning.samples import design_effect, responses_per_branch
+
+    what = "study_planning"
+    weights = check_weighting(weights)
+    check_alpha(alpha)
+    targets = [half_width] if np.isscalar(half_width) else list(half_width)
+    resp, study = _responses(study, what=what)
+    if wave is None:
+        wave = latest_wave(resp["wave"])
+    resp = resp[resp["wave"].astype(str) == str(wave)]
+    if resp.empty:
+        raise ValueError(f"{what}: wave {wave!r} is not in the customer survey")
+    d, _ = _scored(resp, study.codebook, what=what)
+    k = d["branch_id"].nunique()
+    if k < 2:
+        raise ValueError(f"{what}: wave {wave} has satisfaction answers from {k} branch(es); need at least 2")
+    from fusion_study.survey.small_area import NoBranchVarianceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NoBranchVarianceWarning)  # icc = 0 is a valid planning input
+        fit = branch_means(d, "satisfaction", by="branch_id")
+    tau2, sigma2 = fit.attrs["branch_variance"], fit.attrs["residual_variance"]
+    total = tau2 + sigma2
+    icc, sd = tau2 / total, float(np.sqrt(total))
+    deff_w = 1.0
+    if weights == "rake":
+        diag = study_weights(study).attrs["diagnostics"]
+        deff_w = float(diag.loc[diag["wave"] == str(wave), "deff"].iloc[0])
+    cv = float(np.sqrt(max(deff_w - 1.0, 0.0)))
+    m_now = len(d) / k
+    z = critical_value(alpha)
+    rows = [{
+        "half_width": float(h),
+        "responses_needed": responses_per_branch(h, sd=sd, icc=min(icc, 1 - 1e-12), alpha=alpha,
+                                                     deff_weights=deff_w),
+        "current_per_branch": m_now, "icc": icc, "sd": sd, "deff_weights": deff_w,
+        "design_effect": design_effect(icc, m_now, cv_weights=cv), "alpha": float(alpha),
+    } for h in targets]
+    out = pd.DataFrame(rows)
+    sizes = study.customers.groupby("branch_id").size()
+    out.attrs = {"wave": str(wave), "n_branches": int(k), "weighting": "weighted" if weights else "unweighted",
+                 "retailers_per_branch": float(sizes.reindex(d["branch_id"].unique()).mean()),
+                 "current_half_width": float(z * np.sqrt((1 - icc) * total * deff_w / m_now))}
+    return out
+
+
+#: The standard errors :func:`study_standard_errors` compares.
+SE_METHODS = ("fixed_weights", "calibrated", "jackknife")
+
+
+def study_standard_errors(
+    study,
+    *,
+    wave: str | None = None,
+    margins: Sequence[str] = ("county_id", "segment"),
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """The weighted mean satisfaction of one wave with three standard errors: how much does the SE method matter?
+
+    The wave's responses with a satisfaction score are raked to the customers' margins
+    (:func:`~fusion_study.survey.weights.rake`, on the scored responses so that the
+    calibration holds for exactly these rows) and
+    :func:`~fusion_study.survey.design.survey_mean` (``cluster="branch_id"``) gives the
+    mean with the weights taken as fixed (``calibration=None``), with calibration-aware
+    linearisation (the weights' ``attrs["calibration"]``, as R ``svymean`` on a raked
+    design) and with the delete-one-branch jackknife (``replicates="jk1"``).
+
+    Returns
+    -------
+    DataFrame
+        One row per :data:`SE_METHODS` entry: ``method``, ``estimate, se, ci_lower,
+        ci_upper``, ``n``, ``n_eff``. ``attrs``: ``wave``, ``margins``, ``n_no_score``.
+
+    Validated against: :func:`~fusion_study.survey.design.survey_mean` (R survey 4.1
+    parity for all three variance methods is in tests/survey of that module).
+    """
+    from fusion_study.survey.weights import rake
+
+    what = "study_standard_errors"
+    check_alpha(alpha)
+    margins = [margins] if isinstance(margins, str) else list(margins)
+    resp, study = _responses(study, what=what)
+    wave = latest_wave(resp["wave"]) if wave is None else str(wave)
+    resp = resp[resp["wave"].astype(str) == wave]
+    if resp.empty:
+        raise ValueError(f"{what}: wave {wave!r} is not in the customer survey")
+    d, n_no_score = _scored(resp, study.codebook, what=what)
+    try:
+        w = rake(d, study.customers, margins=margins)
+    except ValueError as err:
+        raise ValueError(f"{what}: wave {wave}: {err}") from None
+    rows = []
+    for method, kw in zip(SE_METHODS, (dict(calibration=None), dict(), dict(replicates="jk1"))):
+        est = survey_mean(d, "satisfaction", weights=w, cluster="branch_id", alpha=alpha, **kw)
+        rows.append(est.assign(method=method))
+    out = pd.concat(rows, ignore_index=True)
+    out = out[["method", "estimate", "se", "ci_lower", "ci_upper", "n", "n_eff"]]
+    out.attrs = {"wave": wave, "margins": margins, "n_no_score": n_no_score}
     return out

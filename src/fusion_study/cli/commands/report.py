@@ -20,10 +20,13 @@ def register(sub) -> None:
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default zh)")
     p.add_argument("--seed", type=int, default=20240101, help="random seed passed to every section")
     p.add_argument("--min-cell", type=int, default=5, help="suppress figures from fewer respondents (default 5)")
+    p.add_argument("--weights", choices=("rake", "none"), default="rake",
+                   help="weight the customer survey to the customers table's county and segment distribution "
+                        "(rake, default) or not (none)")
     p.set_defaults(func=run)
 
 
-def make_report(study_path: Path, out: Path, *, lang: str, seed: int, min_cell: int) -> int:
+def make_report(study_path: Path, out: Path, *, lang: str, seed: int, min_cell: int, weights: str = "rake") -> int:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -31,7 +34,7 @@ def make_report(study_path: Path, out: Path, *, lang: str, seed: int, min_cell: 
     from fusion_study.data.study import load_study
 
     study = load_study(study_path)
-    result = render_report(study, out, lang=lang, seed=seed, min_cell=min_cell)
+    result = render_report(study, out, lang=lang, seed=seed, min_cell=min_cell, weights=weights)
     print(f"Report written: {result.path}  ({len(result.figures)} figures, {len(result.tables)} tables)")
     print(f"Open it in a browser: {result.path.resolve().as_uri()}")
     print(f"Word version (to paste from): {result.docx}")
@@ -49,4 +52,5 @@ def make_report(study_path: Path, out: Path, *, lang: str, seed: int, min_cell: 
 
 
 def run(args: argparse.Namespace) -> int:
-    return make_report(args.study, args.out, lang=args.lang, seed=args.seed, min_cell=args.min_cell)
+    return make_report(args.study, args.out, lang=args.lang, seed=args.seed, min_cell=args.min_cell,
+                       weights=getattr(args, "weights", "rake"))
