@@ -54,10 +54,11 @@ def build(study, ctx):
     )
     yield Table(
         "survey_themes",
-        st.themes_[["theme", "label", "top_words", "n", "share"]].rename(columns={"label": "theme_label"}),
+        st.themes_[["theme", "label", "top_words", "n", "share"]].rename(columns={"label": "theme_label"})
+        .assign(share=lambda d: 100 * d["share"]),  # the share column is shown in per cent
         caption_zh="意见和建议的主题：代表词、答复数与占比（占归入主题的答复）",
         caption_en="Themes of the comments and suggestions: top words, answers and share (of answers with a theme)",
-        n_column="n", decimals={"share": 3},
+        n_column="n", decimals={"share": 1},
     )
     fig, ax = plt.subplots(figsize=(1.2 + 1.05 * len(st.themes_), caterpillar_height(st.by_branch_["branch_id"].nunique())))
     plot_theme_heatmap(st.by_branch_, lang=lang, ax=ax)
