@@ -186,3 +186,14 @@ def test_lazy_table_repr_has_no_path(three_ways):
     _, one, _ = three_ways
     assert isinstance(one.activities, LazyTable)
     assert repr(one.activities) == "LazyTable('activities': 6 rows, 7 columns, activities.parquet)"
+
+
+def test_cli_validate_names_partition_files(tmp_path, capsys):
+    from fusion_study.cli.parser import main
+
+    folder = _write(tmp_path / "parts", fmt="parquet", partition_at=3)
+    assert main(["validate", str(folder), "--out", str(tmp_path / "problems.csv")]) == 1
+    out = capsys.readouterr().out
+    assert "tickets/county_id=K2/part-0.parquet, row 2" in out
+    written = pd.read_csv(tmp_path / "problems.csv", encoding="utf-8-sig")
+    assert (written["file"] == "activities/county_id=K1/part-0.parquet").any()

@@ -233,6 +233,14 @@ class LazyTable:
     def __repr__(self) -> str:
         return f"LazyTable({self.name!r}: {len(self)} rows, {len(self._raw)} columns, {self.file})"
 
+    def all_missing(self, column: str) -> bool:
+        """True when ``column`` has no value in any row."""
+        return bool(self._con.execute(f"SELECT count({_q(column)}) = 0 FROM {self.view}").fetchone()[0])
+
+    @property
+    def empty(self) -> bool:
+        return len(self) == 0
+
     @property
     def relation(self):
         """The typed table as a DuckDB relation (with ``_source_file``, ``_source_row``)."""
