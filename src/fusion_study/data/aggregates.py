@@ -26,7 +26,7 @@ from __future__ import annotations
 import pandas as pd
 
 from fusion_study.data.checks import require_columns
-from fusion_study.data.lazy import is_lazy
+from fusion_study.data.lazy import _lit, _q, is_lazy
 
 __all__ = ["team_contacts", "ticket_counts", "member_weeks"]
 
@@ -54,23 +54,25 @@ def team_contacts(activities) -> pd.DataFrame:
     require_columns(activities, ["customer_id", "date", "team"], what="team_contacts", table="activities")
     if is_lazy(activities):
         q = _SQL_QUARTER.format(c="date")
-        long = activities.fetch(
-            f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {q} AS period, team, count(*) AS n FROM {{t}} "
-            "WHERE customer_id IS NOT NULL AND team IS NOT NULL AND date IS NOT NULL GROUP BY ALL")
+        keep = "WHERE customer_id IS NOT NULL AND team IS NOT NULL AND date IS NOT NULL"
+        teams = sorted(activities.fetch(f"SELECT DISTINCT team FROM {{t}} {keep}")["team"].astype(str))
+        counts = ", ".join(f"count(*) FILTER (WHERE team = {_lit(tm)}) AS {_q('contacts_' + tm)}" for tm in teams)
+        out = activities.fetch(f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {q} AS period"
+                               f"{', ' + counts if counts else ''} FROM {{t}} {keep} GROUP BY ALL")
         n_undated = int(activities.fetch("SELECT count(*) AS n FROM {t} WHERE date IS NULL")["n"].iloc[0])
     else:
         a = activities[["customer_id", "date", "team"]]
         dated = a["date"].notna()
         n_undated = int((~dated).sum())
         a = a[dated & a["customer_id"].notna() & a["team"].notna()]
-        long = (pd.DataFrame({"customer_id": a["customer_id"], "period": _quarter_number(a["date"]),
-                              "team": a["team"]})
-                .groupby(["customer_id", "period", "team"]).size().rename("n").reset_index())
-    wide = long.pivot_table(index=["customer_id", "period"], columns="team", values="n", fill_value=0,
-                            aggfunc="sum")
-    wide = wide.reindex(columns=sorted(wide.columns))
-    wide.columns = [f"contacts_{c}" for c in wide.columns]
-    out = wide.astype("int64").reset_index().sort_values(["customer_id", "period"]).reset_index(drop=True)
+        out = (pd.DataFrame({"customer_id": a["customer_id"], "period": _quarter_number(a["date"]),
+                             "team": a["team"].astype(str)})
+               .groupby(["customer_id", "period", "team"]).size().unstack("team", fill_value=0))
+        out = out.reindex(columns=sorted(out.columns))
+        out.columns = [f"contacts_{c}" for c in out.columns]
+        out = out.reset_index()
+    out = out.sort_values(["customer_id", "period"]).reset_index(drop=True)
+    out = out.astype({c: "int64" for c in out.columns if c.startswith("contacts_")})
     out["customer_id"] = out["customer_id"].astype("string")
     out["period"] = out["period"].astype("int64")
     out.columns.name = None

@@ -91,6 +91,7 @@ def check_lazy_table(t: LazyTable, spec: Table, *, log, allow_extra: bool = Fals
     """:func:`~fusion_study.data.validation.check_table` in SQL (with the load-time type checks first)."""
     lazy_load_problems(t, log)
     v = t.view
+    checks = []  # (condition, rule, column, message, show the value): all found in one scan of the table
     for col in spec.columns:
         c = col.name
         if c not in t.columns:
@@ -99,23 +100,26 @@ def check_lazy_table(t: LazyTable, spec: Table, *, log, allow_extra: bool = Fals
                         message=f"required column {_label(col)} is missing from {spec.name} ({spec.text_zh})")
             continue
         if not col.nullable:
-            found = t.fetch(f"SELECT _source_file, _source_row FROM {{t}} WHERE {_q(c)} IS NULL" + _ORDER)
-            _add(log, t, found, rule="required_value", column=c, message=f"{_label(col)} must not be empty")
+            checks.append((f"{_q(c)} IS NULL", "required_value", c, f"{_label(col)} must not be empty", False))
         if col.vocabulary:
             allowed = VOCABULARIES[col.vocabulary]
             inlist = ", ".join(_lit(k) for k in allowed)
-            found = t.fetch(f"SELECT _source_file, _source_row, {_q(c)} FROM {{t}} "
-                            f"WHERE {_q(c)} IS NOT NULL AND CAST({_q(c)} AS VARCHAR) NOT IN ({inlist})" + _ORDER)
             listing = ", ".join(f"{k} ({zh})" for k, (zh, _) in allowed.items())
-            _add(log, t, found, rule="allowed_values", column=c, values=found[c] if c in found else None,
-                 message=f"{_label(col)} must be one of: {listing}")
+            checks.append((f"{_q(c)} IS NOT NULL AND CAST({_q(c)} AS VARCHAR) NOT IN ({inlist})", "allowed_values",
+                           c, f"{_label(col)} must be one of: {listing}", True))
         if col.min is not None or col.max is not None:
             cond = " OR ".join(
                 ([f"{_q(c)} < {col.min!r}"] if col.min is not None else [])
                 + ([f"{_q(c)} > {col.max!r}"] if col.max is not None else []))
-            found = t.fetch(f"SELECT _source_file, _source_row, {_q(c)} FROM {{t}} WHERE {cond}" + _ORDER)
-            _add(log, t, found, rule="range", column=c, values=found[c] if c in found else None,
-                 message=f"{_label(col)} must lie in [{col.min}, {col.max}]")
+            checks.append((cond, "range", c, f"{_label(col)} must lie in [{col.min}, {col.max}]", True))
+    if checks:
+        flags = ", ".join(f"coalesce({cond}, false) AS _f{i}" for i, (cond, *_r) in enumerate(checks))
+        cols = ", ".join(_q(c) for c in dict.fromkeys(ch[2] for ch in checks if ch[4]))
+        found = t.fetch(f"SELECT _source_file, _source_row{', ' + cols if cols else ''}, {flags} FROM {{t}} "
+                        f"WHERE {' OR '.join(f'coalesce({ch[0]}, false)' for ch in checks)}" + _ORDER)
+        for i, (_cond, rule, c, message, show) in enumerate(checks):
+            hit = found[found[f"_f{i}"].astype(bool)]
+            _add(log, t, hit, rule=rule, column=c, values=hit[c] if show else None, message=message)
     key = [k for k in spec.key if k in t.columns]
     if key and len(key) == len(spec.key):
         cols = ", ".join(_q(k) for k in key)
