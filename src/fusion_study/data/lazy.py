@@ -228,7 +228,7 @@ class LazyTable:
 
     def __len__(self) -> int:
         if self._len is None:
-            self._len = int(self._con.execute(f"SELECT count(*) FROM {self.view}").fetchone()[0])
+            self._len = int(self._con.execute(f"SELECT count(*) FROM {self.view}").fetchall()[0][0])
         return self._len
 
     def __repr__(self) -> str:
@@ -236,7 +236,7 @@ class LazyTable:
 
     def all_missing(self, column: str) -> bool:
         """True when ``column`` has no value in any row."""
-        return bool(self._con.execute(f"SELECT count({_q(column)}) = 0 FROM {self.view}").fetchone()[0])
+        return bool(self._con.execute(f"SELECT count({_q(column)}) = 0 FROM {self.view}").fetchall()[0][0])
 
     @property
     def empty(self) -> bool:
@@ -267,7 +267,7 @@ class LazyTable:
             raise KeyError(f"table {self.name} ({self.file}) has no column(s) {unknown}; it has {self._raw}")
         cond = f" WHERE {where}" if where else ""
         sel = ", ".join(_q(c) for c in dict.fromkeys([*cols, *SOURCE_COLUMNS]))
-        df = self._con.execute(f"SELECT {sel} FROM {self.view}{cond} ORDER BY _source_file, _source_row").df()
+        df = self._df(f"SELECT {sel} FROM {self.view}{cond} ORDER BY _source_file, _source_row")
         df = self._pandas_types(df)
         if len(self.files) == 1:
             df.index = pd.Index(df["_source_row"].astype("int64").to_numpy(), name="source_row")
@@ -277,7 +277,7 @@ class LazyTable:
 
     def head(self, n: int = 5) -> pd.DataFrame:
         """The first ``n`` rows (in file order) as a DataFrame."""
-        df = self._con.execute(f"SELECT * FROM {self.view} ORDER BY _source_file, _source_row LIMIT {int(n)}").df()
+        df = self._df(f"SELECT * FROM {self.view} ORDER BY _source_file, _source_row LIMIT {int(n)}")
         return self._pandas_types(df).drop(columns=list(SOURCE_COLUMNS))
 
     def _pandas_types(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -294,7 +294,11 @@ class LazyTable:
 
     def fetch(self, query: str) -> pd.DataFrame:
         """Run SQL over this study's DuckDB connection, where the table is ``{t}`` (internal helper)."""
-        return self._pandas_types(self._con.execute(query.format(t=self.view)).df())
+        return self._pandas_types(self._df(query.format(t=self.view)))
+
+    def _df(self, query: str) -> pd.DataFrame:
+        # through Arrow: about twice as fast as DuckDB's own DataFrame conversion for text columns
+        return self._con.sql(query).to_arrow_table().to_pandas()
 
     def raw_frame(self) -> pd.DataFrame:
         """The files' rows as stored (untyped) in one DataFrame, index 2..n+1 across the parts in path order."""
