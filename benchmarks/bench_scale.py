@@ -144,7 +144,18 @@ def measure(folder: Path, lazy: bool) -> dict:
     t3 = time.perf_counter()
     return {"log_rows": log_rows, "load_s": t1 - t0, "validate_s": t2 - t1, "problems": len(report.problems),
             "agg_rows": agg_rows, "exposures_s": t3 - t2,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process in MB: ``VmHWM`` (Linux; reset by exec, unlike ``ru_maxrss``,
+    which a child inherits from the parent that forked it), else ``getrusage``."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _in_subprocess(folder: Path, lazy: bool) -> dict:
