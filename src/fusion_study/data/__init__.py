@@ -4,6 +4,9 @@
 * :mod:`.instruments` — the standard survey instruments; :mod:`.periods` — quarterly periods;
 * :mod:`.readers` — CSV/XLSX/Parquet table files; :mod:`.study` — :class:`Study` and :func:`load_study`;
 * :mod:`.validation` — every rule, with file, row, column and value; :mod:`.ledger` — excluded rows;
+* :mod:`.lazy` — large Parquet log tables kept on disk and queried through DuckDB (:class:`~.lazy.LazyTable`);
+  :mod:`.validation_sql` — the validation rules in SQL for them; :mod:`.aggregates` — the log aggregates
+  the analyses need (team contacts, ticket counts, member weeks), in pandas or DuckDB;
 * :mod:`.privacy` — personal-data columns, masking, formula neutralisation;
 * :mod:`.xlsxio` — deterministic ``.xlsx`` writing; :mod:`.paths` — where data and outputs live.
 """

@@ -91,6 +91,18 @@ class Ledger:
         mask = (df["table"] == table) & (df["action"] == "excluded")
         return pd.Index(pd.unique(df.loc[mask, "source_row"]))
 
+    def n_excluded(self, table: str) -> int:
+        """How many distinct rows of ``table`` were excluded.
+
+        A row is its source row number, or (source file, row) for a table read from several
+        Parquet parts.
+        """
+        df = self.to_frame()
+        part = df.loc[(df["table"] == table) & (df["action"] == "excluded"), ["source_file", "source_row"]]
+        if part["source_file"].replace("", pd.NA).dropna().nunique() <= 1:  # one file: rows name themselves
+            return int(part["source_row"].nunique())
+        return int(len(part.drop_duplicates()))
+
     def balance(self, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         """Check rows read = rows kept + rows excluded, per table.
 
@@ -99,7 +111,7 @@ class Ledger:
         rows = []
         for name, n_read in sorted(self.rows_read.items()):
             kept = len(tables[name]) if name in tables else 0
-            excluded = len(self.excluded_rows(name))
+            excluded = self.n_excluded(name)
             rows.append(
                 {
                     "table": name,

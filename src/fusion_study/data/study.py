@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from fusion_study.data.lazy import LAZY_THRESHOLD_BYTES, LOG_TABLES, LazyTable, is_lazy, parquet_files
 from fusion_study.data.ledger import Ledger
 from fusion_study.data.privacy import assert_no_pii, neutralise_formulas
 from fusion_study.data.readers import TABLE_SUFFIXES, TableReadError, coerce_to_schema, read_table_file
 from fusion_study.data.schema import CODEBOOK, TABLES
+from fusion_study.data.template import canonical_header
 from fusion_study.data.xlsxio import fix_zip_times as _fix_zip_times  # noqa: F401 (kept for callers of the old name)
 from fusion_study.data.xlsxio import write_xlsx_deterministic as _write_xlsx_deterministic
 from fusion_study.data.validation import ProblemLog, StudyValidationError, ValidationReport, check_study
@@ -35,7 +37,10 @@ class Study:
 
     Tables are available as ``study.tables["units"]`` and as attributes
     (``study.units``). Each table's index is the source row of the file it came
-    from, so problems and ledger entries can name the row a user sees.
+    from, so problems and ledger entries can name the row a user sees. Large
+    Parquet tables loaded lazily are :class:`~fusion_study.data.lazy.LazyTable`
+    objects (queried through DuckDB; ``.to_pandas()`` reads them), see
+    :func:`load_study`.
     """
 
     def __init__(
@@ -64,10 +69,10 @@ class Study:
         self.encodings: dict[str, str] = {}
         for t, df in tables.items():
             if t not in self.ledger.rows_read:
-                self.ledger.record_read(t, len(df) + len(self.ledger.excluded_rows(t)))
+                self.ledger.record_read(t, len(df) + self.ledger.n_excluded(t))
 
     # -- access ---------------------------------------------------------------
-    def __getattr__(self, item: str) -> pd.DataFrame:
+    def __getattr__(self, item: str) -> "pd.DataFrame | LazyTable":
         if item.startswith("_") or item not in TABLES:
             raise AttributeError(item)
         tables = self.__dict__.get("tables", {})
@@ -127,6 +132,18 @@ class Study:
             if errs.empty:
                 tables[name] = df
                 continue
+            if is_lazy(df):  # rows are (partition file, row) pairs; the lazy table filters them out in SQL
+                first = errs.drop_duplicates(["file", "row"])
+                for source_file, part in first.groupby("file", sort=True):
+                    ledger.record(
+                        name,
+                        part["row"].astype(int).to_numpy(),
+                        rule="validation:" + part["rule"].astype(str),
+                        detail=(part["column"].astype(str) + ": " + part["message"].astype(str)).to_numpy(),
+                        source_file=source_file,
+                    )
+                tables[name] = df.exclude(first.rename(columns={"file": "_source_file", "row": "_source_row"}))
+                continue
             first = errs.drop_duplicates("row")
             ledger.record(
                 name,
@@ -159,10 +176,19 @@ class Study:
         for old in out.iterdir():
             if old.suffix in TABLE_SUFFIXES and (old.stem in TABLES or old.stem == "codebook"):
                 old.unlink()
+        for name in self.tables:
+            if (out / name).is_dir():
+                raise StudyFolderError(f"{out}: table {name!r} is a folder of Parquet parts there; save into "
+                                       "another folder (a table is either one file or one folder)")
         frames = dict(self.tables)
         if self.codebook is not None:
             frames["codebook"] = self.codebook
         for name, df in frames.items():
+            if is_lazy(df):
+                if format == "parquet":  # streamed by DuckDB, never held in memory
+                    df.write_parquet(out / f"{name}.parquet")
+                    continue
+                df = df.to_pandas()
             assert_no_pii(df, where=f"saving table {name}")
             fmt = cb_format if name == "codebook" else format
             _write_frame(df.reset_index(drop=True), out / f"{name}.{fmt}", fmt)
@@ -222,6 +248,8 @@ def _write_frame(df: pd.DataFrame, path: Path, format: str) -> None:
 
 def _find_file(folder: Path, stem: str) -> Path | None:
     found = [folder / f"{stem}{suffix}" for suffix in TABLE_SUFFIXES if (folder / f"{stem}{suffix}").exists()]
+    if (folder / stem).is_dir():
+        found.append(folder / stem)  # a partitioned Parquet table: <stem>/part-*.parquet or <stem>/key=value/...
     if len(found) > 1:
         raise StudyFolderError(
             f"{folder}: table {stem!r} is given by more than one file ({', '.join(p.name for p in found)}); keep one"
@@ -229,7 +257,7 @@ def _find_file(folder: Path, stem: str) -> Path | None:
     return found[0] if found else None
 
 
-def load_study(path: str | Path, *, validate: bool = False) -> Study:
+def load_study(path: str | Path, *, validate: bool = False, lazy: bool | None = None) -> Study:
     """Load a study folder.
 
     Values that cannot be read as their column's type become missing and are
@@ -237,18 +265,50 @@ def load_study(path: str | Path, *, validate: bool = False) -> Study:
     ``validate=True`` a :class:`StudyValidationError` is raised if any rule is
     broken.
 
+    A table may be one file (``activities.csv``, ``activities.parquet`` …) or a
+    folder of Parquet parts (``activities/part-0.parquet``, or hive partitions
+    ``activities/county_id=C01/part-0.parquet``). ``lazy`` says which Parquet
+    log tables (:data:`~fusion_study.data.lazy.LOG_TABLES`: activities, tickets,
+    member points, evaluations) stay on disk as
+    :class:`~fusion_study.data.lazy.LazyTable` (read through DuckDB, see
+    :mod:`fusion_study.data.lazy`): ``None`` (default) those given as a folder
+    or as a file of at least :data:`~fusion_study.data.lazy.LAZY_THRESHOLD_BYTES`;
+    ``True`` all of them; ``False`` none. Every other table, and every table not
+    kept lazy, is read into pandas (a folder's rows numbered across its parts in
+    path order); CSV and Excel tables always are. Type problems of a lazy table
+    are found by :meth:`Study.validate`.
     """
+    if lazy not in (None, True, False):
+        raise ValueError(f"lazy must be None (folders and large Parquet files), True or False, got {lazy!r}")
     folder = Path(path)
     if not folder.is_dir():
         raise StudyFolderError(f"{folder}: not a folder; a study is a folder with one file per table")
     log = ProblemLog()
-    tables: dict[str, pd.DataFrame] = {}
+    tables: dict[str, pd.DataFrame | LazyTable] = {}
     files: dict[str, str] = {}
     encodings: dict[str, str] = {}
+    con = None
     for name, spec in TABLES.items():
         file = _find_file(folder, name)
         if file is None:
             continue
+        if file.is_dir() or file.suffix.lower() == ".parquet":
+            parts = parquet_files(file) if file.is_dir() else [file]
+            big = file.is_dir() or file.stat().st_size >= LAZY_THRESHOLD_BYTES
+            if name in LOG_TABLES and (lazy or (lazy is None and big)):
+                try:
+                    table = LazyTable(parts, spec=spec, root=folder, con=con)
+                except Exception as exc:  # duckdb raises several types
+                    raise StudyFolderError(f"{file}: not a readable Parquet table ({exc})") from None
+                con = table._con
+                tables[name], files[name] = table, table.file
+                continue
+            if file.is_dir():
+                raw = LazyTable(parts, spec=spec, root=folder).raw_frame()
+                raw.columns = [canonical_header(c, spec) for c in raw.columns]
+                files[name] = file.name
+                tables[name] = coerce_to_schema(raw, spec, file=file.name, log=log)
+                continue
         try:
             raw, info = read_table_file(file, spec)
         except TableReadError as exc:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from fusion_study.data.lazy import is_lazy
 from fusion_study.data.schema import CODEBOOK, TABLES, Column, Table
 from fusion_study.data.validation import PROBLEM_COLUMNS, ValidationReport
 from fusion_study.data.xlsxio import write_xlsx_deterministic
@@ -258,6 +259,10 @@ def _is_example(s: pd.Series) -> pd.Series:
     return s.astype("string").str.strip().str.lower().str.startswith(EXAMPLE_PREFIX).fillna(False).astype(bool)
 
 
+def _sql_name(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
 def template_problems(study) -> pd.DataFrame:
     """Example rows still present and required tables without rows, as validation problems.
 
@@ -275,13 +280,21 @@ def template_problems(study) -> pd.DataFrame:
         key = [k for k in spec.key if k in df.columns]
         if not key or df.empty:
             continue
+        if is_lazy(df):  # only the example rows leave DuckDB
+            cond = " OR ".join(f"starts_with(lower(trim(CAST({_sql_name(k)} AS VARCHAR))), '{EXAMPLE_PREFIX}')"
+                               for k in key)
+            df = df.to_pandas(columns=key, where=cond, source=True)
+            if df.empty:
+                continue
         mask = pd.concat([_is_example(df[k]) for k in key], axis=1).any(axis=1)
         if not mask.any():
             continue
         values = df.loc[mask, key].astype("string").fillna("").agg(" / ".join, axis=1)
+        rows = df.loc[mask, "_source_row"].to_numpy() if "_source_row" in df else df.index[mask].to_numpy()
+        file = df.loc[mask, "_source_file"].to_numpy() if "_source_file" in df else study.files.get(name, "")
         parts.append(pd.DataFrame({
-            "severity": "error", "table": name, "file": study.files.get(name, ""),
-            "row": df.index[mask].to_numpy(), "column": ",".join(key), "value": values.to_numpy(),
+            "severity": "error", "table": name, "file": file,
+            "row": rows, "column": ",".join(key), "value": values.to_numpy(),
             "rule": "example_row",
             "message": "an example row from `fusion-study init`: replace it with your data or delete it "
                        "(示例行，请替换或删除)",

@@ -14,6 +14,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from fusion_study.data.lazy import is_lazy
 from fusion_study.data.schema import CODEBOOK, TABLES, VOCABULARIES, Column, Table
 
 __all__ = [
@@ -118,6 +119,10 @@ class ProblemLog:
         values=None,
         severity: str = "error",
     ) -> None:
+        """Add the problems of one rule: one per row in ``rows`` (none: a table-level problem).
+
+        ``file`` is one name, or one per row (the partition files of a lazy table).
+        """
         if rule not in RULES:
             raise ValueError(f"unknown rule {rule!r}")
         if rows is None:
@@ -329,6 +334,8 @@ def check_table(
 
 
 def _check_foreign_keys(tables, files, log: ProblemLog) -> None:
+    from fusion_study.data.validation_sql import key_values, lazy_foreign_keys
+
     for name, df in tables.items():
         spec = TABLES.get(name)
         if spec is None:
@@ -340,8 +347,11 @@ def _check_foreign_keys(tables, files, log: ProblemLog) -> None:
             ref = tables.get(ref_table)
             if ref is None or ref_col not in ref.columns:
                 continue
+            if is_lazy(df):
+                lazy_foreign_keys(df, col, ref, log=log)
+                continue
             s = df[col.name]
-            bad = s.notna() & ~s.isin(ref[ref_col].dropna().unique())
+            bad = s.notna() & ~s.isin(key_values(ref, ref_col))
             if bad.any():
                 log.add(
                     table=name,
@@ -567,7 +577,12 @@ def check_study(
     *,
     prior: ProblemLog | None = None,
 ) -> ValidationReport:
-    """Run every rule on a study's tables; return all problems at once."""
+    """Run every rule on a study's tables; return all problems at once.
+
+    A lazy table (:class:`~fusion_study.data.lazy.LazyTable`) is checked in DuckDB SQL
+    (:mod:`fusion_study.data.validation_sql`): the same rules and messages, each problem
+    naming the Parquet file (the partition file of a folder table) and its row.
+    """
     log = ProblemLog()
     if prior is not None:
         log.extend(prior)
@@ -583,11 +598,20 @@ def check_study(
         spec = TABLES.get(name)
         if spec is None:
             continue
+        if is_lazy(df):  # the same rules in DuckDB SQL, with the load-time type checks
+            from fusion_study.data.validation_sql import check_lazy_table
+
+            check_lazy_table(df, spec, log=log, allow_extra=bool(spec.item_columns))
+            continue
         check_table(df, spec, file=files.get(name, ""), log=log, allow_extra=bool(spec.item_columns))
     _check_foreign_keys(tables, files, log)
     if "units" in tables:
         _check_hierarchy(tables["units"], files.get("units", ""), log)
-    if "tickets" in tables:
+    if "tickets" in tables and is_lazy(tables["tickets"]):
+        from fusion_study.data.validation_sql import lazy_ticket_checks
+
+        lazy_ticket_checks(tables["tickets"], log=log)
+    elif "tickets" in tables:
         _check_tickets(tables["tickets"], files.get("tickets", ""), log)
     survey_tables = [n for n in tables if TABLES.get(n) is not None and TABLES[n].item_columns]
     if codebook is not None:

@@ -25,6 +25,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from fusion_study.data.aggregates import team_contacts, ticket_counts
 from fusion_study.data.checks import check_alpha, require_columns
 from fusion_study.data.periods import period_from_number, period_number
 from fusion_study.reporting.labels import label
@@ -170,24 +171,15 @@ def exposures(study, *, screen: bool = True) -> pd.DataFrame:
     df = df.merge(coh, on="branch_id", how="left")
     for c in coh.columns[1:]:
         df[c] = df[c].fillna(0).astype(int)
+    # the log aggregates: computed by DuckDB when the log is a lazy Parquet table
     if "activities" in study and len(study.activities):
-        act = study.activities
-        q = period_number(pd.to_datetime(act["date"]).dt.to_period("Q").astype(str).str.replace("Q", "Q"))
-        a = pd.DataFrame({"customer_id": act["customer_id"], "team": act["team"], "period": q.astype(int)})
-        cnt = a.groupby(["customer_id", "period", "team"]).size().unstack("team", fill_value=0)
-        cnt.columns = [f"contacts_{c}" for c in cnt.columns]
-        df = df.merge(cnt.reset_index(), on=["customer_id", "period"], how="left")
+        df = df.merge(team_contacts(study.activities), on=["customer_id", "period"], how="left")
     for tname in TEAMS:
         col = f"contacts_{tname}"
         df[col] = df[col].fillna(0).astype(int) if col in df.columns else 0
     if "tickets" in study and len(study.tickets):
-        tk = study.tickets
-        q = period_number(pd.to_datetime(tk["opened"]).dt.to_period("Q").astype(str)).astype(int)
-        t = pd.DataFrame({"customer_id": tk["customer_id"], "period": q,
-                          "resolved": (tk["status"].astype("string") == "resolved").astype(int)})
-        agg = t.groupby(["customer_id", "period"]).agg(tickets_opened=("resolved", "size"),
-                                                       tickets_resolved=("resolved", "sum"))
-        df = df.merge(agg.reset_index(), on=["customer_id", "period"], how="left")
+        agg = ticket_counts(study.tickets).drop(columns="tickets_resolved_in_time")
+        df = df.merge(agg, on=["customer_id", "period"], how="left")
     for col in ("tickets_opened", "tickets_resolved"):
         df[col] = df[col].fillna(0).astype(int) if col in df.columns else 0
     if "brands" in study and "brand_type" in study.brands.columns:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import pandas as pd
 
 from fusion_study.data.checks import require_tables
+from fusion_study.data.lazy import as_frame
 from fusion_study.members.agreement import rater_agreement
 from fusion_study.members.fairness import points_fairness, points_predict_satisfaction
 from fusion_study.members.leniency import RaterLeniency, adjusted_scores
@@ -42,7 +43,7 @@ def study_member_profiles(study, *, n_boot: int = 200, seed=None, **kwargs) -> p
     are returned (one row per member and period).
     """
     require_tables(study, ["member_points"], what="study_member_profiles")
-    return member_profiles(study.member_points, n_boot=n_boot, seed=seed, **kwargs)
+    return member_profiles(as_frame(study.member_points), n_boot=n_boot, seed=seed, **kwargs)
 
 
 def _profiles(study, profiles, seed):
@@ -62,7 +63,7 @@ def study_four_strong(study, *, profiles: pd.DataFrame | None = None, seed=None,
 def study_rater_agreement(study, **kwargs) -> pd.DataFrame:
     """:func:`~fusion_study.members.agreement.rater_agreement` of the study's ``evaluations`` (ICC and rwg)."""
     require_tables(study, ["evaluations"], what="study_rater_agreement")
-    return rater_agreement(study.evaluations, **kwargs)
+    return rater_agreement(as_frame(study.evaluations), **kwargs)
 
 
 def study_rater_leniency(study, **kwargs) -> RaterLeniency:
@@ -72,7 +73,7 @@ def study_rater_leniency(study, **kwargs) -> RaterLeniency:
     table is ``.to_frame()`` of the fitted model.
     """
     require_tables(study, ["evaluations"], what="study_rater_leniency")
-    return RaterLeniency(**kwargs).fit(study.evaluations)
+    return RaterLeniency(**kwargs).fit(as_frame(study.evaluations))
 
 
 def study_points_fairness(study, *, profiles: pd.DataFrame | None = None, performance=True, seed=None,
@@ -90,7 +91,7 @@ def study_points_fairness(study, *, profiles: pd.DataFrame | None = None, perfor
     require_tables(study, ["member_points", "members"], what="study_points_fairness")
     perf = performance if isinstance(performance, pd.Series) else None
     if performance is True and "evaluations" in study:
-        perf = adjusted_scores(study.evaluations).groupby("member_id")["adjusted_score"].mean()
+        perf = adjusted_scores(as_frame(study.evaluations)).groupby("member_id")["adjusted_score"].mean()
     return points_fairness(_profiles(study, profiles, seed), study.members, performance=perf, **kwargs)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from fusion_study.data.aggregates import member_weeks
 from fusion_study.data.checks import require_columns
 
 __all__ = ["participation_by_week"]
@@ -35,7 +36,8 @@ def participation_by_week(
 
     Parameters
     ----------
-    activities : the ``activities`` table (needs ``date, member_id``). Rows without
+    activities : the ``activities`` table (needs ``date, member_id``), a DataFrame or a lazy
+        Parquet table (aggregated by DuckDB, :func:`~fusion_study.data.aggregates.member_weeks`). Rows without
         a member (``member_id`` missing) cannot be attributed to a branch's members;
         they are left out and counted in ``frame.attrs["n_unattributed"]``.
     members : the ``members`` table (``member_id, branch_id``).
@@ -61,26 +63,24 @@ def participation_by_week(
     """
     require_columns(activities, ["date", "member_id"], what="participation_by_week", table="activities")
     require_columns(members, ["member_id", "branch_id"], what="participation_by_week", table="members")
-    a = activities[["date", "member_id"]].copy()
-    a["date"] = pd.to_datetime(a["date"])
-    n_unattr = int(a["member_id"].isna().sum())
-    a = a.dropna(subset=["member_id"])
-    a = a.merge(members[["member_id", "branch_id"]], on="member_id", how="left")
+    mw = member_weeks(activities)  # in DuckDB when the log is a lazy Parquet table
+    n_unattr = int(mw.attrs["n_unattributed"])
+    a = mw.merge(members[["member_id", "branch_id"]].astype({"member_id": "string"}), on="member_id", how="left")
     unknown = a["branch_id"].isna()
     if unknown.any():
+        n_rows = int(a.loc[unknown, "n_activities"].sum())
         raise ValueError(
-            f"activities: {int(unknown.sum())} row(s) name a member not in the members table "
+            f"activities: {n_rows} row(s) name a member not in the members table "
             f"(first: {a.loc[unknown, 'member_id'].iloc[0]!r})"
         )
-    a["week"] = (a["date"] - pd.to_timedelta(a["date"].dt.day_of_week, unit="D")).dt.normalize()
-    lo = pd.Timestamp(start) if start is not None else a["date"].min()
-    hi = pd.Timestamp(end) if end is not None else a["date"].max()
+    lo = pd.Timestamp(start) if start is not None else mw.attrs["first"]
+    hi = pd.Timestamp(end) if end is not None else mw.attrs["last"]
     lo = lo - pd.Timedelta(days=lo.day_of_week)
     weeks = pd.date_range(lo.normalize(), hi.normalize(), freq="7D")
     a = a[(a["week"] >= weeks.min()) & (a["week"] <= weeks.max())]
     roster = members.groupby("branch_id", observed=True)["member_id"].nunique().rename("n_members")
     g = a.groupby(["branch_id", "week"], observed=True)
-    counts = pd.DataFrame({"n_active": g["member_id"].nunique(), "n_activities": g.size()})
+    counts = pd.DataFrame({"n_active": g["member_id"].nunique(), "n_activities": g["n_activities"].sum()})
     branches = sorted(roster.index.astype(str))
     full = pd.MultiIndex.from_product([branches, weeks], names=["branch_id", "week"])
     out = counts.reindex(full, fill_value=0).reset_index()

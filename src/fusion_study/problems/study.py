@@ -17,6 +17,7 @@ from __future__ import annotations
 import pandas as pd
 
 from fusion_study.data.checks import require_tables
+from fusion_study.data.lazy import as_frame
 from fusion_study.problems.tickets import (
     branch_launch_periods,
     launch_hazard_ratio,
@@ -69,7 +70,7 @@ def study_ticket_durations(study, *, launches: pd.Series | None = None, event: s
     require_tables(study, ["tickets"], what="study_ticket_durations")
     if launches is None:
         launches = study_launches(study)
-    return ticket_durations(study.tickets, study_end=study.meta.get("study_end"), event=event, launches=launches)
+    return ticket_durations(as_frame(study.tickets), study_end=study.meta.get("study_end"), event=event, launches=launches)
 
 
 def study_launch_hazard_ratio(study, **kwargs) -> pd.DataFrame:
@@ -130,7 +131,7 @@ def study_resolution_effect(study, *, screen: bool = True, estimand: str = "ate"
     launches = kwargs.pop("launches", None)
     if launches is None and "interventions" in study and "units" in study:
         launches = branch_launch_periods(study.units, study.interventions, MECHANISM)
-    out = resolution_effect(study.tickets, study.customer_survey, study.customers, codebook=study.codebook,
+    out = resolution_effect(as_frame(study.tickets), study.customer_survey, study.customers, codebook=study.codebook,
                             launches=launches, estimand=estimand, seed=seed, **kwargs)
     if screen_ledger is not None:
         out.attrs["ledger"].extend(screen_ledger)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fusion_study.data.aggregates import ticket_counts
 from fusion_study.data.checks import check_choice, require_columns
 from fusion_study.data.periods import date_to_period, period_number
 from fusion_study.data.tidy import model_terms
@@ -290,13 +291,11 @@ def next_wave_satisfaction(
     s = _retailer_wave_satisfaction(survey, codebook=codebook, items=items)
     nxt = s.assign(wn=s["wn"] - 1).rename(columns={"sat": "sat_next"})
     d = s.rename(columns={"sat": "sat_lag"}).merge(nxt, on=["customer_id", "wn"], how="inner")
-    t = tickets[["customer_id", "opened", "closed", "status"]].copy()
-    opened = pd.to_datetime(t["opened"])
-    closed = pd.to_datetime(t["closed"])
-    t["wn"] = np.asarray(period_number(date_to_period(opened)), dtype=float)
-    next_start = opened.dt.to_period("Q").dt.end_time.dt.normalize() + pd.Timedelta(days=1)
-    t["in_time"] = ((t["status"] == "resolved") & closed.notna() & (closed < next_start)).astype(float)
-    agg = t.groupby(["customer_id", "wn"], as_index=False).agg(n_raised=("in_time", "size"), n_resolved=("in_time", "sum"))
+    counts = ticket_counts(tickets)  # in DuckDB when the tickets are a lazy Parquet table
+    agg = pd.DataFrame({"customer_id": counts["customer_id"].astype(object),
+                        "wn": counts["period"].astype(float),
+                        "n_raised": counts["tickets_opened"].astype(float),
+                        "n_resolved": counts["tickets_resolved_in_time"].astype(float)})
     d = d.merge(agg, on=["customer_id", "wn"], how="left")
     d[["n_raised", "n_resolved"]] = d[["n_raised", "n_resolved"]].fillna(0.0)
     d = d.merge(customers[list(dict.fromkeys(["customer_id", cluster]))], on="customer_id", how="inner")

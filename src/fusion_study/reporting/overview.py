@@ -166,7 +166,7 @@ def _screened_out(study, ctx) -> dict[str, int]:
         from fusion_study.ingest.screen import screening_ledger
 
         ledger = screening_ledger(study)
-    counts = {t: len(ledger.excluded_rows(t)) for t in sorted(ledger.rows_read)}
+    counts = {t: ledger.n_excluded(t) for t in sorted(ledger.rows_read)}
     return {t: n for t, n in counts.items() if n}
 
 

@@ -188,10 +188,16 @@ def missing_needs(study, needs: dict[str, tuple[str, ...]]) -> dict[str, tuple[s
         if frame is None or len(frame) == 0:
             out[table] = None
             continue
-        lacking = tuple(c for c in cols if c not in frame.columns or frame[c].isna().all())
+        lacking = tuple(c for c in cols if c not in frame.columns or _all_missing(frame, c))
         if lacking:
             out[table] = lacking
     return out
+
+
+def _all_missing(frame, column: str) -> bool:
+    from fusion_study.data.lazy import is_lazy
+
+    return frame.all_missing(column) if is_lazy(frame) else bool(frame[column].isna().all())
 
 
 _REGISTRY: dict[str, Section] = {}
