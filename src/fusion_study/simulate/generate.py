@@ -26,7 +26,7 @@ from fusion_study.simulate.kpis import simulate_kpis
 from fusion_study.simulate.members import simulate_evaluations, simulate_points
 from fusion_study.simulate.organisation import build_organisation
 from fusion_study.simulate.outcomes import branch_growth, fusion_latent, satisfaction_base
-from fusion_study.simulate.presets import INTERVENTIONS, make_config
+from fusion_study.simulate.presets import IN_MEMORY_MAX_RETAILERS, INTERVENTIONS, make_config
 from fusion_study.simulate.rollout import draw_brand_types, draw_rollout, exposure
 from fusion_study.simulate.surveys import customer_survey, sample_customer_survey, staff_survey
 from fusion_study.simulate.tickets import simulate_tickets
@@ -59,6 +59,12 @@ def draw_latent(preset: str = "p_city", seed: int | np.random.Generator | None =
     customer survey's retailer and wave indices).
     """
     cfg = make_config(preset, **overrides)
+    if cfg.n_retailers > IN_MEMORY_MAX_RETAILERS:
+        raise ValueError(
+            f"preset {preset!r} has {cfg.n_retailers:,} retailers, more than the {IN_MEMORY_MAX_RETAILERS:,} "
+            "simulated in memory; stream it to Parquet instead: "
+            f"`fusion-study simulate --preset {preset} --out DIR` (fusion_study.simulate.stream_study)"
+        )
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     rngs = rng.spawn(12)
     periods = period_range(cfg.start_period, cfg.n_waves)
@@ -92,7 +98,8 @@ def simulate_study(
         ~300 members, 2,000 retailers, 12 waves), ``"validation"`` (the
         Monte Carlo design: 24 counties, 96 branches, 8,000 retailers, 1,200
         survey responses per wave) or ``"province"`` (100 counties, 400
-        branches, 300,000 retailers).
+        branches, 300,000 retailers). The ``"national"`` preset (5,000,000
+        retailers) is too large for memory: use :func:`.streaming.stream_study`.
     seed : int, Generator or None. The same seed gives the same study, byte
         for byte once saved; different seeds give different studies drawn
         from the same truth parameters.
