@@ -294,7 +294,8 @@ def branch_satisfaction_sums(S, cust_branch, n_branches) -> dict[str, np.ndarray
     Sums add up over chunks of retailers (:func:`branch_satisfaction_frame` turns them into means).
     """
     nt = S.shape[1]
-    idx = satisfaction_index(S)
+    # elementwise, so computed in row blocks (bounded temporaries; same values)
+    idx = np.concatenate([satisfaction_index(S[lo : lo + 50_000]) for lo in range(0, len(S), 50_000)] or [S])
     sat = np.stack([np.bincount(cust_branch, weights=S[:, t], minlength=n_branches) for t in range(nt)], axis=1)
     ind = np.stack([np.bincount(cust_branch, weights=idx[:, t], minlength=n_branches) for t in range(nt)], axis=1)
     return {"satisfaction": sat, "index": ind, "count": np.bincount(cust_branch, minlength=n_branches).astype(float)}
