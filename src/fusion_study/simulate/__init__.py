@@ -17,14 +17,17 @@ evaluations, kpis) and the standard codebook from one seed, together with the
 * :mod:`.members` — member points and 360 evaluations;
 * :mod:`.kpis` — branch KPIs and the party/business assessment alignment;
 * :mod:`.brands` — brand names and slogans;
-* :mod:`.effects` — the true ATTs; :mod:`.truth` — the :class:`Truth` record.
+* :mod:`.effects` — the true ATTs; :mod:`.truth` — the :class:`Truth` record;
+* :mod:`.assemble` — draws → tables and truth; :mod:`.streaming` — ``stream_study``,
+  the same process chunk by chunk to partitioned Parquet (the ``national`` preset).
 """
 
 from fusion_study.simulate.generate import simulate_study
 from fusion_study.simulate.presets import PRESETS, SimulationConfig, make_config
+from fusion_study.simulate.streaming import stream_study
 from fusion_study.simulate.truth import Truth
 
-__all__ = ["simulate_study", "Truth", "SimulationConfig", "make_config", "PRESETS", "save_simulated_study"]
+__all__ = ["simulate_study", "stream_study", "Truth", "SimulationConfig", "make_config", "PRESETS", "save_simulated_study"]
 
 
 def save_simulated_study(

@@ -9,27 +9,32 @@ import pandas as pd
 
 from fusion_study.data.instruments import standard_codebook
 from fusion_study.data.periods import period_range
-from fusion_study.data.schema import DTYPES, TABLES
 from fusion_study.data.study import Study
-from fusion_study.simulate.activities import ACTIVITY_KINDS, TEAMS, simulate_activities
+from fusion_study.simulate.activities import simulate_activities
+from fusion_study.simulate.assemble import (
+    activities_frame,
+    branch_satisfaction_frame,
+    branch_satisfaction_sums,
+    build_truth,
+    evaluations_frame,
+    points_frame,
+    programme_tables,
+    tickets_frame,
+    typed,
+)
 from fusion_study.simulate.brands import brand_texts
-from fusion_study.simulate.effects import true_att
 from fusion_study.simulate.kpis import simulate_kpis
-from fusion_study.simulate.measurement import CONSTRUCT_PATHS, loadings_frame, satisfaction_index, thresholds_frame
-from fusion_study.simulate.members import EVALUATION_DIMENSIONS, POINTS_DIMENSIONS, simulate_evaluations, simulate_points
+from fusion_study.simulate.members import simulate_evaluations, simulate_points
 from fusion_study.simulate.organisation import build_organisation
-from fusion_study.simulate.outcomes import FUSION_DIMENSIONS, branch_growth, fusion_latent, satisfaction_base, segment_multiplier
-from fusion_study.simulate.presets import INTERVENTIONS, TICKET_CATEGORIES, SimulationConfig, make_config
-from fusion_study.simulate.rollout import BRAND_TYPES, draw_brand_types, draw_rollout, exposure
-from fusion_study.simulate.surveys import QUALITY, customer_survey, sample_customer_survey, staff_survey
-from fusion_study.simulate.strings import from_codes, sequential_ids
-from fusion_study.simulate.text import THEME_TICKET_CATEGORY, simulate_suggestions, suggestion_codebook
-from fusion_study.simulate.tickets import TICKET_STATUSES, resolution_effect_truth, simulate_tickets
+from fusion_study.simulate.outcomes import branch_growth, fusion_latent, satisfaction_base
+from fusion_study.simulate.presets import IN_MEMORY_MAX_RETAILERS, INTERVENTIONS, make_config
+from fusion_study.simulate.rollout import draw_brand_types, draw_rollout, exposure
+from fusion_study.simulate.surveys import customer_survey, sample_customer_survey, staff_survey
+from fusion_study.simulate.text import simulate_suggestions, suggestion_codebook
+from fusion_study.simulate.tickets import simulate_tickets
 from fusion_study.simulate.truth import Truth
 
-__all__ = ["simulate_study", "draw_latent"]
-
-_TEAMS = ("publicity_team", "vanguard_team", "cloud_team")
+__all__ = ["simulate_study", "draw_latent", "study_meta"]
 
 
 def _quarter_starts(periods: list[str]) -> np.ndarray:
@@ -41,20 +46,6 @@ def _quarter_starts(periods: list[str]) -> np.ndarray:
     y2, q2 = (y + 1, 1) if q == 4 else (y, q + 1)
     starts.append(np.datetime64(f"{y2:04d}-{3 * (q2 - 1) + 1:02d}-01"))
     return np.array(starts, dtype="datetime64[D]")
-
-
-def _typed(df: pd.DataFrame, table: str) -> pd.DataFrame:
-    """Schema dtypes, source-row index (as :func:`load_study` gives)."""
-    spec = TABLES[table]
-    out = df.copy()
-    for col in spec.columns:
-        if col.name in out.columns and col.dtype not in ("date", "datetime"):
-            out[col.name] = out[col.name].astype(DTYPES[col.dtype])
-        elif col.name in out.columns:
-            out[col.name] = pd.to_datetime(out[col.name]).astype("datetime64[ns]")
-    out.index = pd.RangeIndex(2, len(out) + 2, name="source_row")
-    return out
-
 
 
 def draw_latent(preset: str = "p_city", seed: int | np.random.Generator | None = 20240101,
@@ -70,6 +61,12 @@ def draw_latent(preset: str = "p_city", seed: int | np.random.Generator | None =
     customer survey's retailer and wave indices).
     """
     cfg = make_config(preset, **overrides)
+    if cfg.n_retailers > IN_MEMORY_MAX_RETAILERS:
+        raise ValueError(
+            f"preset {preset!r} has {cfg.n_retailers:,} retailers, more than the {IN_MEMORY_MAX_RETAILERS:,} "
+            "simulated in memory; stream it to Parquet instead: "
+            f"`fusion-study simulate --preset {preset} --out DIR` (fusion_study.simulate.stream_study)"
+        )
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     rngs = rng.spawn(13)
     periods = period_range(cfg.start_period, cfg.n_waves)
@@ -103,7 +100,8 @@ def simulate_study(
         ~300 members, 2,000 retailers, 12 waves), ``"validation"`` (the
         Monte Carlo design: 24 counties, 96 branches, 8,000 retailers, 1,200
         survey responses per wave) or ``"province"`` (100 counties, 400
-        branches, 300,000 retailers).
+        branches, 300,000 retailers). The ``"national"`` preset (5,000,000
+        retailers) is too large for memory: use :func:`.streaming.stream_study`.
     seed : int, Generator or None. The same seed gives the same study, byte
         for byte once saved; different seeds give different studies drawn
         from the same truth parameters.
@@ -135,7 +133,7 @@ def simulate_study(
     ['brand', 'cloud_team', 'points_platform']
     """
     d = draw_latent(preset, seed, **overrides)
-    cfg, rngs, periods, qstarts, nt = d.cfg, d.rngs, d.periods, d.qstarts, d.cfg.n_waves
+    cfg, rngs, periods, qstarts = d.cfg, d.rngs, d.periods, d.qstarts
     org, start, brand_type, intensity, event, bgrowth = d.org, d.start, d.brand_type, d.intensity, d.event, d.bgrowth
     F, base, tk, K, K0, S, r_idx, t_idx = d.F, d.base, d.tk, d.K, d.K0, d.S, d.r_idx, d.t_idx
     nb = len(org.branch_ids)
@@ -152,7 +150,7 @@ def simulate_study(
         rng=rngs[6],
     )
     text = simulate_suggestions(r_idx=r_idx, t_idx=t_idx, quality=cs_quality, tickets=tk,
-                                cust_branch=org.cust_branch, n_waves=nt, rng=rngs[12])
+                                cust_branch=org.cust_branch, n_waves=cfg.n_waves, rng=rngs[12])
     cs["suggestion"] = text["text"].to_numpy()
     ss, ss_quality, ss_constructs = staff_survey(
         cfg,
@@ -214,261 +212,62 @@ def simulate_study(
 
     # -- tables ---------------------------------------------------------------------
     per = np.asarray(periods, dtype=object)
-    bi, ii = np.nonzero(start > 0)
-    interventions = pd.DataFrame(
-        {
-            "unit_id": org.branch_ids[bi],
-            "intervention": np.asarray(INTERVENTIONS, dtype=object)[ii],
-            "start_period": per[start[bi, ii] - 1],
-            "end_period": pd.array([pd.NA] * len(bi), dtype="string"),
-            "intensity": np.where(
-                np.isin(np.asarray(INTERVENTIONS)[ii], _TEAMS), np.round(intensity[bi, ii], 2), np.nan
-            ),
-        }
-    )
-    b_brand = np.flatnonzero(start[:, INTERVENTIONS.index("brand")] > 0)
-    brands = pd.DataFrame(
-        {
-            "branch_id": org.branch_ids[b_brand],
-            "brand_name": brands_text["brand_name"].to_numpy()[b_brand],
-            "slogan": brands_text["slogan"].to_numpy()[b_brand],
-            "launch_period": per[start[b_brand, INTERVENTIONS.index("brand")] - 1],
-        }
-    )
-    activities = pd.DataFrame(
-        {
-            "activity_id": sequential_ids("A", len(act), 6),
-            "date": act["date"].to_numpy(),
-            "team": from_codes(act["team"].to_numpy(), TEAMS),
-            "kind": from_codes(act["kind"].to_numpy(), ACTIVITY_KINDS),
-            "customer_id": from_codes(act["retailer"].to_numpy(), cust_ids),
-            "member_id": from_codes(act["member"].to_numpy(), member_ids),
-        }
-    )
-    tk = tk.sort_values(["opened", "retailer"], kind="stable").reset_index(drop=True)
-    retailer = tk["retailer"].to_numpy()
-    tickets = pd.DataFrame(
-        {
-            "ticket_id": sequential_ids("T", len(tk), 6),
-            "customer_id": from_codes(retailer, cust_ids),
-            "branch_id": from_codes(org.cust_branch[retailer], org.branch_ids),
-            "category": from_codes(tk["category"].to_numpy(), TICKET_CATEGORIES),
-            "opened": tk["opened"].to_numpy(),
-            "closed": tk["closed"].to_numpy(),
-            "status": from_codes(tk["status"].to_numpy(), TICKET_STATUSES),
-        }
-    )
-    nm = len(member_ids)
-    nd = len(POINTS_DIMENSIONS)
-    member_points = pd.DataFrame(
-        {
-            "member_id": from_codes(np.repeat(np.arange(nm), nt * nd), member_ids),
-            "period": from_codes(np.tile(np.repeat(np.arange(nt), nd), nm), periods),
-            "dimension": from_codes(np.tile(np.arange(nd), nm * nt), POINTS_DIMENSIONS),
-            "points": points.reshape(-1),
-        }
-    )
-    evaluations = pd.DataFrame(
-        {
-            "evaluation_id": sequential_ids("E", len(ev), 6),
-            "member_id": from_codes(ev["member"].to_numpy(), member_ids),
-            "rater_type": ev["rater_type"].to_numpy(),
-            "rater_id": ev["rater_id"].to_numpy(),
-            "dimension": ev["dimension"].to_numpy(),
-            "score": ev["score"].to_numpy(dtype=float),
-            "wave": ev["wave"].to_numpy(),
-        }
-    )
+    interventions, brands = programme_tables(org, start, intensity, brands_text, per)
     raw = {
         "units": org.units,
         "customers": org.customers,
         "members": org.members,
         "interventions": interventions,
         "brands": brands,
-        "activities": activities,
-        "tickets": tickets,
+        "activities": activities_frame(act, cust_ids, member_ids),
+        "tickets": tickets_frame(tk, cust_ids, org.cust_branch, org.branch_ids),
         "customer_survey": cs,
         "staff_survey": ss,
-        "member_points": member_points,
-        "evaluations": evaluations,
+        "member_points": points_frame(points, member_ids, periods),
+        "evaluations": evaluations_frame(ev, member_ids),
         "kpis": kpis,
     }
-    tables = {name: _typed(df, name) for name, df in raw.items()}
+    tables = {name: typed(df, name) for name, df in raw.items()}
     tables["customer_survey"]["suggestion"] = tables["customer_survey"]["suggestion"].astype("string")
-    codebook = standard_codebook()
-    codebook = pd.concat([codebook, suggestion_codebook(int(codebook.index[-1]) + 1)])
-    study = Study(
-        tables,
-        codebook,
-        name=f"simulated_{preset}",
-        meta={
-            "description": (
-                f"Simulated study (preset {preset!r}): a synthetic P city with known effects; "
-                "see truth.json for the true parameters and estimands."
-            ),
-            "simulated": {"preset": preset, "seed": seed if isinstance(seed, int) else None},
-        },
+    study = Study(tables, simulated_codebook(), name=f"simulated_{preset}", meta=study_meta(preset, seed))
+    sample = SimpleNamespace(
+        r_idx=r_idx, t_idx=t_idx, cust_branch=org.cust_branch, cust_segment=org.cust_segment, S=S, K=K, K0=K0, tickets=tk
     )
-
-    # -- truth ------------------------------------------------------------------------
-    genuine = cs_quality == 0
-    att = true_att(
+    truth = build_truth(
         cfg,
-        r_idx=r_idx,
-        t_idx=t_idx,
-        genuine=genuine,
-        cust_branch=org.cust_branch,
-        cust_segment=org.cust_segment,
+        preset=preset,
+        seed=seed,
+        org=org,
         start=start,
+        brand_type=brand_type,
         event=event,
         bgrowth=bgrowth,
-        S=S,
-        K=K,
-        K0=K0,
-    )
-    overall = att[(att["segment"] == "all") & att["event_time"].isna()].set_index("intervention")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = (overall["indirect"] / overall["att_latent"]).where(overall["att_latent"] != 0)
-    indirect_share = pd.DataFrame(
-        {"intervention": share.index.astype(object), "indirect_share": share.to_numpy(dtype=float)}
-    )
-    first = np.where(start > 0, start, nt + 1).min(axis=1)
-    adoption = pd.DataFrame(
-        {
-            "unit_id": np.repeat(org.branch_ids, len(INTERVENTIONS)),
-            "intervention": np.tile(np.asarray(INTERVENTIONS, dtype=object), nb),
-            "start_wave": start.reshape(-1).astype("int64"),
-            "start_period": [per[s - 1] if s > 0 else None for s in start.reshape(-1)],
-            "programme_wave": np.repeat(np.where(first <= nt, first, 0), len(INTERVENTIONS)).astype("int64"),
-        }
-    )
-    branches = pd.DataFrame(
-        {
-            "branch_id": org.branch_ids,
-            "county_id": org.county_ids[org.branch_county],
-            "strength": org.strength,
-            "brand_type": np.asarray(BRAND_TYPES, dtype=object)[brand_type],
-            "brand_effect": np.where(brand_type == 0, cfg.effect_brand, 0.0),
-        }
-    )
-    brand_effects = _brand_effects(cfg, r_idx, t_idx, genuine, org, event, bgrowth, brand_type, S)
-    pre = genuine & (t_idx + 1 < cfg.min_start_wave)
-    ss_pre = (ss_quality == 0) & (np.asarray([periods.index(w) for w in ss["wave"]]) + 1 < cfg.min_start_wave)
-    latent_variance = pd.DataFrame(
-        [
-            {"instrument": "customer_survey", "construct": k, "variance": float(np.var(v[pre]))}
-            for k, v in cs_constructs.items()
-        ]
-        + [
-            {"instrument": "staff_survey", "construct": k, "variance": float(np.var(v[ss_pre]))}
-            for k, v in ss_constructs.items()
-        ]
-    )
-    k = cfg.ticket_weibull_shape
-    tickets_truth = {
-        "hazard_ratio": cfg.ticket_hazard_ratio,
-        "weibull_shape": k,
-        "median_days_before": {c: getattr(cfg, f"ticket_median_{c}") for c in TICKET_CATEGORIES},
-        "median_days_after": {
-            c: getattr(cfg, f"ticket_median_{c}") / cfg.ticket_hazard_ratio ** (1 / k) for c in TICKET_CATEGORIES
-        },
-        "resolved_effect": cfg.ticket_resolved_effect,
-        "unresolved_effect": cfg.ticket_unresolved_effect,
-        "n_after_launch": int(tk["after_launch"].sum()),
-        **resolution_effect_truth(cfg, tickets=tk, S=S, K=K, r_idx=r_idx, t_idx=t_idx, genuine=genuine),
-    }
-    screening = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "table": table,
-                    "response_id": df["response_id"].to_numpy()[q > 0],
-                    "quality": np.asarray(QUALITY, dtype=object)[q[q > 0]],
-                }
-            )
-            for table, df, q in (("customer_survey", cs, cs_quality), ("staff_survey", ss, ss_quality))
-        ],
-        ignore_index=True,
-    ).astype(object)
-    truth = Truth(
-        preset=preset,
-        seed=seed if isinstance(seed, int) else None,
-        params=cfg.to_dict(),
-        att=att,
-        indirect_share=indirect_share,
-        adoption=adoption,
-        branches=branches,
-        brand_effects=brand_effects,
-        loadings=loadings_frame(),
-        thresholds=thresholds_frame(),
-        construct_paths={k_: list(v) for k_, v in CONSTRUCT_PATHS.items()},
-        latent_variance=latent_variance,
-        tickets=tickets_truth,
-        alignment=cfg.alignment,
-        rater_leniency={
-            "customer": cfg.leniency_customer,
-            "peer": cfg.leniency_peer,
-            "leader": cfg.leniency_leader,
-        },
-        member_skill=pd.DataFrame({"member_id": member_ids, "skill": org.member_skill}),
-        screening=screening,
-        fusion=pd.DataFrame(
-            {
-                "branch_id": np.repeat(org.branch_ids, len(FUSION_DIMENSIONS) * nt),
-                "period": np.tile(np.repeat(per, 1), nb * len(FUSION_DIMENSIONS)),
-                "dimension": np.tile(np.repeat(np.asarray(FUSION_DIMENSIONS, dtype=object), nt), nb),
-                "fusion": F.reshape(-1),
-            }
+        F=F,
+        sample=sample,
+        n_after_launch=int(tk["after_launch"].sum()),
+        surveys=(cs, cs_quality, cs_constructs, ss, ss_quality, ss_constructs),
+        periods=periods,
+        member_ids=member_ids,
+        branch_satisfaction=branch_satisfaction_frame(
+            branch_satisfaction_sums(S, org.cust_branch, nb), org.branch_ids, per
         ),
-        branch_satisfaction=_branch_satisfaction(S, org.cust_branch, org.branch_ids, per),
-        text_themes=pd.DataFrame({"response_id": cs["response_id"].to_numpy(), "theme": text["theme"].to_numpy(),
-                                  "pii": text["pii"].to_numpy()}),
-        notes={
-            "index": "satisfaction index = mean over sat1-sat3 of 100*(answer-1)/(points-1)",
-            "evaluation_dimensions": list(EVALUATION_DIMENSIONS),
-            "first_wave_treated": "no branch adopts before wave min_start_wave",
-            "text_theme_ticket_category": dict(THEME_TICKET_CATEGORY),
-        },
+        text=text,
     )
     return study, truth
 
 
-def _branch_satisfaction(S, cust_branch, branch_ids, per) -> pd.DataFrame:
-    nb, nt = len(branch_ids), S.shape[1]
-    count = np.bincount(cust_branch, minlength=nb).astype(float)
-    count[count == 0] = np.nan
-    idx = satisfaction_index(S)
-    sat = np.stack([np.bincount(cust_branch, weights=S[:, t], minlength=nb) for t in range(nt)], axis=1)
-    ind = np.stack([np.bincount(cust_branch, weights=idx[:, t], minlength=nb) for t in range(nt)], axis=1)
-    return pd.DataFrame(
-        {
-            "branch_id": np.repeat(branch_ids, nt),
-            "period": np.tile(per, nb),
-            "satisfaction": (sat / count[:, None]).reshape(-1),
-            "index": (ind / count[:, None]).reshape(-1),
-        }
-    )
+def simulated_codebook() -> pd.DataFrame:
+    """The standard codebook plus the open question (``suggestion``) simulated studies carry."""
+    codebook = standard_codebook()
+    return pd.concat([codebook, suggestion_codebook(int(codebook.index[-1]) + 1)])
 
 
-def _brand_effects(cfg: SimulationConfig, r_idx, t_idx, genuine, org, event, bgrowth, brand_type, S) -> pd.DataFrame:
-    i = INTERVENTIONS.index("brand")
-    r, t = r_idx[genuine], t_idx[genuine]
-    b = org.cust_branch[r]
-    keep = event[b, i, t] >= 0
-    r, t, b = r[keep], t[keep], b[keep]
-    g = bgrowth[b, i, t]
-    total = (segment_multiplier(cfg, org.cust_segment[r]) * cfg.effect_brand + cfg.fusion_on_satisfaction * cfg.fusion_lift) * g
-    s = S[r, t]
-    idx = satisfaction_index(s) - satisfaction_index(s - total)
-    rows = []
-    for k, name in enumerate(BRAND_TYPES):
-        m = brand_type[b] == k
-        rows.append(
-            {
-                "brand_type": name,
-                "att_latent": float(total[m].mean()) if m.any() else None,
-                "att_index": float(idx[m].mean()) if m.any() else None,
-                "n": int(m.sum()),
-            }
-        )
-    return pd.DataFrame(rows).astype({"brand_type": object})
+def study_meta(preset: str, seed) -> dict:
+    """``study.json`` metadata of a simulated study."""
+    return {
+        "description": (
+            f"Simulated study (preset {preset!r}): a synthetic P city with known effects; "
+            "see truth.json for the true parameters and estimands."
+        ),
+        "simulated": {"preset": preset, "seed": seed if isinstance(seed, int) else None},
+    }

@@ -21,26 +21,30 @@ import pandas as pd
 from fusion_study.simulate.outcomes import growth
 from fusion_study.simulate.presets import INTERVENTIONS, SimulationConfig
 
-__all__ = ["simulate_kpis", "KPI_METRICS"]
+__all__ = ["simulate_kpis", "retailer_kpi_sums", "branch_kpis", "KPI_METRICS"]
 
 KPI_METRICS = ("sales", "complaints", "non_tobacco_revenue", "party_assessment", "business_assessment")
 
 
-def simulate_kpis(
+def retailer_kpi_sums(
     cfg: SimulationConfig,
     *,
     cust_branch: np.ndarray,
     cust_size: np.ndarray,
-    strength: np.ndarray,
     event: np.ndarray,
     S: np.ndarray,
     periods: list[str],
-    branch_ids: np.ndarray,
+    n_branches: int,
     rng: np.random.Generator,
-) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """The kpis table (long) and the retailer-level non-tobacco revenue pieces the truth needs."""
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The retailer-level draws of the KPIs, summed by branch (branches × waves).
+
+    Returns ``(sums, revenue)``: ``sums`` has ``sales``, ``non_tobacco_revenue`` and
+    ``complaints_rate`` (branch sums that add up over chunks of retailers, as the
+    streamed simulator uses them); ``revenue`` the retailer-level non-tobacco
+    revenue with and without the cloud team (``nontob``, ``nontob_without_cloud``).
+    """
     n, nt = S.shape
-    nb = len(strength)
     quarter = np.array([int(p[-1]) for p in periods])
     season = np.where(quarter == 1, 1.15, 0.95)
     sales_base = np.array([6.0, 12.0, 25.0])[cust_size]
@@ -52,22 +56,35 @@ def simulate_kpis(
     complaints_rate = 0.03 * np.exp(-0.6 * S)
 
     def by_branch(x):
-        out = np.zeros((nb, nt))
+        out = np.zeros((n_branches, nt))
         for t in range(nt):
-            out[:, t] = np.bincount(cust_branch, weights=x[:, t], minlength=nb)
+            out[:, t] = np.bincount(cust_branch, weights=x[:, t], minlength=n_branches)
         return out
 
-    sales_b = by_branch(sales)
-    nontob_b = by_branch(nontob)
-    complaints_b = rng.poisson(by_branch(complaints_rate)).astype(float)
+    sums = {"sales": by_branch(sales), "non_tobacco_revenue": by_branch(nontob), "complaints_rate": by_branch(complaints_rate)}
+    return sums, {"nontob": nontob, "nontob_without_cloud": nontob0}
+
+
+def branch_kpis(
+    cfg: SimulationConfig,
+    sums: dict[str, np.ndarray],
+    *,
+    strength: np.ndarray,
+    periods: list[str],
+    branch_ids: np.ndarray,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """The kpis table (long) from the branch sums of :func:`retailer_kpi_sums` and the branch-level draws."""
+    nb, nt = sums["sales"].shape
+    complaints_b = rng.poisson(sums["complaints_rate"]).astype(float)
     B = 0.6 * strength[:, None] + 0.8 * rng.standard_normal((nb, nt))
     business = np.clip(85 + 4 * B, 0, 100)
     a = cfg.alignment
     party = np.clip(85 + 4 * (a * B + np.sqrt(1 - a**2) * rng.standard_normal((nb, nt))), 0, 100)
     values = {
-        "sales": np.round(sales_b, 2),
+        "sales": np.round(sums["sales"], 2),
         "complaints": complaints_b,
-        "non_tobacco_revenue": np.round(nontob_b, 2),
+        "non_tobacco_revenue": np.round(sums["non_tobacco_revenue"], 2),
         "party_assessment": np.round(party, 1),
         "business_assessment": np.round(business, 1),
     }
@@ -84,5 +101,25 @@ def simulate_kpis(
             )
         )
     df = pd.concat(frames, ignore_index=True)
-    df = df.sort_values(["unit_id", "period", "metric"], kind="stable").reset_index(drop=True)
-    return df, {"nontob": nontob, "nontob_without_cloud": nontob0}
+    return df.sort_values(["unit_id", "period", "metric"], kind="stable").reset_index(drop=True)
+
+
+def simulate_kpis(
+    cfg: SimulationConfig,
+    *,
+    cust_branch: np.ndarray,
+    cust_size: np.ndarray,
+    strength: np.ndarray,
+    event: np.ndarray,
+    S: np.ndarray,
+    periods: list[str],
+    branch_ids: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The kpis table (long) and the retailer-level non-tobacco revenue pieces the truth needs."""
+    sums, revenue = retailer_kpi_sums(
+        cfg, cust_branch=cust_branch, cust_size=cust_size, event=event, S=S, periods=periods,
+        n_branches=len(strength), rng=rng
+    )
+    df = branch_kpis(cfg, sums, strength=strength, periods=periods, branch_ids=branch_ids, rng=rng)
+    return df, revenue

@@ -25,15 +25,20 @@ def from_codes(codes: np.ndarray, categories) -> pd.arrays.ArrowStringArray:
     return pd.arrays.ArrowStringArray(dictionary.cast(pa.large_string()))
 
 
-def sequential_ids(prefix: str, n: int, width: int = 6) -> pd.arrays.ArrowStringArray:
-    """``prefix`` + zero-padded 1..n, e.g. ``A000001``.
+def sequential_ids(prefix: str, n: int, width: int = 6, *, start: int = 1) -> pd.arrays.ArrowStringArray:
+    """``prefix`` + zero-padded ``start .. start + n - 1``, e.g. ``A000001``.
+
+    ``width`` grows to fit the largest number (the streamed simulator numbers
+    each chunk's rows from where the previous chunk stopped).
 
     >>> list(sequential_ids("T", 3, 4))
     ['T0001', 'T0002', 'T0003']
+    >>> list(sequential_ids("T", 2, 4, start=9))
+    ['T0009', 'T0010']
     """
-    width = max(width, len(str(n)))
+    width = max(width, len(str(start + n - 1)))
     p = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
-    numbers = np.arange(1, n + 1, dtype=np.int64)
+    numbers = np.arange(start, start + n, dtype=np.int64)
     digits = ((numbers[:, None] // (10 ** np.arange(width - 1, -1, -1, dtype=np.int64))) % 10 + 48).astype(np.uint8)
     raw = np.concatenate([np.broadcast_to(p, (n, len(p))), digits], axis=1)
     fixed = np.ascontiguousarray(raw).view(f"S{len(p) + width}").ravel()
