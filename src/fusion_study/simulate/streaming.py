@@ -78,10 +78,10 @@ from fusion_study.simulate.kpis import branch_kpis, retailer_kpi_sums
 from fusion_study.simulate.members import simulate_evaluations, simulate_points
 from fusion_study.simulate.organisation import build_organisation
 from fusion_study.simulate.outcomes import branch_growth, fusion_latent, satisfaction_base
-from fusion_study.simulate.presets import INTERVENTIONS, SimulationConfig, make_config
+from fusion_study.simulate.presets import INTERVENTIONS, TICKET_CATEGORIES, SimulationConfig, make_config
 from fusion_study.simulate.rollout import draw_brand_types, draw_rollout, exposure
 from fusion_study.simulate.surveys import customer_survey, sample_customer_survey, staff_survey
-from fusion_study.simulate.text import simulate_suggestions
+from fusion_study.simulate.text import branch_ticket_counts, simulate_suggestions
 from fusion_study.simulate.tickets import SEGMENT_TICKET_FACTOR, simulate_tickets
 
 __all__ = ["stream_study", "STREAMED_TABLES", "SMALL_TABLES", "PARQUET_OPTIONS", "DEFAULT_CHUNK_SIZE", "chunk_rng"]
@@ -289,6 +289,7 @@ def stream_study(
     S_s, K_s, K0_s = (np.empty((len(sampled), nt)) for _ in range(3))
     u_s = np.empty(len(sampled))
     tickets_s, n_after = [], 0
+    tk_by_branch = np.zeros((nb, len(TICKET_CATEGORIES)))  # every retailer's tickets, for the open answers
     kpi_sums, sat_sums = None, None
     writers = {name: _Parts(out, name) for name in STREAMED_TABLES}
     next_act = next_tk = 1
@@ -345,6 +346,7 @@ def stream_study(
             )
         )
         n_after += int(tk["after_launch"].sum())
+        tk_by_branch += branch_ticket_counts(tk, cb, nb)
         del tk, K, K0, S, base
         bar.update(1)
 
@@ -355,7 +357,8 @@ def stream_study(
     )  # fmt: skip
     tickets_s = pd.concat(tickets_s, ignore_index=True)
     text = simulate_suggestions(r_idx=pos, t_idx=t_idx, quality=cs_quality, tickets=tickets_s,
-                                cust_branch=org.cust_branch[sampled], n_waves=nt, rng=rngs[12])
+                                cust_branch=org.cust_branch[sampled], n_waves=nt, rng=rngs[12],
+                                branch_counts=(tk_by_branch, np.bincount(org.cust_branch, minlength=nb)))
     cs["suggestion"] = pd.array(text["text"].to_numpy(), dtype="string")
     ss, ss_quality, ss_constructs = staff_survey(
         cfg, F=F, staff_ids=org.staff_ids, branch_ids=org.branch_ids, periods=periods, quarter_starts=qstarts,

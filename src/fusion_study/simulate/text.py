@@ -96,22 +96,36 @@ def _recent_tickets(tickets: pd.DataFrame, r_idx: np.ndarray, t_idx: np.ndarray,
     return recent[r_idx, t_idx]
 
 
-def _branch_rates(tickets: pd.DataFrame, cust_branch: np.ndarray) -> np.ndarray:
-    """Tickets per retailer by branch and category, standardised across branches (branches × categories)."""
-    nb = int(cust_branch.max()) + 1
-    counts = np.zeros((nb, len(TICKET_CATEGORIES)))
+def branch_ticket_counts(tickets: pd.DataFrame, cust_branch: np.ndarray, n_branches: int) -> np.ndarray:
+    """Tickets by branch and category (branches × categories); ``retailer`` indexes ``cust_branch``."""
+    counts = np.zeros((n_branches, len(TICKET_CATEGORIES)))
     np.add.at(counts, (cust_branch[tickets["retailer"].to_numpy()], tickets["category"].to_numpy()), 1)
-    rate = counts / np.maximum(np.bincount(cust_branch, minlength=nb), 1)[:, None]
+    return counts
+
+
+def _branch_rates(counts: np.ndarray, retailers: np.ndarray) -> np.ndarray:
+    """Tickets per retailer by branch and category, standardised across branches (branches × categories)."""
+    rate = counts / np.maximum(retailers, 1)[:, None]
     sd = rate.std(axis=0)
     return (rate - rate.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
 
 
 def simulate_suggestions(*, r_idx: np.ndarray, t_idx: np.ndarray, quality: np.ndarray, tickets: pd.DataFrame,
-                         cust_branch: np.ndarray, n_waves: int, rng: np.random.Generator) -> pd.DataFrame:
-    """One answer per response: ``raw`` (with fake personal data), ``text`` (masked), ``theme``, ``pii``."""
+                         cust_branch: np.ndarray, n_waves: int, rng: np.random.Generator,
+                         branch_counts: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+    """One answer per response: ``raw`` (with fake personal data), ``text`` (masked), ``theme``, ``pii``.
+
+    ``tickets`` and ``cust_branch`` cover the retailers ``r_idx`` points into. The branch ticket
+    rates come from them, unless ``branch_counts = (tickets by branch × category, retailers by
+    branch)`` gives them for every retailer (the streamed simulation, which keeps the surveyed
+    retailers' tickets only).
+    """
     n = len(r_idx)
     recent = _recent_tickets(tickets, r_idx, t_idx, len(cust_branch), n_waves)
-    zb = _branch_rates(tickets, cust_branch)[cust_branch[r_idx]]
+    if branch_counts is None:
+        nb = int(cust_branch.max()) + 1
+        branch_counts = (branch_ticket_counts(tickets, cust_branch, nb), np.bincount(cust_branch, minlength=nb))
+    zb = _branch_rates(*branch_counts)[cust_branch[r_idx]]
     w = np.tile(np.asarray(THEME_WEIGHTS), (n, 1))
     for j, theme in enumerate(TEXT_THEMES):
         if theme in THEME_TICKET_CATEGORY:
