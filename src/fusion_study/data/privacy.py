@@ -21,7 +21,9 @@ context (word lists in ``resources/name_masking_words.txt``):
 * as a whole answer of two to four characters: ``刘德明`` → ``〔姓名〕``.
 
 Common words that begin with a surname character (``周到``, ``高兴``, ``王牌``,
-``张贴``, ``黄金``, ``许可证`` …) are never names. Precision trade-offs: a
+``张贴``, ``黄金``, ``许可证`` …) are never names, unless a common given name
+follows the surname (``[given_names]``: ``刘海`` "bangs" but ``刘海燕``; ``王国``
+"kingdom" but ``王国华``). Precision trade-offs: a
 name in running text *without* a title nearby (``刘德明态度很好``) is not found,
 nor is a surname missing from the list; a common word that begins with a
 surname and is missing from ``[not_names]`` is masked when it stands right
@@ -156,6 +158,7 @@ class _NameRules:
         self.single = frozenset(single)
         self.compound = frozenset(compound)
         self.not_names = tuple(sorted(set(words["not_names"]), key=len, reverse=True))
+        self.given_names = frozenset(words["given_names"])
         self.ends_with_surname = frozenset(words["ends_with_surname"])
         self.stop = frozenset("".join(words["stop_chars"]))
         self.follow = tuple(words["follow_words"])
@@ -172,8 +175,14 @@ class _NameRules:
         return 1 if text[i] in self.single else 0
 
     def is_word(self, text: str, i: int) -> bool:
-        """Does a common non-name word start at ``text[i]``?"""
-        return text.startswith(self.not_names, i)
+        """Does a common non-name word start at ``text[i]``?
+
+        Not when a common given name follows the surname there (刘海燕, not 刘海 "bangs").
+        """
+        if not text.startswith(self.not_names, i):
+            return False
+        n = self.surname_at(text, i) if i < len(text) else 0
+        return not (n and text[i + n:i + n + 2] in self.given_names)
 
     def given_ok(self, chars: str) -> bool:
         return all(_is_han(c) and c not in self.stop for c in chars)
