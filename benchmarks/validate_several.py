@@ -89,7 +89,7 @@ def summarise(reps: pd.DataFrame) -> pd.DataFrame:
 
 def main(argv=None) -> int:
     ap = mc.parser(__doc__, reps=30)
-    ap.add_argument("--preset", choices=["p_city", "validation"], default=None,
+    ap.add_argument("--preset", choices=["p_city", "validation", "validation_independent"], default=None,
                     help="use this preset's own sizes (default: p_city's process with the shared 96-branch design)")
     ap.add_argument("--vcov", choices=["jackknife", "cr1", "both"], default="jackknife",
                     help="standard errors; 'both' fits each simulated study with cr1 and with the jackknife")

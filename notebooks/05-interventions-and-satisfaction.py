@@ -175,11 +175,12 @@ elif table is not None:
 
 # %% [markdown]
 # **如果推行时间错开会怎样？** 示例研究（P 市）里各项干预都在支部首次推行后 0–3 个季度内陆续启动，
-# 上面的诊断因此无法把它们分开。下面用同一模拟器、同样的支部强弱与"强支部先推行"，只把每项干预的启动
+# 上面的诊断因此最多只能分开少数几项（单独启动它们的支部只有三四个，置信区间很宽）。下面用同一模拟器、同样的支部强弱与"强支部先推行"，只把每项干预的启动
 # 季度改为各自独立抽取（`rollout_lags="independent"`），看同样的分析能否找回每项干预的真实效应。
 # 只在使用示例研究时运行。
 #
-# What if the rollout had staggered the interventions? The same simulator with each intervention's start
+# What if the rollout had staggered the interventions? On the example only the interventions a few branches
+# started alone are separated, with wide intervals. The same simulator with each intervention's start
 # drawn on its own (strength confounding unchanged); run only on the bundled example.
 
 # %%

@@ -1,7 +1,8 @@
 """The several-interventions estimator in the study layer, the report and the Monte Carlo harness.
 
 Checked against the simulator: on the bundled example (P city, each intervention 0-3 quarters after
-the programme) the rollout cannot separate the interventions and every one is refused with its
+the programme) the rollout separates only the two interventions that some branches started alone
+(brand, points platform: wide intervals that cover the truth) and refuses the other four with their
 reason; on a study drawn with independent starts (``rollout_lags="independent"``) they are
 identified and the intervals are compared with the true per-intervention ATT (truth.json).
 """
@@ -17,6 +18,7 @@ from fusion_study.data.study import load_study
 from fusion_study.effects.study import (
     SEVERAL_ESTIMAND,
     SEVERAL_ESTIMATOR,
+    SEVERAL_MAX_EVENT,
     evaluate_interventions,
     intervention_identification,
 )
@@ -44,15 +46,27 @@ def example_table(example):
     return evaluate_interventions(example, return_models=True)
 
 
-def test_example_rollout_refuses_every_intervention_with_its_reason(example, example_table):
+def test_example_rollout_separates_two_interventions_and_refuses_the_rest_with_their_reason(example,
+                                                                                          example_table):
+    from fusion_study.simulate.truth import Truth
+
     table, models = example_table
     net = table[table["estimand"] == SEVERAL_ESTIMAND].set_index("intervention")
     assert sorted(net.index) == sorted(INTERVENTIONS)
     assert (net["estimator"] == SEVERAL_ESTIMATOR).all()
+    assert models["several"].max_event == SEVERAL_MAX_EVENT
     ident = models["several"].identification_.set_index("intervention")
-    refused = ident.index[~ident["identified"].astype(bool)]
-    assert len(refused) == len(INTERVENTIONS)  # P city's co-timed rollout separates none of them
-    for name in refused:
+    ok = ident["identified"].astype(bool)
+    # P city's co-timed rollout: only brand and the points platform were started alone by some branches
+    assert sorted(ident.index[ok]) == ["brand", "points_platform"]
+    assert (ident.loc[ok, "n_switch_alone"] >= 3).all() and (ident.loc[ok, "vif"] <= 10).all()
+    assert (ident.loc[~ok, "vif"] > 10).all()
+    truth = Truth.load(example_study_path() / "truth.json").overall_att("index").set_index("intervention")
+    for name in ident.index[ok]:
+        row = net.loc[name]
+        assert row["se"] > 0 and row["ci_lower"] <= truth.loc[name, "att_index"] <= row["ci_upper"]
+        assert row["note"].startswith("Separable: ")
+    for name in ident.index[~ok]:
         assert np.isnan(net.loc[name, ["estimate", "se", "ci_lower", "ci_upper", "p_value"]].astype(float)).all()
         assert net.loc[name, "note"].startswith(ident.loc[name, "reason_en"].rstrip("."))
     # the co-timed single-intervention CS-DiD rows stay, for contrast, and say so
@@ -100,10 +114,12 @@ def test_report_shows_net_table_and_identification_sentence(example, independent
     sec = {s.key: s for s in discover_sections()}["effects"]
     blocks = list(sec.build(example, ReportContext(lang="zh")))
     net = next(b for b in blocks if type(b).__name__ == "Table" and b.name == "effects_net_table")
-    assert net.frame["estimate"].isna().all()  # refused: no number
-    assert set(net.frame["identified"]) == {"否"}
+    refused = net.frame["identified"] == "否"
+    assert refused.sum() == 4 and net.frame.loc[refused, "estimate"].isna().all()  # refused: no number
+    assert net.frame.loc[~refused, "estimate"].notna().all()
     sentence = blocks[blocks.index(net) + 1]
-    assert "无法把任何一项干预" in sentence.zh and "does not separate any" in sentence.en
+    assert "推行时间只能把 2 项干预的效应与其他干预分开，4 项不能" in sentence.zh
+    assert "The rollout separates 2 intervention(s) from the others; 4 cannot be told apart" in sentence.en
     ident = intervention_identification(example)
     for zh, en in zip(ident["reason_zh"], ident["reason_en"]):
         assert zh.rstrip("。") in sentence.zh and en.rstrip(".") in sentence.en

@@ -187,6 +187,11 @@ def test_domain_layer_vocabulary_and_alpha(study):
     effects = table[table["estimand"] != "pre-trend test"].dropna(subset=["estimate"])
     assert {"CS-DiD (RC, DR)", "TWFE (branch + wave)", "before/after", "treated vs untreated"} <= set(
         effects["estimator"])
-    _assert_level(effects, "evaluate_interventions")
+    net = effects["estimand"] == "ATT net of other interventions"
+    _assert_level(effects[~net], "evaluate_interventions")
+    # the net-of-others rows (brand and points platform identified on the example) use t(G - 1), G = 24 branches
+    assert net.sum() == 2
+    _assert_level(effects[net], "evaluate_interventions (net of others)",
+                  crit=stats.t.ppf(1 - ALPHA / 2, fx.exposures(study)["branch_id"].nunique() - 1))
     pre = table[table["estimand"] == "pre-trend test"]
     assert pre["p_value"].between(0, 1).all() and pre["se"].isna().all()

@@ -133,7 +133,8 @@ def several_rows(ex: pd.DataFrame, truth) -> list[dict]:
     One row per intervention, estimator ``"several: <intervention>"``: the
     overall ATT net of the other interventions
     (:func:`~fusion_study.effects.several.several_interventions`, unit and
-    cluster = branch, time = period, 95 % intervals) against the simulator's
+    cluster = branch, time = period, event times pooled from
+    :data:`~fusion_study.effects.study.SEVERAL_MAX_EVENT`, 95 % intervals) against the simulator's
     true overall ATT of that intervention on the index (``truth.att``:
     segment ``all``, event time missing, ``att_index``). An intervention the
     estimator refuses (not identified) keeps its row with a missing estimate
@@ -141,13 +142,14 @@ def several_rows(ex: pd.DataFrame, truth) -> list[dict]:
     ``refused`` by :func:`summarise_validation`.
     """
     from fusion_study.effects.several import several_interventions
+    from fusion_study.effects.study import SEVERAL_MAX_EVENT
 
     cohorts = [c for c in ex.columns if c.startswith("cohort_") and c != "cohort_programme"]
     tr = truth.overall_att("index").set_index("intervention")["att_index"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = several_interventions(ex, outcome="satisfaction", cohorts=cohorts, unit="branch_id", time="period",
-                                    cluster="branch_id")
+                                    cluster="branch_id", max_event=SEVERAL_MAX_EVENT)
         agg = res.aggregate("simple")
     ident = res.identification_.set_index("intervention")
     rows = []

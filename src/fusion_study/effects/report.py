@@ -342,9 +342,9 @@ def _identification_sentences(ident: pd.DataFrame) -> dict:
         zh = ["推行时间足以把各项干预的效应相互区分开。"]
         en = ["The rollout separates every intervention's effect from the others'."]
     elif ok.any():
-        zh = [f"{int(ok.sum())} 项干预可以单独识别，{int((~ok).sum())} 项不能（上表不给数值）。"]
-        en = [f"{int(ok.sum())} intervention(s) can be identified on their own, {int((~ok).sum())} cannot "
-              "(no number in the table above)."]
+        zh = [f"推行时间只能把 {int(ok.sum())} 项干预的效应与其他干预分开，{int((~ok).sum())} 项不能（上表不给数值）。"]
+        en = [f"The rollout separates {int(ok.sum())} intervention(s) from the others; {int((~ok).sum())} cannot "
+              "be told apart (no number in the table above)."]
     else:
         zh = ["推行时间无法把任何一项干预的效应与其他干预分开（上表不给数值），只有“整体项目”的效应可以估计。"]
         en = ["The rollout does not separate any intervention's effect from the others' (no numbers in the table "

@@ -31,7 +31,7 @@ from fusion_study.data.periods import period_from_number, period_number
 from fusion_study.reporting.labels import label
 
 __all__ = ["exposures", "evaluate_interventions", "intervention_identification", "TEAMS", "SEVERAL_ESTIMAND",
-           "SEVERAL_ESTIMATOR"]
+           "SEVERAL_ESTIMATOR", "SEVERAL_MAX_EVENT"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,12 @@ _SCALES = ("satisfaction", "dependency")
 #: evaluate_interventions' names of the per-intervention rows of the several-interventions estimator
 SEVERAL_ESTIMAND = "ATT net of other interventions"
 SEVERAL_ESTIMATOR = "imputation (several interventions)"
+#: event times from this one on are pooled into one bin by the study-level several-interventions fit:
+#: with every intervention 0-3 quarters after the programme, one bin per late event time is collinear
+#: with the other interventions' bins (P city: every intervention refused; pooled: brand and points platform identified), while the pooled tail is
+#: not. Validated at this value: benchmarks/results/validate_several_pcity_both_200 (24 branches,
+#: jackknife coverage 0.95-1.00) and validate_several_validation_* (96 branches).
+SEVERAL_MAX_EVENT = 3
 
 
 def _scale_scores(survey: pd.DataFrame, codebook: pd.DataFrame | None, instrument: str) -> pd.DataFrame:
@@ -207,7 +213,7 @@ def _fit_several(ex: pd.DataFrame, outcome: str, alpha: float):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # few-cluster and identification warnings: reported in the table instead
         return several_interventions(ex, outcome=outcome, cohorts=cohorts, unit="branch_id", time="period",
-                                     cluster="branch_id", alpha=alpha)
+                                     cluster="branch_id", alpha=alpha, max_event=SEVERAL_MAX_EVENT)
 
 
 def _identification_table(res) -> pd.DataFrame:
@@ -236,7 +242,8 @@ def intervention_identification(study, *, outcome: str = "satisfaction", alpha: 
         shown when an intervention is refused).
 
     Validated against: the simulator's rollout (tests/effects/test_effects_several_study.py:
-    every intervention refused on the bundled example's co-timed rollout, most identified,
+    on the bundled example's co-timed rollout only brand and the points platform identified,
+    with intervals covering the truth, the other four refused; most identified,
     with estimates within 3 SE of the truth, on an independent-lags simulation).
     """
     check_alpha(alpha)
