@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from fusion_study.data.periods import normalise_periods
-from fusion_study.data.schema import DTYPES, Table
+from fusion_study.data.schema import DTYPE_EXPECTED, DTYPES, Table
 from fusion_study.data.template import canonical_header, header_label
 from fusion_study.data.validation import ProblemLog
 
@@ -216,14 +216,7 @@ def coerce_to_schema(df: pd.DataFrame, spec: Table, *, file: str, log: ProblemLo
             )
         if bad.any():
             rule = "period" if col.dtype == "period" else "type"
-            expected = {
-                "period": "a quarter such as 2024Q1",
-                "int": "a whole number",
-                "float": "a number",
-                "date": "a date such as 2024-03-31",
-                "datetime": "a date and time",
-                "bool": "true/false (是/否)",
-            }[col.dtype]
+            expected = DTYPE_EXPECTED[col.dtype]
             log.add(
                 table=spec.name,
                 file=file,

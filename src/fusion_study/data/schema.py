@@ -24,6 +24,7 @@ __all__ = [
     "CODEBOOK",
     "vocabulary_label",
     "schema_frame",
+    "DTYPE_EXPECTED",
 ]
 
 #: dtype names used in :class:`Column`; each maps to one pandas dtype after load.
@@ -35,6 +36,16 @@ DTYPES = {
     "date": "datetime64[ns]",
     "datetime": "datetime64[ns]",
     "bool": "boolean",
+}
+
+#: what a value of each non-text dtype must look like, as the problem messages say it
+DTYPE_EXPECTED = {
+    "period": "a quarter such as 2024Q1",
+    "int": "a whole number",
+    "float": "a number",
+    "date": "a date such as 2024-03-31",
+    "datetime": "a date and time",
+    "bool": "true/false (是/否)",
 }
 
 

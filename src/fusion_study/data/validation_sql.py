@@ -18,19 +18,11 @@ from __future__ import annotations
 import pandas as pd
 
 from fusion_study.data.lazy import _WHITESPACE, LazyTable, _lit, _q
-from fusion_study.data.schema import VOCABULARIES, Table
+from fusion_study.data.schema import DTYPE_EXPECTED, VOCABULARIES, Table
 
 __all__ = ["lazy_load_problems", "check_lazy_table", "lazy_foreign_keys", "lazy_ticket_checks", "key_values"]
 
 _ORDER = " ORDER BY _source_file, _source_row"
-_EXPECTED = {
-    "period": "a quarter such as 2024Q1",
-    "int": "a whole number",
-    "float": "a number",
-    "date": "a date such as 2024-03-31",
-    "datetime": "a date and time",
-    "bool": "true/false (是/否)",
-}
 
 
 def _label(col) -> str:
@@ -84,7 +76,7 @@ def lazy_load_problems(t: LazyTable, log) -> None:
                  message=date_range_message(f"{c} ({col.text_zh})"))
         if not bad.empty:
             _add(log, t, bad, rule="period" if col.dtype == "period" else "type", column=c, values=bad["raw"],
-                 message=f"{c} ({col.text_zh}) must be {_EXPECTED[col.dtype]}")
+                 message=f"{c} ({col.text_zh}) must be {DTYPE_EXPECTED[col.dtype]}")
 
 
 def check_lazy_table(t: LazyTable, spec: Table, *, log, allow_extra: bool = False) -> None:
