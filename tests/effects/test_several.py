@@ -410,3 +410,30 @@ def test_jackknife_names_the_cluster_whose_removal_leaves_an_estimate_unidentifi
 def test_vcov_choice_is_checked(hand):
     with pytest.raises(ValueError, match="vcov='cr3' is not supported"):
         _fit_hand(hand, vcov="cr3")
+
+
+@pytest.mark.parametrize("n, k, n_pat", [(4000, 6, 40), (300, 12, 5), (50, 3, 8)])
+def test_pattern_shortcuts_equal_the_tall_design(n, k, n_pat):
+    """pinv and collinearity from the distinct rows equal numpy's on the tall 0/1 design, including a
+    rank-deficient one (a duplicated column) and fewer distinct rows than columns."""
+    from fusion_study.effects.identification import RANK_TOL, collinearity
+    from fusion_study.effects.several import _design_pinv, _gram_root, _patterns
+
+    rng = np.random.default_rng(n + k)
+    base = (rng.random((n_pat, k)) < 0.4).astype(float)
+    base[:, -1] = base[:, 0]  # two columns always on together: not separable
+    base[0] = 1.0  # every column is on somewhere
+    z = base[rng.integers(0, n_pat, n)]
+    z[:n_pat] = base
+    n_col = z.sum(axis=0)
+    patterns, pid, count = _patterns(z)
+    np.testing.assert_array_equal(patterns[pid], z)
+    np.testing.assert_allclose(_design_pinv(patterns, pid, count, n_col), np.linalg.pinv(z / n_col, rcond=RANK_TOL),
+                               atol=1e-12)
+    contrasts = np.vstack([np.eye(k)[:2], np.ones((1, k)) / k])
+    for c in (None, contrasts):
+        cond_tall, vif_tall = collinearity(z, c)
+        cond_short, vif_short = collinearity(_gram_root(patterns, count), c)
+        assert cond_short == cond_tall == np.inf
+        np.testing.assert_allclose(vif_short, vif_tall, rtol=1e-9)
+    assert np.isinf(collinearity(z)[1][[0, -1]]).all()

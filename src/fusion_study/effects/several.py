@@ -242,9 +242,9 @@ class SeveralInterventions:
         for j, (k, b) in enumerate(cols):
             z[:, j] = on[:, k] & (ev[:, k] == b)
         n_col = z.sum(axis=0)
+        patterns, pid, count = _patterns(z)
         if len(cols):
-            zs = z / n_col
-            z_pinv = np.linalg.pinv(zs, rcond=RANK_TOL) / n_col[:, None]
+            z_pinv = _design_pinv(patterns, pid, count, n_col) / n_col[:, None]
         else:
             z_pinv = np.zeros((0, len(tau)))
         beta = z_pinv @ tau
@@ -275,8 +275,9 @@ class SeveralInterventions:
                 overall[k, j] = n_col[j]
         n_overall = overall.sum(axis=1)
         overall = np.divide(overall, n_overall[:, None], out=np.zeros_like(overall), where=n_overall[:, None] > 0)
-        cond, vif_cols = collinearity(z) if q else (math.inf, np.zeros(0))
-        _, vif_overall = collinearity(z, overall) if q else (math.inf, np.full(len(names), math.inf))
+        zc = _gram_root(patterns, count)  # z'z without the tall z
+        cond, vif_cols = collinearity(zc) if q else (math.inf, np.zeros(0))
+        _, vif_overall = collinearity(zc, overall) if q else (math.inf, np.full(len(names), math.inf))
         vif_overall = np.where(n_overall > 0, vif_overall, math.inf)
         self._names, self._cols, self._beta, self._vcov, self._n_col = names, cols, beta, vcov, n_col
         self._dof = g - 1
@@ -508,6 +509,44 @@ class _Jackknife:
 
 
 # ---------------------------------------------------------------------- input
+def _patterns(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct rows of a 0/1 design ``z`` (n x k): ``(patterns, pid, count)``, ``z == patterns[pid]``."""
+    k = z.shape[1]
+    if k < 63:
+        key = (z > 0) @ (np.int64(1) << np.arange(k, dtype=np.int64))
+        _, first, pid = np.unique(key, return_index=True, return_inverse=True)
+        patterns = z[first]
+    else:
+        patterns, pid = np.unique(z, axis=0, return_inverse=True)
+    pid = np.asarray(pid).ravel()
+    return patterns, pid, np.bincount(pid, minlength=len(patterns)).astype(float)
+
+
+def _gram_root(patterns: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """A matrix ``m`` with ``m'm = z'z`` and at least k rows (``sqrt(count) * pattern``, zero rows added):
+    the same column norms, singular values and right singular vectors as ``z`` (for
+    :func:`~fusion_study.effects.identification.collinearity`) without the tall matrix."""
+    m = np.sqrt(count)[:, None] * patterns
+    short = patterns.shape[1] - len(m)
+    return np.vstack([m, np.zeros((short, m.shape[1]))]) if short > 0 else m
+
+
+def _design_pinv(patterns: np.ndarray, pid: np.ndarray, count: np.ndarray, n_col: np.ndarray) -> np.ndarray:
+    """``pinv(z / n_col)`` for the 0/1 design ``z = patterns[pid]``, from its distinct rows.
+
+    The SVD is taken of ``sqrt(count) * pattern / n_col`` (same right singular vectors and
+    singular values as ``z / n_col``); then ``pinv = V S^-2 V' (z / n_col)'`` with the singular
+    values at or below ``RANK_TOL`` times the largest dropped, as
+    ``numpy.linalg.pinv(z / n_col, rcond=RANK_TOL)`` does: the same numbers to rounding
+    (tests/effects/test_several.py), without an SVD of the tall matrix.
+    """
+    scaled = patterns / n_col
+    _, sv, vt = np.linalg.svd(np.sqrt(count)[:, None] * scaled, full_matrices=False)
+    keep = sv > RANK_TOL * sv[0]
+    v = vt[keep].T
+    return ((v / sv[keep] ** 2) @ (v.T @ scaled.T))[:, pid]
+
+
 def _cohort_ok(cohorts) -> bool:
     try:
         _cohort_map(cohorts)
