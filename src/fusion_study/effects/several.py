@@ -31,7 +31,7 @@ from scipy import stats
 
 from fusion_study.data.checks import check_alpha, check_choice, check_lang, require_columns
 from fusion_study.effects.identification import RANK_TOL, alone_switch_ons, collinearity
-from fusion_study.effects.twoway import TwoWayFE
+from fusion_study.effects.twoway import TwoWayFE, psd_pinv
 
 __all__ = ["several_interventions", "SeveralInterventions", "MAX_VIF", "VCOV_TYPES"]
 
@@ -165,9 +165,11 @@ class SeveralInterventions:
     so CR1 standard errors run 10–20 % below the spread of the estimates in P-city-sized designs.
     The default ``vcov="jackknife"`` re-estimates everything without each cluster in turn
     (step-1 fixed effects, imputation, step 3, the count weights of the overall effects) and
-    uses ``(G-1)/G Σ_g (θ̂_(-g) - θ̄)²`` (CV3). It is computed exactly without refits: the
-    cluster's sums are subtracted from the step-1 normal equations (any clustering) and step 3 is
-    solved on the distinct rows of its design. When leaving out some cluster makes an estimate
+    uses ``(G-1)/G Σ_g (θ̂_(-g) - θ̄)²`` (CV3). It is computed exactly without refits: when
+    units are nested in clusters, each cluster's within-unit sums are subtracted from the step-1
+    normal equations of the period/covariate coefficients and from the step-3 sums per design
+    pattern (one pass over the rows, then a small solve per cluster); for clusters that cut across
+    units its rows are subtracted from the full step-1 system and re-imputed. When leaving out some cluster makes an estimate
     unidentified (e.g. the only never-adopting branch), its SE is ``NaN`` and the note names
     that cluster. Intervals and p-values use ``t(G − 1)`` in both cases (Monte Carlo:
     ``benchmarks/validate_several.py``, results under ``benchmarks/results/validate_several_*``).
@@ -429,48 +431,72 @@ class SeveralInterventions:
 class _Jackknife:
     """Leave-one-cluster-out replicates of the whole two-step estimator, computed exactly but cheaply.
 
-    Leaving out cluster ``g`` subtracts its untreated rows' sums from the step-1 normal equations
-    (:meth:`TwoWayFE.without`; exact for any clustering), re-imputes ``τ̂`` for the exposed rows of
-    the other clusters (those that are no longer imputable drop out, as in a refit) and solves
-    step 3 on the distinct rows of its design weighted by their counts (the same minimum-norm
+    Leaving out cluster ``g`` changes the step-1 fit, the imputed ``τ̂`` of the exposed rows of the
+    other clusters (those that are no longer imputable drop out, as in a refit) and step 3, which is
+    solved on the distinct rows of its design weighted by their counts (the same minimum-norm
     solution and rank rule as the full fit). ``beta_[g]`` are the replicate coefficients (``NaN``
     where a bin has no row left), ``basis_[g]`` the row space of the replicate's scaled design.
+
+    Two exact routes to the step-1 fit without ``g``:
+
+    * units nested in clusters (a branch, or a county of branches): ``g`` takes its units away
+      whole, so the other units' effects are their means given the period/covariate coefficients
+      ``c``, and the normal equations of ``c`` lose ``g``'s within-unit sums ``M_g`` and ``r_g``:
+      ``c_(-g) = (S - M_g)⁺ (r - r_g)``. Then ``τ̂_i = (y_i - ȳ_u) - h_i c_(-g)`` with ``h_i`` the
+      row's centred period/covariate columns, and the step-3 sums per design pattern are the full
+      sums less ``g``'s. The cost is one pass over the rows plus a small solve per cluster.
+      When ``S - M_g`` loses rank (e.g. ``g`` holds every untreated row of some period), that
+      replicate takes the general route;
+    * otherwise (clusters that cut across units): the cluster's untreated rows are subtracted from
+      the normal equations (:meth:`TwoWayFE.without`) and the exposed rows re-imputed.
     """
 
     def __init__(self, fe, rows_u, y_u, cl_u, rows_t, y_t, cl_t, z, labels) -> None:
-        patterns, pid = np.unique(z, axis=0, return_inverse=True)
-        pid = pid.ravel()
-        n_pat = len(patterns)
+        patterns, pid, count_all = _patterns(z)
+        self._patterns, self._n_pat = patterns, len(patterns)
         codes = np.unique(np.concatenate([cl_u, cl_t]))
         q = z.shape[1]
         self.labels = list(labels)
         self.beta_ = np.full((len(codes), q), np.nan)
         self.n_col_ = np.zeros((len(codes), q))
         self.basis_ = []
+        nested = _NestedUpdate.build(fe, rows_u, y_u, cl_u, rows_t, y_t, cl_t, pid, len(patterns))
         for r, g in enumerate(codes):
-            fe_g = fe.without(cl_u == g)
-            keep_u = cl_u != g
-            theta = fe_g.solve(*fe_g.rhs(*(a[keep_u] for a in rows_u), y_u[keep_u][:, None]))
-            sel = np.flatnonzero(cl_t != g)
-            rows = tuple(a[sel] for a in rows_t)
-            ok = fe_g.imputable(*rows)
-            sel = sel[ok]
-            tau = y_t[sel] - fe_g.predict(*theta, *(a[ok] for a in rows))[:, 0]
-            count = np.bincount(pid[sel], minlength=n_pat).astype(float)
-            n_col = count @ patterns
-            present = n_col > 0
-            self.n_col_[r] = n_col
-            if not present.any():
-                self.basis_.append((present, np.zeros((0, 0))))
-                continue
-            m = np.sqrt(count)[:, None] * patterns[:, present] / n_col[present]
-            _, sv, vt = np.linalg.svd(m, full_matrices=False)
-            keep = sv > RANK_TOL * sv[0]
-            v, sv = vt[keep].T, sv[keep]
-            ztau = patterns[:, present].T @ np.bincount(pid[sel], weights=tau, minlength=n_pat)
-            gamma = v @ ((v.T @ (ztau / n_col[present])) / sv ** 2)
-            self.beta_[r, present] = gamma / n_col[present]
-            self.basis_.append((present, v))
+            sums = nested.without(g) if nested is not None else None
+            if sums is None:
+                sums = self._general(fe, rows_u, y_u, cl_u, rows_t, y_t, cl_t, pid, g)
+            self._step3(r, *sums)
+
+    def _general(self, fe, rows_u, y_u, cl_u, rows_t, y_t, cl_t, pid, g):
+        """Pattern counts and ``τ̂`` sums without cluster ``g``, by re-solving the reduced normal equations."""
+        fe_g = fe.without(cl_u == g)
+        keep_u = cl_u != g
+        theta = fe_g.solve(*fe_g.rhs(*(a[keep_u] for a in rows_u), y_u[keep_u][:, None]))
+        sel = np.flatnonzero(cl_t != g)
+        rows = tuple(a[sel] for a in rows_t)
+        ok = fe_g.imputable(*rows)
+        sel = sel[ok]
+        tau = y_t[sel] - fe_g.predict(*theta, *(a[ok] for a in rows))[:, 0]
+        return (np.bincount(pid[sel], minlength=self._n_pat).astype(float),
+                np.bincount(pid[sel], weights=tau, minlength=self._n_pat))
+
+    def _step3(self, r: int, count: np.ndarray, tau_sum: np.ndarray) -> None:
+        """Replicate ``r``'s step-3 coefficients from its pattern counts and ``τ̂`` sums."""
+        patterns = self._patterns
+        n_col = count @ patterns
+        present = n_col > 0
+        self.n_col_[r] = n_col
+        if not present.any():
+            self.basis_.append((present, np.zeros((0, 0))))
+            return
+        m = np.sqrt(count)[:, None] * patterns[:, present] / n_col[present]
+        _, sv, vt = np.linalg.svd(m, full_matrices=False)
+        keep = sv > RANK_TOL * sv[0]
+        v, sv = vt[keep].T, sv[keep]
+        ztau = patterns[:, present].T @ tau_sum
+        gamma = v @ ((v.T @ (ztau / n_col[present])) / sv ** 2)
+        self.beta_[r, present] = gamma / n_col[present]
+        self.basis_.append((present, v))
 
     def values(self, contrast: np.ndarray, by_count: bool) -> tuple[np.ndarray, int | None]:
         """The contrast in each replicate (``NaN`` where it is not estimable) and the first such replicate."""
@@ -506,6 +532,72 @@ class _Jackknife:
         g = len(vals)
         dev = vals - vals.mean(axis=0)
         return (g - 1) / g * dev.T @ dev
+
+
+class _NestedUpdate:
+    """The nested-clusters route of :class:`_Jackknife` (see there): per-cluster within-unit sums, then
+    the step-1 coefficients and the step-3 pattern sums without each cluster by subtraction."""
+
+    @classmethod
+    def build(cls, fe, rows_u, y_u, cl_u, rows_t, y_t, cl_t, pid, n_pat) -> "_NestedUpdate | None":
+        """The update, or ``None`` when some unit has rows in more than one cluster."""
+        ui_u, ui_t = rows_u[0], rows_t[0]
+        unit_cl = np.full(fe.nu, -1, dtype=np.int64)
+        unit_cl[ui_u] = cl_u
+        if np.any(unit_cl[ui_u] != cl_u) or np.any(unit_cl[ui_t] != cl_t):
+            return None
+        self = object.__new__(cls)
+        self.fe, self.n_pat = fe, n_pat
+        self.rank = fe.n_c - fe.null_c.shape[1] if fe.n_c else 0
+        ybar = np.bincount(ui_u, weights=y_u, minlength=fe.nu) * fe.d_inv
+        # untreated rows, centred within their unit, sorted by cluster: per-cluster M_g and r_g
+        order = np.argsort(cl_u, kind="stable")
+        cw = fe.centred(*(a[order] for a in rows_u))
+        yw = (y_u - ybar[ui_u])[order]
+        self.cl_u = cl_u[order]
+        self.cw, self.yw = cw, yw
+        self.r = cw.T @ yw
+        # exposed rows: τ̂_i = τ0_i - h_i c, summed by (cluster, pattern)
+        h = fe.centred(*rows_t)
+        tau0 = y_t - ybar[ui_t]
+        self.count_all = np.bincount(pid, minlength=n_pat).astype(float)
+        self.t0_all = np.bincount(pid, weights=tau0, minlength=n_pat)
+        self.h_all = _group_sums(pid, h, n_pat)
+        key = cl_t.astype(np.int64) * n_pat + pid
+        ukey, inv = np.unique(key, return_inverse=True)
+        inv = inv.ravel()
+        self.key_cl, self.key_pat = ukey // n_pat, ukey % n_pat
+        self.key_count = np.bincount(inv, minlength=len(ukey)).astype(float)
+        self.key_t0 = np.bincount(inv, weights=tau0, minlength=len(ukey))
+        self.key_h = _group_sums(inv, h, len(ukey))
+        return self
+
+    def without(self, g) -> tuple[np.ndarray, np.ndarray] | None:
+        """Pattern counts and ``τ̂`` sums without cluster ``g``; ``None`` when the step-1 fit without it
+        loses rank (the general route then decides which rows stay imputable)."""
+        fe = self.fe
+        lo, hi = np.searchsorted(self.cl_u, [g, g + 1])
+        cw, yw = self.cw[lo:hi], self.yw[lo:hi]
+        s_g = fe.s - cw.T @ cw
+        s_inv, null = psd_pinv((s_g + s_g.T) / 2)
+        if fe.n_c and fe.n_c - null.shape[1] < self.rank:
+            return None
+        c = s_inv @ (self.r - cw.T @ yw)
+        a, b = np.searchsorted(self.key_cl, [g, g + 1])
+        pat = self.key_pat[a:b]
+        count = self.count_all.copy()
+        count[pat] -= self.key_count[a:b]
+        t0 = self.t0_all.copy()
+        t0[pat] -= self.key_t0[a:b]
+        h = self.h_all.copy()
+        h[pat] -= self.key_h[a:b]
+        return count, np.where(count > 0, t0 - h @ c, 0.0)
+
+
+def _group_sums(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Column sums of ``values`` (n x m) by ``group`` codes ``0 … n_groups-1`` (n_groups x m)."""
+    return np.column_stack([np.bincount(group, weights=values[:, j], minlength=n_groups)
+                            for j in range(values.shape[1])]) if values.shape[1] else np.zeros((n_groups, 0))
 
 
 # ---------------------------------------------------------------------- input

@@ -19,7 +19,17 @@ import numpy as np
 
 from fusion_study.effects.identification import RANK_TOL
 
-__all__ = ["TwoWayFE"]
+__all__ = ["TwoWayFE", "psd_pinv"]
+
+
+def psd_pinv(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pseudo-inverse and null-space basis of a symmetric positive semi-definite matrix (eigenvalues at or
+    below ``RANK_TOL`` times the largest, or times 1 when that is smaller, count as zero)."""
+    if not len(s):
+        return np.zeros((0, 0)), np.zeros((0, 0))
+    vals, vecs = np.linalg.eigh(s)
+    keep = vals > RANK_TOL * max(vals.max(), 1.0)
+    return (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T, vecs[:, ~keep]
 
 
 class TwoWayFE:
@@ -46,16 +56,8 @@ class TwoWayFE:
     def _factor(self, s: np.ndarray) -> None:
         """Pseudo-inverse and null space of the Schur complement ``s``; ``1/d`` (0 for units with no row)."""
         self.d_inv = np.divide(1.0, self.d, out=np.zeros_like(self.d), where=self.d > 0)
-        s = (s + s.T) / 2
-        self.s = s
-        if self.n_c:
-            vals, vecs = np.linalg.eigh(s)
-            keep = vals > RANK_TOL * max(vals.max(), 1.0)
-            self.s_inv = (vecs[:, keep] / vals[keep]) @ vecs[:, keep].T
-            self.null_c = vecs[:, ~keep]
-        else:
-            self.s_inv = np.zeros((0, 0))
-            self.null_c = np.zeros((0, 0))
+        self.s = (s + s.T) / 2
+        self.s_inv, self.null_c = psd_pinv(self.s)
 
     def without(self, drop: np.ndarray) -> "TwoWayFE":
         """The same model fitted without the rows ``drop`` (boolean over the fitted rows).
@@ -83,6 +85,11 @@ class TwoWayFE:
              - b_new.T @ (b_new * inv_new[:, None]))
         new._factor(s)
         return new
+
+    def centred(self, ui, ti, x) -> np.ndarray:
+        """The period and covariate columns of rows ``(ui, ti, x)`` minus their unit's mean over the
+        fitted rows (``C - B/d``): the fitted values of those rows are ``ȳ_u + centred @ c``."""
+        return self._c_rows(ti, x) - self.b[ui] * self.d_inv[ui, None]
 
     def _c_rows(self, ti, x) -> np.ndarray:
         m = np.zeros((len(ti), self.n_c))
