@@ -4,8 +4,8 @@ Each replication r simulates a 96-branch study (preset ``p_city`` with the share
 counties x 8 branches, 8,000 retailers, 1,200 responses per wave; seed ``seed + r``; simulator
 settings changed with ``--set``, e.g. ``--set rollout_lag_max=6`` for more separate timing), builds
 the response-level frame with :func:`fusion_study.effects.exposures` and fits
-:func:`fusion_study.effects.several_interventions` on all six interventions (``max_event=3``,
-clusters = branches). Each identified intervention's overall effect is compared with the truth
+:func:`fusion_study.effects.several_interventions` on all six interventions (``max_event=3``
+unless ``--max-event``, clusters = branches). Each identified intervention's overall effect is compared with the truth
 (``Truth.overall_att()``, index scale); refused ones are counted.
 
 ``--preset p_city`` / ``--preset validation`` use that preset's own sizes instead of the shared
@@ -41,7 +41,7 @@ MAX_EVENT = 3
 
 
 def one_replication(r: int, seed: int = SEED, overrides: dict | None = None, preset: str | None = None,
-                    vcov: str = "jackknife") -> pd.DataFrame:
+                    vcov: str = "jackknife", max_event: int | None = MAX_EVENT) -> pd.DataFrame:
     from fusion_study.effects import exposures, several_interventions
     from fusion_study.simulate import simulate_study
     from fusion_study.simulate.presets import INTERVENTIONS
@@ -51,14 +51,14 @@ def one_replication(r: int, seed: int = SEED, overrides: dict | None = None, pre
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ex = exposures(study)
-    return pd.concat([_fit(ex, truth, r, v, INTERVENTIONS, several_interventions)
+    return pd.concat([_fit(ex, truth, r, v, INTERVENTIONS, several_interventions, max_event)
                       for v in (["cr1", "jackknife"] if vcov == "both" else [vcov])], ignore_index=True)
 
 
-def _fit(ex, truth, r, vcov, interventions, several_interventions) -> pd.DataFrame:
+def _fit(ex, truth, r, vcov, interventions, several_interventions, max_event) -> pd.DataFrame:
     t0 = time.perf_counter()
     res = several_interventions(ex, outcome="satisfaction", cohorts=[f"cohort_{k}" for k in interventions],
-                                max_event=MAX_EVENT, vcov=vcov)
+                                max_event=max_event, vcov=vcov)
     secs = time.perf_counter() - t0
     out = res.aggregate().merge(truth.overall_att().rename(columns={"att_index": "truth", "n": "truth_n"}),
                                 on="intervention")
@@ -93,11 +93,13 @@ def main(argv=None) -> int:
                     help="use this preset's own sizes (default: p_city's process with the shared 96-branch design)")
     ap.add_argument("--vcov", choices=["jackknife", "cr1", "both"], default="jackknife",
                     help="standard errors; 'both' fits each simulated study with cr1 and with the jackknife")
+    ap.add_argument("--max-event", type=lambda v: None if v == "none" else int(v), default=MAX_EVENT,
+                    help=f"pool event times from this one on (default {MAX_EVENT}, the study layer's; 'none': one bin each)")
     a = ap.parse_args(argv)
     overrides = mc.simulator_overrides(a.overrides, DESIGN if a.preset is None else {}, a.preset or "p_city")
-    print(f"preset {a.preset or 'p_city + shared 96-branch design'}; vcov {a.vcov}")
+    print(f"preset {a.preset or 'p_city + shared 96-branch design'}; vcov {a.vcov}; max_event {a.max_event}")
     t0 = time.time()
-    parts = mc.run(one_replication, a.reps, a.jobs, a.seed, overrides, a.preset, a.vcov)
+    parts = mc.run(one_replication, a.reps, a.jobs, a.seed, overrides, a.preset, a.vcov, a.max_event)
     reps = pd.concat(parts, ignore_index=True)
     summ = summarise(reps)
     pd.set_option("display.width", 200)
