@@ -428,7 +428,7 @@ def test_pattern_shortcuts_equal_the_tall_design(n, k, n_pat):
     n_col = z.sum(axis=0)
     patterns, pid, count = _patterns(z)
     np.testing.assert_array_equal(patterns[pid], z)
-    np.testing.assert_allclose(_design_pinv(patterns, pid, count, n_col), np.linalg.pinv(z / n_col, rcond=RANK_TOL),
+    np.testing.assert_allclose(_design_pinv(patterns, count, n_col)[:, pid], np.linalg.pinv(z / n_col, rcond=RANK_TOL),
                                atol=1e-12)
     contrasts = np.vstack([np.eye(k)[:2], np.ones((1, k)) / k])
     for c in (None, contrasts):
@@ -437,3 +437,20 @@ def test_pattern_shortcuts_equal_the_tall_design(n, k, n_pat):
         assert cond_short == cond_tall == np.inf
         np.testing.assert_allclose(vif_short, vif_tall, rtol=1e-9)
     assert np.isinf(collinearity(z)[1][[0, -1]]).all()
+
+
+@pytest.mark.parametrize("n_int, n_bins", [(3, 4), (6, 11)])   # 12 columns (bit keys) and 66 (the tall fallback)
+def test_design_patterns_equal_those_of_the_tall_design(n_int, n_bins):
+    from fusion_study.effects.several import _design_patterns, _patterns
+
+    rng = np.random.default_rng(n_int)
+    n = 3000
+    on = rng.random((n, n_int)) < 0.5
+    ev = rng.integers(-2, n_bins, (n, n_int))
+    ev[on] = np.abs(ev[on]) % n_bins
+    cols = [(k, int(b)) for k in range(n_int) for b in np.unique(ev[on[:, k], k])]
+    z = np.column_stack([on[:, k] & (ev[:, k] == b) for k, b in cols]).astype(float)
+    got, want = _design_patterns(on, ev, cols), _patterns(z)
+    np.testing.assert_array_equal(got[0][got[1]], z)
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)

@@ -31,7 +31,7 @@ from scipy import stats
 
 from fusion_study.data.checks import check_alpha, check_choice, check_lang, require_columns
 from fusion_study.effects.identification import RANK_TOL, alone_switch_ons, collinearity
-from fusion_study.effects.twoway import TwoWayFE, psd_pinv
+from fusion_study.effects.twoway import TwoWayFE, group_sums, psd_pinv, sum_matrix
 
 __all__ = ["several_interventions", "SeveralInterventions", "MAX_VIF", "VCOV_TYPES"]
 
@@ -234,43 +234,38 @@ class SeveralInterventions:
         self.excluded_ = d.excluded
         tau = y_t - fe.predict(*theta, *rows_t)[:, 0]
         eps_u = y_u - fe.predict(*theta, *rows_u)[:, 0]
-        # ---- step 3: additive event-time design over the imputed exposed observations
+        # ---- step 3: additive event-time design over the imputed exposed observations, held as its
+        # distinct rows (patterns) and each row's pattern: z = patterns[pid], never the tall matrix
         on = d.on[d.exposed][keep_t]                # exposed x K
         ev = d.event[d.exposed][keep_t]
         cols = []                                   # (k index, bin)
         for k in range(len(names)):
             cols += [(k, int(b)) for b in np.unique(ev[on[:, k], k])]
-        z = np.zeros((len(tau), len(cols)))
-        for j, (k, b) in enumerate(cols):
-            z[:, j] = on[:, k] & (ev[:, k] == b)
-        n_col = z.sum(axis=0)
-        patterns, pid, count = _patterns(z)
-        if len(cols):
-            z_pinv = _design_pinv(patterns, pid, count, n_col) / n_col[:, None]
-        else:
-            z_pinv = np.zeros((0, len(tau)))
-        beta = z_pinv @ tau
-        eps_t = tau - z @ beta
+        patterns, pid, count = _design_patterns(on, ev, cols)
+        n_col = count @ patterns
+        q = len(cols)
+        pinv = (_design_pinv(patterns, count, n_col) / n_col[:, None] if q
+                else np.zeros((0, len(patterns))))     # beta = pinv @ (tau summed by pattern)
+        beta = pinv @ np.bincount(pid, weights=tau, minlength=len(patterns))
+        eps_t = tau - (patterns @ beta)[pid]
         # ---- the linear map beta = A y and the cluster-robust covariance
-        a_t = z_pinv
-        # weights of the untreated rows: minus the step-1 projection of the exposed rows' weights
-        a_u = -fe.predict(*fe.solve(*fe.rhs(*rows_t, z_pinv.T)), *rows_u).T
+        # exposed rows' weights a_t = pinv[:, pid]; the untreated rows': minus the step-1 projection of those
         cl_u, cl_t = d.cluster_codes[d.untreated], d.cluster_codes[d.exposed][keep_t]
         used = np.unique(np.concatenate([cl_u, cl_t]))
         g = len(used)
         if g < 2:
             raise ValueError(f"{_WHAT}: standard errors clustered by {self.cluster!r} need at least 2 clusters "
                              f"among the rows used; got {g}")
-        psi = np.zeros((int(d.cluster_codes.max()) + 1, len(cols)))
-        np.add.at(psi, cl_u, (a_u * eps_u).T)
-        np.add.at(psi, cl_t, (a_t * eps_t).T)
+        n_cl = int(d.cluster_codes.max()) + 1
+        theta_a = fe.solve(*fe.rhs(*rows_t, pinv.T, pid=pid))
+        psi = (sum_matrix(cl_t, pid, eps_t, (n_cl, len(patterns))) @ pinv.T
+               - fe.weighted_fit_sums(*theta_a, *rows_u, cl_u, eps_u, n_cl))
         vcov = g / (g - 1) * psi.T @ psi
         self._jack = None
         if self.vcov == "jackknife":
-            self._jack = _Jackknife(fe, rows_u, y_u, cl_u, rows_t, y_t, cl_t, z, d.cluster_labels[used])
-            vcov = self._jack.vcov(len(cols))
+            self._jack = _Jackknife(fe, rows_u, y_u, cl_u, rows_t, y_t, cl_t, patterns, pid, d.cluster_labels[used])
+            vcov = self._jack.vcov(q)
         # ---- contrasts: each event time, each overall effect (e >= 0 weighted by exposed counts)
-        q = len(cols)
         overall = np.zeros((len(names), q))
         for j, (k, b) in enumerate(cols):
             if b >= 0:
@@ -286,11 +281,12 @@ class SeveralInterventions:
         self._estimable = np.isfinite(vif_cols)
         self._t = stats.t.ppf(1 - alpha / 2, g - 1)
         # ---- identification table
-        ident = _identification(d, on, n_overall, vif_overall, cond, z, cols)
+        ident = _identification(d, n_overall, vif_overall, cond, zc / np.where(n_col > 0, n_col, 1.0), cols)
         self.identification_ = ident
         ok = ident["identified"].to_numpy()
         # ---- tidy effect table
-        clusters_t = cl_t
+        key = np.unique(cl_t.astype(np.int64) * len(patterns) + pid)   # (cluster, pattern) pairs present
+        key_cl, key_pat = key // len(patterns), key % len(patterns)
         rows = []
         common = _common_notes(d, self)
         for k, name in enumerate(names):
@@ -298,19 +294,19 @@ class SeveralInterventions:
             for j, (kk, b) in enumerate(cols):
                 if kk != k:
                     continue
-                mask = z[:, j] > 0
+                n_clusters = len(np.unique(key_cl[patterns[key_pat, j] > 0]))
                 est_ok = ok[k] and self._estimable[j]
                 note = note_k if not ok[k] else (common if est_ok else "not separable at this event time "
                                                  "(its timing coincides with another intervention's)")
-                if est_ok and len(np.unique(clusters_t[mask])) == 1:
+                if est_ok and n_clusters == 1:
                     note = "; ".join(x for x in ("rests on a single cluster: its SE is not reliable", note) if x)
                 if est_ok and self.max_event is not None and b == self.max_event:
                     note = "; ".join(x for x in (f"event times >= {b} pooled", note) if x)
                 rows.append(self._row(name, b, np.eye(q)[j] if est_ok else None, int(n_col[j]),
-                                      len(np.unique(clusters_t[mask])), bool(est_ok), note))
-            mask = (overall[k] > 0) @ z.T > 0 if q else np.zeros(len(tau), bool)
+                                      n_clusters, bool(est_ok), note))
+            on_k = (patterns @ (overall[k] > 0) > 0)[key_pat] if q else np.zeros(len(key), bool)
             rows.append(self._row(name, pd.NA, overall[k] if ok[k] else None, int(n_overall[k]),
-                                  len(np.unique(clusters_t[mask])), bool(ok[k]), note_k, by_count=True))
+                                  len(np.unique(key_cl[on_k])), bool(ok[k]), note_k, by_count=True))
         self.effects_ = _tidy(rows, _EFFECT_COLUMNS)
         idx = pd.MultiIndex.from_tuples([(names[k], b) for k, b in cols], names=["intervention", "event_time"])
         coef = np.where(self._estimable, beta, np.nan)
@@ -451,11 +447,10 @@ class _Jackknife:
       the normal equations (:meth:`TwoWayFE.without`) and the exposed rows re-imputed.
     """
 
-    def __init__(self, fe, rows_u, y_u, cl_u, rows_t, y_t, cl_t, z, labels) -> None:
-        patterns, pid, count_all = _patterns(z)
+    def __init__(self, fe, rows_u, y_u, cl_u, rows_t, y_t, cl_t, patterns, pid, labels) -> None:
         self._patterns, self._n_pat = patterns, len(patterns)
         codes = np.unique(np.concatenate([cl_u, cl_t]))
-        q = z.shape[1]
+        q = patterns.shape[1]
         self.labels = list(labels)
         self.beta_ = np.full((len(codes), q), np.nan)
         self.n_col_ = np.zeros((len(codes), q))
@@ -562,14 +557,14 @@ class _NestedUpdate:
         tau0 = y_t - ybar[ui_t]
         self.count_all = np.bincount(pid, minlength=n_pat).astype(float)
         self.t0_all = np.bincount(pid, weights=tau0, minlength=n_pat)
-        self.h_all = _group_sums(pid, h, n_pat)
+        self.h_all = group_sums(pid, h, n_pat)
         key = cl_t.astype(np.int64) * n_pat + pid
         ukey, inv = np.unique(key, return_inverse=True)
         inv = inv.ravel()
         self.key_cl, self.key_pat = ukey // n_pat, ukey % n_pat
         self.key_count = np.bincount(inv, minlength=len(ukey)).astype(float)
         self.key_t0 = np.bincount(inv, weights=tau0, minlength=len(ukey))
-        self.key_h = _group_sums(inv, h, len(ukey))
+        self.key_h = group_sums(inv, h, len(ukey))
         return self
 
     def without(self, g) -> tuple[np.ndarray, np.ndarray] | None:
@@ -594,12 +589,6 @@ class _NestedUpdate:
         return count, np.where(count > 0, t0 - h @ c, 0.0)
 
 
-def _group_sums(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """Column sums of ``values`` (n x m) by ``group`` codes ``0 … n_groups-1`` (n_groups x m)."""
-    return np.column_stack([np.bincount(group, weights=values[:, j], minlength=n_groups)
-                            for j in range(values.shape[1])]) if values.shape[1] else np.zeros((n_groups, 0))
-
-
 # ---------------------------------------------------------------------- input
 def _patterns(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct rows of a 0/1 design ``z`` (n x k): ``(patterns, pid, count)``, ``z == patterns[pid]``."""
@@ -614,6 +603,28 @@ def _patterns(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return patterns, pid, np.bincount(pid, minlength=len(patterns)).astype(float)
 
 
+def _design_patterns(on: np.ndarray, ev: np.ndarray, cols: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_patterns` of the step-3 design ``z[:, j] = on[:, k] & (ev[:, k] == b)`` for ``cols[j] = (k, b)``,
+    from each row's bit key (bit ``j`` = column ``j``) when there are fewer than 63 columns, without ``z``."""
+    q = len(cols)
+    if q >= 63:
+        z = np.zeros((len(on), q))
+        for j, (k, b) in enumerate(cols):
+            z[:, j] = on[:, k] & (ev[:, k] == b)
+        return _patterns(z)
+    key = np.zeros(len(on), dtype=np.int64)
+    for k in range(on.shape[1]):
+        js = [j for j, (kk, _) in enumerate(cols) if kk == k]
+        if js:
+            hit = np.flatnonzero(on[:, k])
+            bins = np.array([cols[j][1] for j in js])
+            key[hit] |= np.int64(1) << (js[0] + np.searchsorted(bins, ev[hit, k])).astype(np.int64)
+    ukey, pid = np.unique(key, return_inverse=True)
+    pid = np.asarray(pid).ravel()
+    patterns = ((ukey[:, None] >> np.arange(q, dtype=np.int64)) & 1).astype(float)
+    return patterns, pid, np.bincount(pid, minlength=len(patterns)).astype(float)
+
+
 def _gram_root(patterns: np.ndarray, count: np.ndarray) -> np.ndarray:
     """A matrix ``m`` with ``m'm = z'z`` and at least k rows (``sqrt(count) * pattern``, zero rows added):
     the same column norms, singular values and right singular vectors as ``z`` (for
@@ -623,8 +634,9 @@ def _gram_root(patterns: np.ndarray, count: np.ndarray) -> np.ndarray:
     return np.vstack([m, np.zeros((short, m.shape[1]))]) if short > 0 else m
 
 
-def _design_pinv(patterns: np.ndarray, pid: np.ndarray, count: np.ndarray, n_col: np.ndarray) -> np.ndarray:
-    """``pinv(z / n_col)`` for the 0/1 design ``z = patterns[pid]``, from its distinct rows.
+def _design_pinv(patterns: np.ndarray, count: np.ndarray, n_col: np.ndarray) -> np.ndarray:
+    """``pinv(z / n_col)`` for the 0/1 design ``z = patterns[pid]``, from its distinct rows: the
+    columns of the distinct rows (``pinv(z / n_col) = result[:, pid]``).
 
     The SVD is taken of ``sqrt(count) * pattern / n_col`` (same right singular vectors and
     singular values as ``z / n_col``); then ``pinv = V S^-2 V' (z / n_col)'`` with the singular
@@ -636,7 +648,7 @@ def _design_pinv(patterns: np.ndarray, pid: np.ndarray, count: np.ndarray, n_col
     _, sv, vt = np.linalg.svd(np.sqrt(count)[:, None] * scaled, full_matrices=False)
     keep = sv > RANK_TOL * sv[0]
     v = vt[keep].T
-    return ((v / sv[keep] ** 2) @ (v.T @ scaled.T))[:, pid]
+    return (v / sv[keep] ** 2) @ (v.T @ scaled.T)
 
 
 def _cohort_ok(cohorts) -> bool:
@@ -798,8 +810,9 @@ def _check_period_numbers(data: pd.DataFrame, col: str, role: str) -> None:
 
 
 # ---------------------------------------------------------------------- identification
-def _identification(d: _Prepared, on, n_overall, vif_overall, cond, z, cols) -> pd.DataFrame:
-    """The identification table: separating variation and the verdict, with reasons in zh and en."""
+def _identification(d: _Prepared, n_overall, vif_overall, cond, zs, cols) -> pd.DataFrame:
+    """The identification table: separating variation and the verdict, with reasons in zh and en
+    (``zs``: a root of the Gram matrix of the column-scaled step-3 design, at least as many rows as columns)."""
     from fusion_study.reporting.labels import label
 
     est = d.est
@@ -817,7 +830,6 @@ def _identification(d: _Prepared, on, n_overall, vif_overall, cond, z, cols) -> 
     # null space of the step-3 design: which interventions' columns are confounded together
     partners_null: dict[int, set] = {k: set() for k in range(len(d.names))}
     if len(cols):
-        zs = z / z.sum(axis=0)
         _, sv, vt = np.linalg.svd(zs, full_matrices=False)
         null = vt[sv <= RANK_TOL * sv[0]]
         col_k = np.array([k for k, _ in cols])
