@@ -177,9 +177,13 @@ def _frame(units, names, start, branch, wave, y, tau) -> pd.DataFrame:
 
 
 def _estimator():
-    from fusion_study.effects.several import several_interventions
+    """The analysis a study of the plan will get: the study layer's several-interventions fit."""
+    from functools import partial
 
-    return several_interventions
+    from fusion_study.effects.several import several_interventions
+    from fusion_study.effects.study import SEVERAL_MAX_EVENT
+
+    return partial(several_interventions, max_event=SEVERAL_MAX_EVENT)
 
 
 def _one_rep(r: int, seed_seq, units, names, start, w, tau, rho, m, alpha) -> list[dict]:
@@ -248,8 +252,9 @@ def rollout_power(plan: pd.DataFrame, *, effect_sizes, icc: float, responses_per
 
     Each of ``reps`` replications simulates a lean study of the plan
     (:func:`simulate_rollout_data`) and estimates every intervention's overall effect net of the
-    others with :func:`fusion_study.effects.several.several_interventions` (branch-clustered
-    ``1 - alpha`` intervals).
+    others with :func:`fusion_study.effects.several.several_interventions` as the study layer fits
+    it (event times from :data:`~fusion_study.effects.study.SEVERAL_MAX_EVENT` on pooled,
+    branch-clustered jackknife standard errors, ``1 - alpha`` intervals with ``t(G - 1)``).
 
     Parameters
     ----------
