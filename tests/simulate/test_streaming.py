@@ -71,6 +71,9 @@ def test_layout_and_study_json(streamed):
     out, info = streamed
     meta = json.loads((out / "study.json").read_text(encoding="utf-8"))
     assert meta["simulated"] == {"preset": "national", "seed": SEED, "streamed": {"chunk_size": CHUNK, "chunks": 4}}
+    # the description says what was drawn (not "P city"), with the sizes actually drawn
+    assert "P city" not in meta["description"] and "national" in meta["description"]
+    assert f"{NATIONAL_SMALL['n_retailers']:,} retailers" in meta["description"]
     for name in STREAMED_TABLES:
         parts = sorted((out / name).glob("part-*.parquet"))
         assert len(parts) == meta["tables"][name]["parts"] >= 1
@@ -195,6 +198,12 @@ def test_the_tickets_recover_the_hazard_ratio(streamed):
         ratio = days[m & ~after].median() / days[m & after].median()
         assert (m & after).sum() > 500
         assert ratio == pytest.approx(hr ** (1 / k), rel=0.10), cat
+
+
+def test_in_memory_description_names_the_preset(in_memory):
+    study, _ = in_memory
+    assert "P city" not in study.meta["description"]
+    assert f"{NATIONAL_SMALL['n_retailers']:,} retailers, 12 waves" in study.meta["description"]
 
 
 def test_in_memory_refuses_the_national_size():

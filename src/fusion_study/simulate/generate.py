@@ -27,7 +27,7 @@ from fusion_study.simulate.kpis import simulate_kpis
 from fusion_study.simulate.members import simulate_evaluations, simulate_points
 from fusion_study.simulate.organisation import build_organisation
 from fusion_study.simulate.outcomes import branch_growth, fusion_latent, satisfaction_base
-from fusion_study.simulate.presets import IN_MEMORY_MAX_RETAILERS, INTERVENTIONS, make_config
+from fusion_study.simulate.presets import IN_MEMORY_MAX_RETAILERS, INTERVENTIONS, SimulationConfig, make_config
 from fusion_study.simulate.rollout import draw_brand_types, draw_rollout, exposure
 from fusion_study.simulate.surveys import customer_survey, sample_customer_survey, staff_survey
 from fusion_study.simulate.text import simulate_suggestions, suggestion_codebook
@@ -229,7 +229,8 @@ def simulate_study(
     }
     tables = {name: typed(df, name) for name, df in raw.items()}
     tables["customer_survey"]["suggestion"] = tables["customer_survey"]["suggestion"].astype("string")
-    study = Study(tables, simulated_codebook(), name=f"simulated_{preset}", meta=study_meta(preset, seed))
+    study = Study(tables, simulated_codebook(), name=f"simulated_{preset}",
+                  meta=study_meta(preset, seed, d.cfg))
     sample = SimpleNamespace(
         r_idx=r_idx, t_idx=t_idx, cust_branch=org.cust_branch, cust_segment=org.cust_segment, S=S, K=K, K0=K0, tickets=tk
     )
@@ -262,11 +263,33 @@ def simulated_codebook() -> pd.DataFrame:
     return pd.concat([codebook, suggestion_codebook(int(codebook.index[-1]) + 1)])
 
 
-def study_meta(preset: str, seed) -> dict:
-    """``study.json`` metadata of a simulated study."""
+#: What each preset stands for, in ``study.json``'s description (sizes are added from the config).
+_PRESET_WHAT = {
+    "p_city": "a synthetic P city",
+    "province": "a synthetic provincial tobacco bureau",
+    "national": "a synthetic national retail-service system",
+    "validation": "the Monte Carlo validation design (P city's process, four times the size)",
+    "validation_independent": ("the Monte Carlo validation design with independently drawn intervention "
+                               "starts"),
+}
+
+
+def study_meta(preset: str, seed, cfg: SimulationConfig | None = None) -> dict:
+    """``study.json`` metadata of a simulated study.
+
+    The description names what the preset stands for and, for presets other than P city (when
+    ``cfg`` is given), its counties, branches, retailers and waves.
+
+    >>> study_meta("national", 1, make_config("national"))["description"][:86]
+    "Simulated study (preset 'national'): a synthetic national retail-service system (800 c"
+    """
+    what = _PRESET_WHAT.get(preset, f"a synthetic study drawn with preset {preset!r}")
+    if cfg is not None and preset != "p_city":
+        what += (f" ({cfg.n_counties:,} counties, {cfg.n_counties * cfg.branches_per_county:,} branches, "
+                 f"{cfg.n_retailers:,} retailers, {cfg.n_waves} waves)")
     return {
         "description": (
-            f"Simulated study (preset {preset!r}): a synthetic P city with known effects; "
+            f"Simulated study (preset {preset!r}): {what} with known effects; "
             "see truth.json for the true parameters and estimands."
         ),
         "simulated": {"preset": preset, "seed": seed if isinstance(seed, int) else None},

@@ -421,7 +421,7 @@ def stream_study(
         text=text,
     )
     truth.save(out / "truth.json")
-    meta = study_meta(preset, seed)
+    meta = study_meta(preset, seed, cfg)
     meta["simulated"]["streamed"] = {"chunk_size": chunk_size, "chunks": n_chunks}
     meta.update(
         {
