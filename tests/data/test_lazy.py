@@ -67,6 +67,10 @@ def _write(folder, *, fmt, partition_at=None):
             df.to_csv(folder / f"{name}.csv", index=False)
         elif partition_at is None:
             df.to_parquet(folder / f"{name}.parquet", index=False)
+        elif fmt == "flat":  # numbered parts in one folder, as the streamed national study writes them
+            (folder / name).mkdir()
+            for i, part in enumerate((df.iloc[:partition_at], df.iloc[partition_at:])):
+                part.to_parquet(folder / name / f"part-{i:05d}.parquet", index=False)
         else:  # hive parts: rows [0, k) and [k, n), in path order
             for i, part in enumerate((df.iloc[:partition_at], df.iloc[partition_at:])):
                 d = folder / name / f"county_id=K{i + 1}"
@@ -132,6 +136,27 @@ def test_sql_validation_names_the_partition_file_and_its_row(three_ways):
     got = _problems(parts)
     assert "county_id" not in set(got["column"])  # a partition key is layout, not an unknown column
     pd.testing.assert_frame_equal(_sorted(got), _sorted(expected))
+
+
+def test_sql_validation_on_numbered_parts_without_partition_keys(three_ways, tmp_path):
+    """The streamed national layout (``activities/part-00000.parquet``, ...): lazy, each row named in its part."""
+    csv = three_ways[0]
+    flat = load_study(_write(tmp_path / "flat", fmt="flat", partition_at=3))
+    for name in BROKEN:
+        assert is_lazy(flat.tables[name]) and flat.tables[name].partition_columns == []
+    expected = _problems(csv)
+    in_log = expected["table"].isin(list(BROKEN)) & expected["row"].notna()
+    row = expected["row"]
+    second = in_log & (row >= 2 + 3)
+    expected.loc[in_log, "file"] = expected.loc[in_log, "table"] + "/part-00000.parquet"
+    expected.loc[second, "file"] = expected.loc[second, "table"] + "/part-00001.parquet"
+    expected.loc[second, "row"] = row[second] - 3
+    table_level = expected["table"].isin(list(BROKEN)) & expected["row"].isna()
+    expected.loc[table_level, "file"] = expected.loc[table_level, "table"]
+    pd.testing.assert_frame_equal(_sorted(_problems(flat)), _sorted(expected))
+    kept, kept_csv = flat.exclude_invalid(), csv.exclude_invalid()
+    a = kept.activities.to_pandas().reset_index(drop=True).drop(columns="note")
+    pd.testing.assert_frame_equal(a, kept_csv.activities.reset_index(drop=True).drop(columns="note"))
 
 
 def test_exclude_invalid_filters_lazy_rows_and_keeps_the_ledger_balanced(three_ways):
