@@ -122,17 +122,24 @@ def test_sql_validation_gives_the_pandas_problems_for_one_parquet_file(three_way
     pd.testing.assert_frame_equal(_sorted(got), _sorted(expected))
 
 
-def test_sql_validation_names_the_partition_file_and_its_row(three_ways):
-    csv, _, parts = three_ways
+def _expected_in_parts(csv, first: str, second: str, k: int = 3) -> pd.DataFrame:
+    """The CSV study's problems as a study split into two parts per log table (rows [0, k), [k, n)):
+    each row named in its part file (``first``/``second``, relative to the table's folder) and numbered there."""
     expected = _problems(csv)
     in_log = expected["table"].isin(list(BROKEN)) & expected["row"].notna()
     row = expected["row"]
-    second = in_log & (row >= 2 + 3)
-    expected.loc[in_log, "file"] = expected.loc[in_log, "table"] + "/county_id=K1/part-0.parquet"
-    expected.loc[second, "file"] = expected.loc[second, "table"] + "/county_id=K2/part-0.parquet"
-    expected.loc[second, "row"] = row[second] - 3
+    later = in_log & (row >= 2 + k)
+    expected.loc[in_log, "file"] = expected.loc[in_log, "table"] + "/" + first
+    expected.loc[later, "file"] = expected.loc[later, "table"] + "/" + second
+    expected.loc[later, "row"] = row[later] - k
     table_level = expected["table"].isin(list(BROKEN)) & expected["row"].isna()
     expected.loc[table_level, "file"] = expected.loc[table_level, "table"]
+    return expected
+
+
+def test_sql_validation_names_the_partition_file_and_its_row(three_ways):
+    csv, _, parts = three_ways
+    expected = _expected_in_parts(csv, "county_id=K1/part-0.parquet", "county_id=K2/part-0.parquet")
     got = _problems(parts)
     assert "county_id" not in set(got["column"])  # a partition key is layout, not an unknown column
     pd.testing.assert_frame_equal(_sorted(got), _sorted(expected))
@@ -144,15 +151,7 @@ def test_sql_validation_on_numbered_parts_without_partition_keys(three_ways, tmp
     flat = load_study(_write(tmp_path / "flat", fmt="flat", partition_at=3))
     for name in BROKEN:
         assert is_lazy(flat.tables[name]) and flat.tables[name].partition_columns == []
-    expected = _problems(csv)
-    in_log = expected["table"].isin(list(BROKEN)) & expected["row"].notna()
-    row = expected["row"]
-    second = in_log & (row >= 2 + 3)
-    expected.loc[in_log, "file"] = expected.loc[in_log, "table"] + "/part-00000.parquet"
-    expected.loc[second, "file"] = expected.loc[second, "table"] + "/part-00001.parquet"
-    expected.loc[second, "row"] = row[second] - 3
-    table_level = expected["table"].isin(list(BROKEN)) & expected["row"].isna()
-    expected.loc[table_level, "file"] = expected.loc[table_level, "table"]
+    expected = _expected_in_parts(csv, "part-00000.parquet", "part-00001.parquet")
     pd.testing.assert_frame_equal(_sorted(_problems(flat)), _sorted(expected))
     kept, kept_csv = flat.exclude_invalid(), csv.exclude_invalid()
     a = kept.activities.to_pandas().reset_index(drop=True).drop(columns="note")
